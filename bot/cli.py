@@ -1,0 +1,98 @@
+"""`headway`: serve, migrate, demo and manifest. Problems end in one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.migrate import SchemaOutdated
+
+cli = typer.Typer(
+    name="headway", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Headway keeps ML product teams and their stakeholders in step, inside Slack.",
+)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"headway: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        raise _fail(str(error), 2) from None
+
+
+@cli.command()
+def serve(
+    socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (needs SLACK_APP_TOKEN) instead of "
+                                                        "receiving Slack's requests over HTTP.")] = False,
+) -> None:
+    """Serve Slack requests on /slack/events, plus /healthz and /metrics."""
+    settings = _settings()
+    try:
+        settings.require_slack(socket_mode=socket)
+    except ConfigError as error:
+        raise _fail(str(error), 2) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.server import HeadwayServer
+
+    try:
+        asyncio.run(HeadwayServer(settings, log_level="info").serve_forever(socket_mode=socket))
+    except SchemaOutdated as error:
+        raise _fail(str(error)) from None
+    except OSError as error:
+        raise _fail(f"cannot serve on {settings.host}:{settings.port}: {error.strerror or error}") from None
+
+
+@cli.command()
+def migrate() -> None:
+    """Upgrade the database (DATABASE_URL) to the latest schema."""
+    settings = _settings()
+    from bot.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:  # a connection refused or a bad URL: say so in one line
+        raise _fail(f"migration failed: {type(error).__name__}: {str(error).splitlines()[0][:300]}") from None
+    typer.echo("Database is up to date.")
+
+
+@cli.command()
+def manifest(
+    url: Annotated[str | None, typer.Option(help="Public https base URL where Headway is served.")] = None,
+    socket: Annotated[bool, typer.Option("--socket", help="Manifest for Socket Mode (no request URLs).")] = False,
+) -> None:
+    """Print the Slack app manifest (YAML) to create Headway's app at api.slack.com/apps."""
+    from bot.manifest import manifest_yaml
+
+    if not socket and not url:
+        raise _fail("give --url https://your.host (or --socket for Socket Mode)", 2)
+    if url and not url.startswith("https://") and not socket:
+        raise _fail("--url must be an https URL: Slack only sends requests over https", 2)
+    typer.echo(manifest_yaml(url, socket_mode=socket), nl=False)
+
+
+@cli.command()
+def demo(
+    keep: Annotated[str | None, typer.Option(help="Keep the demo database at this path instead of a temp file.")]
+    = None,
+) -> None:
+    """Run a scripted scenario against the built-in Slack emulator and print what each person sees."""
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo(keep_database=keep))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

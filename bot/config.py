@@ -1,0 +1,120 @@
+"""Headway's one settings object, read from the environment (and `.env`).
+
+Built by `load_settings()`, never at import time, so tests and the CLI can each build their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///headway.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True, frozen=True)
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(DEFAULT_API_URL, validation_alias="SLACK_API_URL")
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("HEADWAY_HOST"))
+    port: int = Field(3000, ge=0, le=65535, validation_alias=AliasChoices("HEADWAY_PORT"))
+    lifecycle_file: Path | None = Field(None, validation_alias="HEADWAY_LIFECYCLE")
+    templates_dir: Path | None = Field(None, validation_alias="HEADWAY_TEMPLATES_DIR")
+    scheduler_enabled: bool = Field(True, validation_alias="HEADWAY_SCHEDULER")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        # slack_sdk joins method names onto base_url: without the trailing slash calls go astray.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("lifecycle_file")
+    @classmethod
+    def _lifecycle_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+    @field_validator("templates_dir")
+    @classmethod
+    def _templates_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"directory not found: {value}")
+        return value
+
+    def require_slack(self, *, socket_mode: bool = False) -> None:
+        """Serving needs credentials that migrating or the demo do not."""
+        needed = {"SLACK_BOT_TOKEN": self.slack_bot_token}
+        if socket_mode:
+            needed["SLACK_APP_TOKEN"] = self.slack_app_token
+        else:
+            needed["SLACK_SIGNING_SECRET"] = self.slack_signing_secret
+        for name, value in needed.items():
+            if value is None or not value.get_secret_value().strip():
+                raise ConfigError(f"{name} is not set: {_HINTS[name]}")
+        token = self.slack_bot_token.get_secret_value()  # type: ignore[union-attr]
+        if not token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN is invalid: a bot token starts with xoxb-")
+        if socket_mode and not self.slack_app_token.get_secret_value().startswith("xapp-"):  # type: ignore[union-attr]
+            raise ConfigError("SLACK_APP_TOKEN is invalid: an app-level token starts with xapp-")
+
+
+_HINTS = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "copy the Signing Secret from your app's Basic Information page",
+    "SLACK_APP_TOKEN": "create an app-level token (xapp-…) with connections:write for Socket Mode",
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, sqlite:///x.db) and pick the async driver."""
+    url = url.strip()
+    for prefix, replacement in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(prefix):
+            return replacement + url[len(prefix):]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise ValueError("must be a PostgreSQL (postgresql://…) or SQLite (sqlite:///file.db) URL")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; raise ConfigError naming the variable on bad input."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        info = Settings.model_fields.get(field)
+        alias = info.validation_alias if info else None
+        if isinstance(alias, AliasChoices):
+            alias = alias.choices[0]
+        name = alias if isinstance(alias, str) else field
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{name} is invalid: {message}")
+    return "; ".join(problems)

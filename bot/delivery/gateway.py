@@ -1,0 +1,105 @@
+"""The one door to Slack: every outbound Web API call and response_url post goes through here.
+
+It speaks Headway's plain types (Message, Profile) so callers never build raw API payloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.delivery.client import MeteredWebClient
+from bot.people.profile import Profile
+from bot.render import Message
+
+OUTBOX_EVENT = "headway_outbox"
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+class SlackGateway:
+    def __init__(self, client: MeteredWebClient) -> None:
+        self.client = client
+
+    async def post_message(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, key: str | None = None
+    ) -> Posted:
+        """Post a message; `key` rides along as message metadata so a crashed send can be found again."""
+        response = await self.client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks or None, thread_ts=thread_ts,
+            unfurl_links=False, unfurl_media=False,
+            metadata={"event_type": OUTBOX_EVENT, "event_payload": {"key": key}} if key else None,
+        )
+        return Posted(channel=response["channel"], ts=response["ts"])
+
+    async def find_posted(self, channel: str, key: str, since: datetime) -> Posted | None:
+        """The message posted under `key` since `since`, if Slack has it (threads included)."""
+        if channel[:1] in ("U", "W"):
+            channel = await self.open_dm(channel)
+        oldest = f"{since.timestamp() - 60:.6f}"
+        cursor = None
+        for _ in range(10):
+            page = await self.client.conversations_history(
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+            )
+            for item in page.get("messages", []):
+                metadata = item.get("metadata") or {}
+                if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get(
+                    "key"
+                ) == key:
+                    return Posted(channel=channel, ts=item["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    async def update_message(self, channel: str, ts: str, message: Message) -> None:
+        await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    async def post_ephemeral(self, channel: str, user_id: str, message: Message) -> None:
+        await self.client.chat_postEphemeral(
+            channel=channel, user=user_id, text=message.text, blocks=message.blocks or None
+        )
+
+    async def respond(self, response_url: str, message: Message, *, replace_original: bool = False) -> None:
+        """Answer a slash command or button privately through its response_url."""
+        webhook = AsyncWebhookClient(response_url, timeout=10)
+        response = await webhook.send(
+            text=message.text, blocks=message.blocks or None, response_type="ephemeral",
+            replace_original=replace_original,
+        )
+        self.client._metrics.slack_calls.labels("response_url", "ok" if response.status_code == 200 else
+                                                str(response.status_code)).inc()
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        response = await self.client.views_open(trigger_id=trigger_id, view=view)
+        return response["view"]["id"]
+
+    async def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+        await self.client.views_update(view_id=view_id, view=view)
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        await self.client.views_publish(user_id=user_id, view=view)
+
+    async def open_dm(self, user_id: str) -> str:
+        response = await self.client.conversations_open(users=user_id)
+        return response["channel"]["id"]
+
+    async def profile(self, user_id: str) -> Profile:
+        user = (await self.client.users_info(user=user_id))["user"]
+        return Profile(
+            user_id=user["id"],
+            name=user.get("name", ""),
+            real_name=user.get("real_name") or user.get("profile", {}).get("real_name", ""),
+            tz=user.get("tz") or "UTC",
+            is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            is_bot=bool(user.get("is_bot")),
+            deleted=bool(user.get("deleted")),
+        )

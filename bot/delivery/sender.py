@@ -1,0 +1,236 @@
+"""The outbox sender: delivers due rows once, in order per channel, within Slack's rate limits.
+
+- 429: that method/channel waits `Retry-After` (other channels keep going); not counted as a failure.
+- 5xx, timeouts, connection errors: retried with exponential backoff; after `max_attempts`, dead-lettered.
+- Slack refusals (channel_not_found, invalid_blocks…): dead-lettered at once; retrying cannot help.
+- A row left "sending" by a crash is checked against Slack (message metadata carries the key) before
+  it is sent again, so a restart never posts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.db import Database
+from bot.delivery.gateway import SlackGateway
+from bot.metrics import Metrics
+from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
+from bot.models.types import utcnow
+from bot.render import Message
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+LEASE = timedelta(seconds=60)
+
+
+class Dependency(Exception):
+    """The message this one threads under or updates is not sent yet."""
+
+
+class OutboxSender:
+    def __init__(self, db: Database, gateway: SlackGateway, metrics: Metrics, *, max_attempts: int = 6,
+                 concurrency: int = 16, batch: int = 500, poll_seconds: float = 1.0) -> None:
+        self._db, self._gateway, self._metrics = db, gateway, metrics
+        self.max_attempts, self._concurrency, self._batch, self._poll = max_attempts, concurrency, batch, poll_seconds
+        self._wake = asyncio.Event()
+        self._blocked_until: dict[tuple[str, str], datetime] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._recovering: set[int] = set()  # rows a crashed sender left mid-send: check Slack before resending
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:  # the database may be restarting: keep the loop alive and try again
+                log.exception("outbox drain failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Send every row that is due now; returns how many were sent."""
+        rows = await self._claim()
+        if not rows:
+            return 0
+        by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_channel[row.channel].append(row)
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def run_channel(queue: list[OutboxMessage]) -> int:
+            sent = 0
+            async with gate:
+                for index, row in enumerate(queue):
+                    outcome = await self._deliver(row)
+                    sent += outcome == "sent"
+                    if outcome == "blocked":  # this channel is rate limited: its later rows wait too
+                        await self._release(queue[index + 1:], self._blocked_until_for(row))
+                        break
+            return sent
+
+        results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()))
+        sent = sum(results)
+        if sent and len(rows) == self._batch:
+            self.wake()
+        return sent
+
+    async def _claim(self) -> list[OutboxMessage]:
+        """Take due rows (and 'sending' rows whose lease ran out after a crash) for this process.
+
+        One UPDATE marks them with a fresh token, so two senders (two replicas) never take the same row.
+        """
+        now, token = utcnow(), uuid.uuid4().hex
+        due = (OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),  # type: ignore[attr-defined]
+               OutboxMessage.next_attempt_at <= now)
+        async with self._db.unit_of_work() as session:
+            found = (await session.exec(
+                select(OutboxMessage.id, OutboxMessage.status).where(*due).order_by(OutboxMessage.id)
+                .limit(self._batch)
+            )).all()
+            if not found:
+                return []
+            ids = [row_id for row_id, _ in found]
+            self._recovering.update(row_id for row_id, status in found if status == OutboxStatus.SENDING)
+            await session.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids), *due)  # type: ignore[call-overload]
+                               .values(status=OutboxStatus.SENDING, next_attempt_at=now + LEASE, claim=token))
+        async with self._db.unit_of_work() as session:
+            return list((await session.exec(
+                select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
+            )).all())
+
+    def _blocked_until_for(self, row: OutboxMessage) -> datetime:
+        return max(self._blocked_until.get((row.method, row.channel), utcnow()),
+                   self._blocked_until.get((row.method, "*"), utcnow()))
+
+    async def _release(self, rows: list[OutboxMessage], when: datetime) -> None:
+        async with self._db.unit_of_work() as session:
+            for row in rows:
+                await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id)  # type: ignore[call-overload]
+                                   .values(status=OutboxStatus.PENDING, next_attempt_at=when))
+
+    async def _deliver(self, row: OutboxMessage) -> str:
+        if self._blocked_until_for(row) > utcnow():
+            await self._release([row], self._blocked_until_for(row))
+            return "blocked"
+        try:
+            if row.id in self._recovering and row.method == OutboxMethod.POST:
+                self._recovering.discard(row.id)
+                found = await self._gateway.find_posted(row.channel, row.key, row.created_at)
+                if found is not None:
+                    await self._mark_sent(row, found.channel, found.ts)
+                    return "sent"
+            channel, ts = await self._send(row)
+        except Dependency:
+            await self._reschedule(row, timedelta(seconds=1), error="waiting for the message it depends on",
+                                   count_attempt=False)
+            return "waiting"
+        except SlackApiError as error:
+            return await self._failed(row, error)
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
+            return await self._transient(row, f"{type(error).__name__}: {error}"[:300])
+        except Exception as error:  # a bug or a malformed payload: dead-letter, do not loop on it
+            log.exception("outbox row %s failed unexpectedly", row.key)
+            await self._dead(row, f"{type(error).__name__}: {error}"[:300])
+            return "dead"
+        await self._mark_sent(row, channel, ts)
+        return "sent"
+
+    async def _send(self, row: OutboxMessage) -> tuple[str | None, str | None]:
+        payload = json.loads(row.payload)
+        message = Message(text=payload.get("text", ""), blocks=payload.get("blocks") or [])
+        if row.method == OutboxMethod.POST:
+            thread_ts = (await self._sent_ref(row.thread_key))[1] if row.thread_key else None
+            posted = await self._gateway.post_message(row.channel, message, thread_ts=thread_ts, key=row.key)
+            return posted.channel, posted.ts
+        if row.method == OutboxMethod.UPDATE:
+            channel, ts = await self._sent_ref(row.target_key or "")
+            await self._gateway.update_message(channel, ts, message)
+            return channel, ts
+        if row.method == OutboxMethod.EPHEMERAL:
+            await self._gateway.post_ephemeral(row.channel, payload["user"], message)
+            return row.channel, None
+        if row.method == OutboxMethod.PUBLISH_HOME:
+            await self._gateway.publish_home(row.channel, payload["view"])
+            return row.channel, None
+        raise ValueError(f"unknown outbox method {row.method}")
+
+    async def _sent_ref(self, key: str) -> tuple[str, str]:
+        async with self._db.unit_of_work() as session:
+            target = (await session.exec(select(OutboxMessage).where(OutboxMessage.key == key))).first()
+        if target is None or target.status == OutboxStatus.DEAD:
+            raise ValueError(f"the message {key} it depends on was never sent")
+        if target.status != OutboxStatus.SENT or not target.result_ts:
+            raise Dependency(key)
+        return target.result_channel or target.channel, target.result_ts
+
+    async def _failed(self, row: OutboxMessage, error: SlackApiError) -> str:
+        status = error.response.status_code
+        code = error.response.get("error") if isinstance(error.response.data, dict) else None
+        if status == 429:
+            retry_after = int(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)))
+            scope = row.channel if row.method == OutboxMethod.POST else "*"
+            self._blocked_until[(row.method, scope)] = utcnow() + timedelta(seconds=retry_after)
+            self._metrics.outbox_retries.labels("ratelimited").inc()
+            await self._reschedule(row, timedelta(seconds=retry_after), error="rate limited", count_attempt=False)
+            return "blocked"
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return await self._transient(row, f"HTTP {status} {code or ''}".strip())
+        await self._dead(row, f"Slack refused it: {code or status}")
+        return "dead"
+
+    async def _transient(self, row: OutboxMessage, error: str) -> str:
+        if row.attempts + 1 >= self.max_attempts:
+            await self._dead(row, error, attempts=row.attempts + 1)
+            return "dead"
+        self._metrics.outbox_retries.labels("transient").inc()
+        delay = min(300.0, 0.5 * 2 ** row.attempts) * random.uniform(0.8, 1.2)
+        await self._reschedule(row, timedelta(seconds=delay), error=error, count_attempt=True)
+        return "retry"
+
+    async def _reschedule(self, row: OutboxMessage, delay: timedelta, *, error: str, count_attempt: bool) -> None:
+        async with self._db.unit_of_work() as session:
+            await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
+                status=OutboxStatus.PENDING, next_attempt_at=utcnow() + delay, last_error=error,
+                attempts=row.attempts + (1 if count_attempt else 0),
+            ))
+
+    async def _dead(self, row: OutboxMessage, error: str, attempts: int | None = None) -> None:
+        log.error("outbox row %s dead-lettered: %s", row.key, error)
+        self._metrics.outbox_dead.labels(row.kind).inc()
+        async with self._db.unit_of_work() as session:
+            await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
+                status=OutboxStatus.DEAD, last_error=error, attempts=attempts or row.attempts + 1))
+
+    async def _mark_sent(self, row: OutboxMessage, channel: str | None, ts: str | None) -> None:
+        self._metrics.outbox_sent.labels(row.kind).inc()
+        async with self._db.unit_of_work() as session:
+            await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
+                status=OutboxStatus.SENT, result_channel=channel, result_ts=ts, sent_at=utcnow(), last_error=None,
+                attempts=row.attempts + 1))

@@ -1,0 +1,77 @@
+"""Scheduled work. Each job opens one unit of work per item, so one bad row never stops the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk.errors import SlackApiError
+from sqlmodel import select
+
+from bot.app import Headway
+from bot.models import Person, Standup, utcnow
+from bot.standups import planner
+
+log = logging.getLogger(__name__)
+
+
+async def standup_tick(hw: Headway) -> planner.TickResult:
+    """Prompt who is due, remind who has not answered, close runs past their cutoff."""
+    now = hw.clock.now()
+    result = planner.TickResult()
+    async with hw.db.unit_of_work() as session:
+        standup_ids = (await session.exec(
+            select(Standup.id).where(Standup.paused.is_(False)))).all()  # type: ignore[attr-defined]
+    for standup_id in standup_ids:
+        try:
+            async with hw.db.unit_of_work() as session:
+                standup = await session.get(Standup, standup_id)
+                if standup is not None and not standup.paused:
+                    result.prompted += await planner.plan_standup(session, hw.renderer, standup, now)
+        except Exception:
+            log.exception("planning standup %s failed", standup_id)
+            result.failed += 1
+    for step in (planner.send_reminders, planner.close_runs):
+        try:
+            async with hw.db.unit_of_work() as session:
+                count = await step(session, hw.renderer, now)
+            if step is planner.send_reminders:
+                result.reminded += count
+            else:
+                result.closed += count
+        except Exception:
+            log.exception("standup step %s failed", step.__name__)
+            result.failed += 1
+    hw.deliver()
+    return result
+
+
+async def refresh_profiles(hw: Headway) -> int:
+    """Time zones change (travel, moves): refresh everyone's profile from users.info once a day."""
+    async with hw.db.unit_of_work() as session:
+        people = (await session.exec(select(Person.id, Person.user_id).where(Person.deleted.is_(False)))).all()  # type: ignore[attr-defined]
+    refreshed = 0
+    for person_id, user_id in people:
+        try:
+            profile = await hw.gateway.profile(user_id)
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                await asyncio.sleep(int(error.response.headers.get("Retry-After", 1)))
+            else:
+                log.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+            continue
+        async with hw.db.unit_of_work() as session:
+            person = await session.get(Person, person_id)
+            if person is not None:
+                person.tz, person.real_name, person.deleted = profile.tz, profile.real_name, profile.deleted
+                person.profile_refreshed_at = utcnow()
+                session.add(person)
+                refreshed += 1
+    return refreshed
+
+
+def schedule_all(hw: Headway) -> None:
+    hw.scheduler.add("standups", lambda: standup_tick(hw), IntervalTrigger(seconds=60))
+    hw.scheduler.add("profiles", lambda: refresh_profiles(hw), CronTrigger(hour=3, minute=17), run_at_start=False)

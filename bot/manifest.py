@@ -1,0 +1,73 @@
+"""The Slack app manifest: what to paste into api.slack.com/apps to create Headway's app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+COMMANDS = (
+    ("/headway", "Projects, roles and progress for your ML portfolio", "help | project new | project show KEY"),
+    ("/standup", "Async standups for your ML team", "help | new | list | skip | away FROM TO"),
+    ("/gate", "Go/no-go reviews at lifecycle stage boundaries", "help | request KEY | status KEY"),
+)
+
+# Only what Headway calls: posting (also to project channels it was not invited to), DMs, user
+# time zones and roles, chart uploads for the executive digest, and reading back its own messages
+# (history) so that a send interrupted by a crash is found instead of posted twice.
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:read", "files:write",
+              "channels:history", "groups:history", "im:history")
+BOT_EVENTS = ("app_home_opened",)
+
+LONG_DESCRIPTION = (
+    "Headway keeps machine-learning product teams and their stakeholders in step, inside Slack. "
+    "Team members answer short async standups in their own time zone, including the experiment metric they "
+    "reached. Headway judges each project's progress against its baseline and target and says it in business "
+    "language: on track, stalled, breakthrough, at risk. Executives get a weekly digest of what will be "
+    "delivered, when, and what it is worth, plus the decisions waiting for them. PMs run go/no-go gates at "
+    "lifecycle stage boundaries with named approvers and an audit trail."
+)
+
+
+def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "Headway") -> dict[str, Any]:
+    if not socket_mode and not url:
+        raise ValueError("an https URL is needed unless the app uses Socket Mode")
+    events_url = f"{url.rstrip('/')}/slack/events" if url else None
+    commands = []
+    for command, description, hint in COMMANDS:
+        entry: dict[str, Any] = {"command": command, "description": description, "usage_hint": hint,
+                                 "should_escape": True}
+        if not socket_mode:
+            entry["url"] = events_url
+        commands.append(entry)
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": list(BOT_EVENTS)},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if not socket_mode:
+        settings["event_subscriptions"]["request_url"] = events_url
+        settings["interactivity"]["request_url"] = events_url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": name,
+            "description": "Standups, experiment progress, go/no-go gates and exec digests for ML teams.",
+            "long_description": LONG_DESCRIPTION,
+            "background_color": "#1d3557",
+        },
+        "features": {
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": False},
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": settings,
+    }
+
+
+def manifest_yaml(url: str | None, *, socket_mode: bool = False) -> str:
+    return yaml.safe_dump(build_manifest(url, socket_mode=socket_mode), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,56 @@
+"""All table models; importing this package registers every table on SQLModel.metadata."""
+
+from bot.models.core import (
+    MetricDirection,
+    Person,
+    PersonRole,
+    Project,
+    ProjectMember,
+    ProjectRole,
+    ProjectState,
+    Role,
+    StageTransition,
+    Workspace,
+)
+from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
+from bot.models.standups import (
+    Absence,
+    AbsenceKind,
+    Measurement,
+    MeasurementSource,
+    PromptStatus,
+    Standup,
+    StandupAnswer,
+    StandupParticipant,
+    StandupPrompt,
+    StandupRun,
+)
+from bot.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "Absence",
+    "AbsenceKind",
+    "Measurement",
+    "MeasurementSource",
+    "OutboxMessage",
+    "OutboxMethod",
+    "OutboxStatus",
+    "PromptStatus",
+    "Standup",
+    "StandupAnswer",
+    "StandupParticipant",
+    "StandupPrompt",
+    "StandupRun",
+    "MetricDirection",
+    "Person",
+    "PersonRole",
+    "Project",
+    "ProjectMember",
+    "ProjectRole",
+    "ProjectState",
+    "Role",
+    "StageTransition",
+    "UTCDateTime",
+    "Workspace",
+    "utcnow",
+]

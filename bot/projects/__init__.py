@@ -1,0 +1,1 @@
+"""ML projects: their definition, members, stage and state."""

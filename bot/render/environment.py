@@ -1,0 +1,127 @@
+"""The one Jinja environment: templates that render Block Kit JSON with user text escaped by default.
+
+Every `{{ value }}` is escaped for mrkdwn *and* for the JSON string it sits in. Filters that need
+something else say so: `plain` (plain_text fields and input initial values: JSON only),
+`tojson` (whole JSON values such as ids and lists), `user`/`channel`/`link` (trusted mrkdwn we build).
+Macro output is Markup (already escaped); avoid `~` between Markup and plain strings in templates:
+Jinja would HTML-escape the plain side. Templates in HEADWAY_TEMPLATES_DIR override the built-in ones by name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from bot.render import formatting
+from bot.render.escaping import (
+    is_channel_id,
+    is_user_id,
+    json_escape,
+    mrkdwn_escape,
+    strip_trailing_commas,
+)
+from bot.resources import templates_dir
+
+
+class TemplateOutputError(ValueError):
+    """A template rendered something that is not valid JSON: a bug in the template, named here."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A chat message ready to send: fallback text plus Block Kit blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _finalize(value: Any) -> Markup:
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("")
+    if isinstance(value, bool):
+        return Markup("true" if value else "false")
+    if isinstance(value, int | float):
+        return Markup(str(value))
+    return Markup(json_escape(mrkdwn_escape(str(value))))
+
+
+def _plain(value: Any) -> Markup:
+    return Markup(json_escape("" if value is None else str(value)))
+
+
+def _tojson(value: Any) -> Markup:
+    return Markup(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _user(user_id: str | None) -> Markup:
+    return Markup(f"<@{user_id}>") if user_id and is_user_id(user_id) else Markup("someone")
+
+
+def _channel(channel_id: str | None) -> Markup:
+    return Markup(f"<#{channel_id}>") if channel_id and is_channel_id(channel_id) else Markup("")
+
+
+def _link(url: str | None, label: Any) -> Markup:
+    label_text = json_escape(mrkdwn_escape(str(label)).replace("|", "¦"))
+    if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| \n"):
+        return Markup(label_text)
+    return Markup(f"<{json_escape(mrkdwn_escape(url))}|{label_text}>")
+
+
+def _truncate(value: Any, limit: int) -> str:
+    return formatting.truncate_words("" if value is None else str(value), limit)
+
+
+class Renderer:
+    def __init__(self, override_dir: Path | None = None) -> None:
+        loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
+        loaders.append(FileSystemLoader(str(templates_dir())))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            finalize=_finalize,
+            autoescape=True,  # with _finalize: every output is mrkdwn+JSON escaped unless already Markup
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            plain=_plain,
+            tojson=_tojson,
+            user=_user,
+            channel=_channel,
+            link=_link,
+            truncate_words=_truncate,
+            number=formatting.number,
+            percent=formatting.percent,
+            money=formatting.money,
+            month_year=formatting.month_year,
+            day=formatting.day,
+            ago=formatting.ago,
+            sparkline=formatting.sparkline,
+            bar=formatting.progress_bar,
+        )
+
+    def render_json(self, template: str, /, **context: Any) -> Any:
+        name = template
+        output = self.env.get_template(template).render(**context)
+        try:
+            return json.loads(strip_trailing_commas(output))
+        except json.JSONDecodeError as exc:
+            lines = output.splitlines()
+            line = lines[exc.lineno - 1] if exc.lineno <= len(lines) else ""
+            problem = f"{name} rendered invalid JSON at line {exc.lineno}: {exc.msg}: {line!r}"
+            raise TemplateOutputError(problem) from None
+
+    def message(self, template: str, /, **context: Any) -> Message:
+        data = self.render_json(template, **context)
+        return Message(text=data.get("text", ""), blocks=data.get("blocks", []))
+
+    def view(self, template: str, /, **context: Any) -> dict[str, Any]:
+        return self.render_json(template, **context)

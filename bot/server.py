@@ -1,0 +1,91 @@
+"""Running Headway: uvicorn on HTTP (optionally with Socket Mode), in the foreground or as a task.
+
+`HeadwayServer` is the same server the CLI runs; tests, the demo and benchmarks start it in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+
+import uvicorn
+
+from bot.app import Headway, build_headway
+from bot.clock import Clock
+from bot.config import Settings
+from bot.migrate import ensure_current
+from bot.slack_app import build_bolt_app
+from bot.web import build_web_app
+
+log = logging.getLogger(__name__)
+
+
+class HeadwayServer:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, run_scheduler: bool | None = None,
+                 log_level: str = "warning") -> None:
+        self.hw: Headway = build_headway(settings, clock=clock)
+        self.bolt = build_bolt_app(self.hw)
+        scheduler = settings.scheduler_enabled if run_scheduler is None else run_scheduler
+        self.web = build_web_app(self.hw, self.bolt, run_scheduler=scheduler)
+        self._settings = settings
+        self._log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._settings.host}:{self.port}"
+
+    async def check_schema(self) -> None:
+        await ensure_current(self.hw.db.engine)
+
+    async def start(self) -> str:
+        """Start serving in the background of this event loop; returns the base URL."""
+        await self.check_schema()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self._settings.host, self._settings.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.web, log_level=self._log_level, lifespan="on", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.005)
+        return self.url
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._server = self._task = None
+
+    async def __aenter__(self) -> HeadwayServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    async def serve_forever(self, *, socket_mode: bool = False) -> None:
+        """What `headway serve` runs: HTTP always (health, metrics), Slack over HTTP or Socket Mode."""
+        await self.check_schema()
+        handler = None
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            app_token = self._settings.slack_app_token
+            handler = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value() if app_token else "")
+            await handler.connect_async()
+        config = uvicorn.Config(self.web, host=self._settings.host, port=self._settings.port, lifespan="on",
+                                log_level=self._log_level)
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            if handler is not None:
+                await handler.close_async()

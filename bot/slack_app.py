@@ -1,0 +1,52 @@
+"""The Bolt app: verifies Slack's signature, acks fast (process_before_response + lazy listeners)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from bot.app import Headway
+
+log = logging.getLogger("headway.slack")
+
+
+def build_bolt_app(hw: Headway) -> AsyncApp:
+    secret = hw.settings.slack_signing_secret
+    app = AsyncApp(
+        client=hw.gateway.client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        process_before_response=True,
+        request_verification_enabled=secret is not None,
+        logger=log,
+    )
+    app.error(_answer_instead_of_500(hw))
+    from handlers import register_all
+
+    register_all(app, hw)
+    return app
+
+
+def _answer_instead_of_500(hw: Headway) -> Any:
+    """A listener that crashed still answers Slack politely; the traceback goes to the log only."""
+
+    async def handle(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        log.exception("listener failed", exc_info=error)
+        if body.get("type") == "view_submission":
+            notice = hw.renderer.view(
+                "views/notice.json.j2", title="Sorry",
+                text=":warning: Something went wrong on Headway's side. Your form is still open behind this "
+                     "message: close this one and try again.",
+            )
+            payload: dict[str, Any] = {"response_action": "push", "view": notice}
+        elif "command" in body:
+            message = hw.renderer.message("errors/internal.json.j2")
+            payload = {"response_type": "ephemeral", "text": message.text, "blocks": message.blocks}
+        else:
+            return BoltResponse(status=200, body="")
+        return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": ["application/json"]})
+
+    return handle

@@ -1,0 +1,65 @@
+"""Standalone emulator: `python -m bot.slack_emulator --port 0 --users users.json`.
+
+Prints the Web API base URL (for slack_sdk's `base_url`) as the first stdout
+line and serves until interrupted, so other processes can use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from .config import EmulatorConfig
+from .server import SlackEmulator
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot.slack_emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--users", help="JSON file: a list of users, or {users, channels, team_id, ...}")
+    parser.add_argument("--bot-token", default=None)
+    parser.add_argument("--no-rate-limits", action="store_true")
+    parser.add_argument("--rate-scale", type=float, default=1.0, help="multiply all refill rates")
+    parser.add_argument("--trigger-ttl", type=float, default=None, help="trigger_id lifetime in seconds")
+    return parser.parse_args(argv)
+
+
+def build_config(args: argparse.Namespace) -> EmulatorConfig:
+    overrides = {"host": args.host, "port": args.port}
+    if args.bot_token:
+        overrides["bot_token"] = args.bot_token
+    if args.trigger_ttl is not None:
+        overrides["trigger_ttl_seconds"] = args.trigger_ttl
+    config = EmulatorConfig.from_file(args.users, **overrides) if args.users else EmulatorConfig(**overrides)
+    config.rate_limits.enabled = not args.no_rate_limits
+    config.rate_limits.scale = args.rate_scale
+    return config
+
+
+async def serve(config: EmulatorConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with SlackEmulator(config) as emu:
+        print(emu.api_url, flush=True)
+        print(
+            f"slack emulator: team {config.team_id}, bot token {config.bot_token}, "
+            f"control API {emu.base_url}/_emulator/",
+            file=sys.stderr,
+            flush=True,
+        )
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    asyncio.run(serve(build_config(parse_args(argv))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Configuration objects for the Slack emulator.
+
+Kept free of server code so tests, the CLI demo and the standalone process can
+build a workspace description (users, channels, limits) without starting anything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class EmulatorUser:
+    """A workspace member as `users.info` describes it."""
+
+    id: str
+    name: str
+    real_name: str = ""
+    tz: str = "UTC"
+    is_admin: bool = False
+    is_owner: bool = False
+    is_bot: bool = False
+    deleted: bool = False
+    email: str | None = None
+    display_name: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmulatorUser:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class EmulatorChannel:
+    """A public or private channel; `members=None` means everyone is a member."""
+
+    id: str
+    name: str
+    is_private: bool = False
+    is_archived: bool = False
+    members: list[str] | None = None
+    topic: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmulatorChannel:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RateLimitConfig:
+    """Token-bucket settings.
+
+    `overrides` maps a method name to `(rate_per_second, burst)`; `scale`
+    multiplies every refill rate (10 = ten times more permissive).
+    """
+
+    enabled: bool = True
+    scale: float = 1.0
+    overrides: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything needed to describe one emulated workspace."""
+
+    team_id: str = "T0HEADWAY"
+    team_name: str = "Headway"
+    bot_token: str = "xoxb-emulator"
+    extra_tokens: list[str] = field(default_factory=list)
+    bot_user_id: str = "U0HEADBOT"
+    bot_id: str = "B0HEADBOT"
+    app_id: str = "A0HEADWAY"
+    bot_name: str = "headway"
+    include_slackbot: bool = True
+    users: list[EmulatorUser] = field(default_factory=list)
+    channels: list[EmulatorChannel] = field(default_factory=lambda: [EmulatorChannel(id="C0GENERAL", name="general")])
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
+    trigger_ttl_seconds: float = 3.0
+    fault_timeout_seconds: float = 10.0
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    @property
+    def team_domain(self) -> str:
+        return "".join(ch for ch in self.team_name.lower() if ch.isalnum()) or "workspace"
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides: Any) -> EmulatorConfig:
+        """Load users (and optionally channels/team) from JSON: a list of users or an object."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if isinstance(data, list):
+            data = {"users": data}
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k not in {"users", "channels", "rate_limits"}}
+        kwargs["users"] = [EmulatorUser.from_dict(u) for u in data.get("users", [])]
+        if "channels" in data:
+            kwargs["channels"] = [EmulatorChannel.from_dict(c) for c in data["channels"]]
+        kwargs.update(overrides)
+        return cls(**kwargs)

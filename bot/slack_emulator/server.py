@@ -1,0 +1,250 @@
+"""The emulator itself: a real aiohttp server on loopback speaking Slack's Web API.
+
+`SlackEmulator` owns the workspace state, the rate limiter and the fault
+injector, serves `/api/<method>` plus the `/_emulator/*` control surface, and
+offers Python helpers for tests (recorded calls, messages, views, faults).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from .api import decode_json_params
+from .config import EmulatorChannel, EmulatorConfig, EmulatorUser
+from .control import add_control_routes
+from .faults import FaultInjector
+from .methods import call_method, is_known
+from .ratelimit import RateLimiter
+from .state import RecordedCall, WorkspaceState
+from .support import DriverSupport
+
+log = logging.getLogger(__name__)
+
+
+async def read_params(request: web.Request) -> dict[str, Any] | None:
+    """Merge query string and body (form, multipart or JSON); None if the JSON is broken."""
+    params: dict[str, Any] = dict(request.query)
+    if request.method != "POST" or not request.can_read_body:
+        return params
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            return None
+        if isinstance(body, dict):
+            params.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        for key in form:
+            value = form[key]
+            params[key] = value if isinstance(value, str) else getattr(value, "filename", "")
+    return params
+
+
+class SlackEmulator(DriverSupport):
+    """A Slack workspace on 127.0.0.1; use `async with SlackEmulator(config) as emu:`."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.state = WorkspaceState(self.config)
+        self.limiter = RateLimiter(self.config.rate_limits)
+        self.faults = FaultInjector(self.config.fault_timeout_seconds)
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        add_control_routes(app, self)
+        return app
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            return
+        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SlackEmulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("emulator not started")
+        return f"http://{self.config.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for slack_sdk clients (`base_url=`), with the trailing slash."""
+        return f"{self.base_url}/api/"
+
+    # ------------------------------------------------------------- web api
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await read_params(request)
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.startswith("Bearer ") else None
+        if params is not None:
+            token = token or params.get("token")
+            params.pop("token", None)
+        recorded = decode_json_params(params or {})
+        headers: dict[str, str] = {}
+        failure, delay, delay_label = self.faults.draw(method) if is_known(method) else (None, 0.0, None)
+        fault = failure.label if failure else delay_label
+        if params is None:
+            status, body = 200, {"ok": False, "error": "invalid_json"}
+        elif not is_known(method):
+            status, body = 200, {"ok": False, "error": "unknown_method"}
+        elif failure is not None:
+            status, body = failure.status, {"ok": False, "error": failure.error or "internal_error"}
+            if failure.status == 429:
+                headers["Retry-After"] = str(failure.retry_after)
+        elif not token:
+            status, body = 200, {"ok": False, "error": "not_authed"}
+        elif token not in (self.config.bot_token, *self.config.extra_tokens):
+            status, body = 200, {"ok": False, "error": "invalid_auth"}
+        else:
+            retry_after = self.limiter.check(method, self._rate_channel(method, params))
+            if retry_after is not None:
+                status, body = 429, {"ok": False, "error": "ratelimited"}
+                headers["Retry-After"] = str(retry_after)
+                fault = fault or "ratelimited"
+            else:
+                status, body = call_method(self.state, method, params, self.base_url)
+        self.state.calls.append(RecordedCall(method, recorded, status, body, time.time(), fault))
+        if delay:
+            await asyncio.sleep(delay)
+        return web.json_response(body, status=status, headers=headers, dumps=json.dumps)
+
+    def _rate_channel(self, method: str, params: dict[str, Any]) -> str | None:
+        ref = params.get("channel")
+        if method != "chat.postMessage" or not isinstance(ref, str):
+            return None
+        return self.state.dm_id_for([ref]) if ref in self.state.users else ref
+
+    # ------------------------------------------------------ test helpers
+    @property
+    def calls(self) -> list[RecordedCall]:
+        return self.state.calls
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        return [c for c in self.state.calls if c.method == method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages currently in a channel (a user id means the DM with that user)."""
+        channel_id = self.state.dm_id_for([channel]) if channel in self.state.users else channel
+        return self.state.channel_messages(channel_id)
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages(channel) if m.get("thread_ts") == ts or m["ts"] == ts]
+
+    @property
+    def ephemerals(self) -> list[dict[str, Any]]:
+        return self.state.ephemerals
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        return self.state.views
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        return self.state.responses
+
+    @property
+    def files(self) -> dict[str, dict[str, Any]]:
+        return self.state.files
+
+    @property
+    def users(self) -> dict[str, EmulatorUser]:
+        return self.state.users
+
+    def user_names(self) -> dict[str, str]:
+        return {u.id: u.display_name or u.name for u in self.state.users.values()}
+
+    def reset(self) -> None:
+        """Clear calls, messages, views, faults and rate buckets; keep users and channels."""
+        self.state.clear()
+        self.faults.clear()
+        self.limiter.reset()
+
+    def add_user(self, user: EmulatorUser | None = None, **fields: Any) -> EmulatorUser:
+        user = user or EmulatorUser(**fields)
+        self.state.users[user.id] = user
+        return user
+
+    def add_channel(self, channel: EmulatorChannel | None = None, **fields: Any) -> EmulatorChannel:
+        channel = channel or EmulatorChannel(**fields)
+        self.state.channels[channel.id] = channel
+        return channel
+
+    def add_message(
+        self, channel: str, user_id: str, text: str, thread_ts: str | None = None, blocks: list | None = None
+    ) -> dict[str, Any]:
+        """Seed a message written by a person (returns it, with its ts)."""
+        channel_id = self.state.resolve_channel(channel) or channel
+        message = copy.deepcopy(self.state.user_message(channel_id, user_id, text, thread_ts, blocks))
+        return {**message, "channel": channel_id}
+
+    # -------------------------------------------------------------- faults
+    def fail_next(
+        self,
+        method: str | None,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        count: int = 1,
+        retry_after: int = 1,
+    ) -> None:
+        self.faults.fail_next(method, status=status, error=error, count=count, retry_after=retry_after)
+
+    def slow_next(self, method: str | None, *, seconds: float, count: int = 1) -> None:
+        self.faults.slow_next(method, seconds=seconds, count=count)
+
+    def set_fault_rate(
+        self, method: str | None, rate: float, kinds: Any = ("500", "timeout", "429"), seed: int | None = None
+    ) -> None:
+        self.faults.set_fault_rate(method, rate, tuple(kinds), seed)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def set_rate_limit(self, method: str, rate_per_second: float, burst: float) -> None:
+        self.limiter.set_limit(method, rate_per_second, burst)
+
+    def set_rate_limits_enabled(self, enabled: bool) -> None:
+        self.config.rate_limits.enabled = enabled
+
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 2.0, interval: float = 0.01) -> Any:
+        """Poll until `predicate()` is truthy; raise TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise TimeoutError("condition not met within timeout")
+            await asyncio.sleep(interval)
+
+    async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 2.0) -> list[RecordedCall]:
+        return await self.wait_until(lambda: len(self.calls_to(method)) >= count and self.calls_to(method), timeout)

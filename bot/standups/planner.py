@@ -1,0 +1,188 @@
+"""The standup tick: prompt who is due, remind who has not answered, close runs at their cutoff.
+
+Runs every minute (and after a restart). Everything it sends goes through the outbox under a key
+made of standup, date, person and kind, so a second tick or a second replica adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery.outbox import enqueue
+from bot.ids import ActionId
+from bot.models import (
+    Absence,
+    OutboxMethod,
+    Person,
+    PromptStatus,
+    Standup,
+    StandupParticipant,
+    StandupPrompt,
+    StandupRun,
+)
+from bot.render import Renderer
+from bot.standups.report import run_key, summarize
+from bot.standups.schedule import PromptTimes, due_prompt, parse_time, parse_weekdays, prompt_times, zone
+from bot.standups.service import StandupDetails
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickResult:
+    prompted: int = 0
+    reminded: int = 0
+    closed: int = 0
+    failed: int = 0
+
+
+async def absent_users(session: AsyncSession, team_id: str, standup_id: int, day: date) -> set[str]:
+    rows = (await session.exec(select(Absence.user_id).where(
+        Absence.team_id == team_id, Absence.start_date <= day, Absence.end_date >= day,
+        (Absence.standup_id == standup_id) | (Absence.standup_id.is_(None)),  # type: ignore[union-attr]
+    ))).all()
+    return set(rows)
+
+
+async def prompt_person(
+    session: AsyncSession, renderer: Renderer, details: StandupDetails, person: Person, times: PromptTimes,
+) -> bool:
+    """Create the run (and its report parent) and this person's prompt; False when it already existed."""
+    standup = details.standup
+    run = await _ensure_run(session, renderer, details, times)
+    existing = (await session.exec(select(StandupPrompt.id).where(
+        StandupPrompt.run_id == run.id, StandupPrompt.user_id == person.user_id))).first()
+    if existing is not None:
+        return False
+    prompt = StandupPrompt(team_id=standup.team_id, run_id=run.id, standup_id=standup.id, user_id=person.user_id,
+                           tz=person.tz, prompt_at=times.prompt_at, remind_at=times.remind_at,
+                           cutoff_at=times.cutoff_at)
+    session.add(prompt)
+    await session.flush()
+    message = renderer.message("standups/prompt.json.j2", standup=standup, prompt=prompt, run_date=run.run_date,
+                               ids=ActionId, reminder=False)
+    await enqueue(session, team_id=standup.team_id, key=f"{run_key(standup.id, run.run_date)}:{person.user_id}:prompt",
+                  kind="standup_prompt", channel=person.user_id, message=message)
+    return True
+
+
+async def _ensure_run(session: AsyncSession, renderer: Renderer, details: StandupDetails,
+                      times: PromptTimes) -> StandupRun:
+    standup = details.standup
+    run = (await session.exec(select(StandupRun).where(
+        StandupRun.standup_id == standup.id, StandupRun.run_date == times.local_date))).first()
+    if run is not None:
+        return run
+    run = StandupRun(team_id=standup.team_id, standup_id=standup.id, run_date=times.local_date,
+                     closes_at=await _closing_time(session, details, times))
+    session.add(run)
+    await session.flush()
+    summary = await summarize(session, standup, run)
+    await enqueue(session, team_id=standup.team_id, key=f"{run_key(standup.id, run.run_date)}:parent",
+                  kind="standup_report", channel=standup.channel_id,
+                  message=renderer.message("standups/report.json.j2", summary=summary, standup=standup))
+    return run
+
+
+async def _closing_time(session: AsyncSession, details: StandupDetails, times: PromptTimes) -> datetime:
+    """A run closes at the latest cutoff among its participants for that local date."""
+    standup = details.standup
+    zones = set((await session.exec(select(Person.tz).where(
+        Person.team_id == standup.team_id, Person.user_id.in_(details.participant_ids)))).all())  # type: ignore[attr-defined]
+    at = parse_time(standup.local_time)
+    cutoffs = [prompt_times(times.local_date, at, zone(tz), standup.reminder_minutes, standup.cutoff_minutes).cutoff_at
+               for tz in zones or {"UTC"}]
+    return max([*cutoffs, times.cutoff_at])
+
+
+async def plan_standup(session: AsyncSession, renderer: Renderer, standup: Standup, now: datetime) -> int:
+    participant_ids = tuple((await session.exec(select(StandupParticipant.user_id).where(
+        StandupParticipant.standup_id == standup.id))).all())
+    if not participant_ids:
+        return 0
+    details = StandupDetails(standup, participant_ids)
+    people = (await session.exec(select(Person).where(
+        Person.team_id == standup.team_id, Person.user_id.in_(participant_ids)))).all()  # type: ignore[attr-defined]
+    weekdays, at = parse_weekdays(standup.weekdays), parse_time(standup.local_time)
+    holidays = details.holidays
+    absent_by_day: dict[date, set[str]] = {}
+    prompted = 0
+    for person in people:
+        if person.deleted or person.is_bot:
+            continue
+        times = due_prompt(now, person.tz, weekdays, at, standup.reminder_minutes, standup.cutoff_minutes, holidays)
+        if times is None:
+            continue
+        if times.local_date not in absent_by_day:
+            absent_by_day[times.local_date] = await absent_users(session, standup.team_id, standup.id,
+                                                                 times.local_date)
+        if person.user_id in absent_by_day[times.local_date]:
+            continue
+        prompted += await prompt_person(session, renderer, details, person, times)
+    return prompted
+
+
+async def send_reminders(session: AsyncSession, renderer: Renderer, now: datetime) -> int:
+    due = (await session.exec(select(StandupPrompt, Standup).join(Standup, Standup.id == StandupPrompt.standup_id)
+                              .where(StandupPrompt.status == PromptStatus.PROMPTED,
+                                     StandupPrompt.reminded_at.is_(None),  # type: ignore[union-attr]
+                                     StandupPrompt.remind_at <= now, StandupPrompt.cutoff_at > now))).all()
+    for prompt, standup in due:
+        run = await session.get(StandupRun, prompt.run_id)
+        message = renderer.message("standups/prompt.json.j2", standup=standup, prompt=prompt, run_date=run.run_date,
+                                   ids=ActionId, reminder=True)
+        await enqueue(session, team_id=standup.team_id,
+                      key=f"{run_key(standup.id, run.run_date)}:{prompt.user_id}:reminder",
+                      kind="standup_reminder", channel=prompt.user_id, message=message)
+        prompt.reminded_at = now
+        session.add(prompt)
+    await session.flush()
+    return len(due)
+
+
+async def close_runs(session: AsyncSession, renderer: Renderer, now: datetime) -> int:
+    runs = (await session.exec(select(StandupRun, Standup).join(Standup, Standup.id == StandupRun.standup_id)
+                               .where(StandupRun.closed_at.is_(None), StandupRun.closes_at <= now))).all()  # type: ignore[union-attr]
+    for run, standup in runs:
+        waiting = (await session.exec(select(StandupPrompt).where(
+            StandupPrompt.run_id == run.id, StandupPrompt.status == PromptStatus.PROMPTED))).all()
+        for prompt in waiting:
+            prompt.status = PromptStatus.MISSED
+            session.add(prompt)
+        run.closed_at = now
+        session.add(run)
+        await session.flush()
+        await refresh_report(session, renderer, standup, run, reason="closed")
+    return len(runs)
+
+
+async def refresh_report(session: AsyncSession, renderer: Renderer, standup: Standup, run: StandupRun,
+                         reason: str) -> None:
+    """Update the run's parent message in place; `reason` makes the outbox key unique per change."""
+    summary = await summarize(session, standup, run)
+    key = run_key(standup.id, run.run_date)
+    await enqueue(session, team_id=standup.team_id, key=f"{key}:parent:{reason}", kind="standup_report_update",
+                  channel=standup.channel_id, method=OutboxMethod.UPDATE, target_key=f"{key}:parent",
+                  message=renderer.message("standups/report.json.j2", summary=summary, standup=standup))
+
+
+async def run_now(session: AsyncSession, renderer: Renderer, details: StandupDetails, now: datetime) -> int:
+    """`/standup run NAME now`: prompt everyone at once, with the usual reminder and cutoff from now."""
+    standup = details.standup
+    people = (await session.exec(select(Person).where(
+        Person.team_id == standup.team_id, Person.user_id.in_(details.participant_ids)))).all()  # type: ignore[attr-defined]
+    prompted = 0
+    for person in people:
+        local_date = now.astimezone(zone(person.tz)).date()
+        if person.user_id in await absent_users(session, standup.team_id, standup.id, local_date):
+            continue
+        times = PromptTimes(local_date=local_date, prompt_at=now,
+                            remind_at=now + timedelta(minutes=standup.reminder_minutes),
+                            cutoff_at=now + timedelta(minutes=standup.cutoff_minutes))
+        prompted += await prompt_person(session, renderer, details, person, times)
+    return prompted

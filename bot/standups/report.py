@@ -1,0 +1,56 @@
+"""The report of one standup run: who answered, who did not, what blocks people. Worded by templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import PromptStatus, Standup, StandupAnswer, StandupPrompt, StandupRun
+
+
+@dataclass(frozen=True)
+class Blocker:
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    standup_name: str
+    run_date: date
+    closed: bool
+    answered: tuple[str, ...]
+    late: tuple[str, ...]
+    waiting: tuple[str, ...]
+    missed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    blockers: tuple[Blocker, ...]
+
+
+def run_key(standup_id: int, run_date: date) -> str:
+    return f"standup:{standup_id}:{run_date.isoformat()}"
+
+
+async def summarize(session: AsyncSession, standup: Standup, run: StandupRun) -> RunSummary:
+    prompts = (await session.exec(
+        select(StandupPrompt).where(StandupPrompt.run_id == run.id).order_by(StandupPrompt.id)
+    )).all()
+    answers = {a.user_id: a for a in (await session.exec(
+        select(StandupAnswer).where(StandupAnswer.run_id == run.id)
+    )).all()}
+    by_status: dict[str, list[str]] = {}
+    late = []
+    for prompt in prompts:
+        by_status.setdefault(prompt.status, []).append(prompt.user_id)
+        if prompt.status == PromptStatus.ANSWERED and prompt.answered_at and prompt.answered_at > prompt.cutoff_at:
+            late.append(prompt.user_id)
+    blockers = tuple(Blocker(a.user_id, a.blocker) for a in answers.values() if a.blocked)
+    return RunSummary(
+        standup_name=standup.name, run_date=run.run_date, closed=run.closed_at is not None,
+        answered=tuple(by_status.get(PromptStatus.ANSWERED, ())), late=tuple(late),
+        waiting=tuple(by_status.get(PromptStatus.PROMPTED, ())), missed=tuple(by_status.get(PromptStatus.MISSED, ())),
+        skipped=tuple(by_status.get(PromptStatus.SKIPPED, ())), blockers=blockers,
+    )

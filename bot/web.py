@@ -1,0 +1,67 @@
+"""The HTTP surface: /slack/events (Bolt), /healthz and /metrics, served by uvicorn."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import Headway
+from bot.jobs import schedule_all
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    if "command" in body:
+        return "command"
+    kind = body.get("type") or "unknown"
+    return kind if kind in {"block_actions", "view_submission", "view_closed", "event_callback",
+                            "url_verification", "shortcut", "message_action", "block_suggestion"} else "other"
+
+
+def build_web_app(hw: Headway, bolt: AsyncApp, *, run_scheduler: bool = True) -> Starlette:
+    async def slack_events(request: Request) -> Response:
+        started = time.perf_counter()
+        bolt_request = to_async_bolt_request(request, await request.body())
+        bolt_response = await bolt.async_dispatch(bolt_request)
+        kind = request_kind(bolt_request.body)
+        hw.metrics.requests.labels(kind).inc()
+        hw.metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
+        return to_starlette_response(bolt_response)
+
+    async def healthz(_: Request) -> Response:
+        database = await hw.db.ping()
+        scheduler = hw.scheduler.running or not run_scheduler
+        status = "ok" if database and scheduler else "degraded"
+        return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running},
+                            status_code=200 if status == "ok" else 503)
+
+    async def metrics(_: Request) -> Response:
+        return Response(hw.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        hw.outbox.start()
+        if run_scheduler:
+            schedule_all(hw)
+            hw.scheduler.start()
+        try:
+            yield
+        finally:
+            await hw.close()
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,50 @@
+"""Wiring a CommandRegistry into Bolt: parse and ack in ~1 ms, do the work in a lazy listener."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.app import Headway
+from handlers.registry import CommandRegistry, Resolved
+from handlers.replies import ack_body, answering_errors
+from handlers.requests import CommandRequest
+
+log = logging.getLogger(__name__)
+
+
+def register_command(app: AsyncApp, hw: Headway, registry: CommandRegistry) -> None:
+    async def acknowledge(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        resolved = registry.resolve(body.get("text", ""))
+        if not isinstance(resolved, Resolved):
+            message = hw.renderer.message(
+                "commands/usage.json.j2", command=registry.command, problem=resolved.problem,
+                suggestions=resolved.suggestions,
+            )
+            await ack(**ack_body(message))
+            return
+        if resolved.sub.run is None:  # help: static, answered inside the ack
+            await ack(**ack_body(help_message(hw, registry)))
+            return
+        context["headway_args"] = list(resolved.args)
+        await ack()
+
+    async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        if "headway_args" not in context:
+            return
+        resolved = registry.resolve(body.get("text", ""))
+        if not isinstance(resolved, Resolved) or resolved.sub.run is None:
+            return
+        request = CommandRequest.from_body(body, tuple(context["headway_args"]))
+        await answering_errors(hw, request.response_url, resolved.sub.run(hw, request))
+
+    app.command(registry.command)(ack=acknowledge, lazy=[work])
+
+
+def help_message(hw: Headway, registry: CommandRegistry) -> Any:
+    return hw.renderer.message(
+        "commands/help.json.j2", command=registry.command, about=registry.about,
+        subcommands=registry.subcommands,
+    )

@@ -1,0 +1,23 @@
+"""The `/headway` command: its subcommands come from the domain handler modules."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import Headway
+from handlers import projects, roles
+from handlers.commands import register_command
+from handlers.registry import CommandRegistry
+
+
+def build_registry() -> CommandRegistry:
+    registry = CommandRegistry("/headway", "Projects, roles and progress for your ML portfolio.")
+    registry.add("help", "This list", None)
+    projects.add_subcommands(registry)
+    roles.add_subcommands(registry)
+    return registry
+
+
+def register(app: AsyncApp, hw: Headway) -> None:
+    register_command(app, hw, build_registry())
+    projects.register(app, hw)

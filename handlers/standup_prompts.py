@@ -1,0 +1,158 @@
+"""The standup DM's buttons (Answer, Skip today, I'm away, Edit) and the answer and away modals."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from sqlmodel import select
+
+from bot.app import Headway
+from bot.errors import HeadwayError, InvalidInput
+from bot.ids import ActionId, CallbackId
+from bot.models import AbsenceKind, StandupAnswer
+from bot.people import service as people
+from bot.standups import absence, answers
+from bot.standups.schedule import zone
+from handlers.forms import read_state, view_metadata
+
+log = logging.getLogger(__name__)
+
+
+def _prompt_id(body: dict[str, Any]) -> int | None:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+async def _notice(hw: Headway, view_id: str, title: str, text: str) -> None:
+    await hw.gateway.update_view(view_id, hw.renderer.view("views/notice.json.j2", title=title, text=text))
+
+
+async def open_answer_form(hw: Headway, body: dict[str, Any]) -> None:
+    """Open at once (the trigger expires in 3 s), then fill with the questions and the person's projects."""
+    view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
+        "views/notice.json.j2", title="Standup", text=":hourglass_flowing_sand: Loading…"))
+    prompt_id, team_id, user_id = _prompt_id(body), body["team"]["id"], body["user"]["id"]
+    try:
+        if prompt_id is None:
+            raise HeadwayError("That button is out of date.")
+        async with hw.db.unit_of_work() as session:
+            context = await answers.load_prompt(session, team_id, prompt_id, user_id)
+            projects = await answers.projects_for(session, team_id, user_id)
+            previous = (await session.exec(select(StandupAnswer).where(
+                StandupAnswer.prompt_id == prompt_id))).first()
+        questions = json.loads(context.standup.questions)
+        earlier = {i["question"]: i["answer"] for i in json.loads(previous.answers)} if previous else {}
+        view = hw.renderer.view(
+            "standups/answer_form.json.j2", callback_id=CallbackId.STANDUP_ANSWER, standup=context.standup,
+            questions=questions, previous=[earlier.get(q, "") for q in questions], projects=projects,
+            answer=previous, metadata={"prompt": prompt_id},
+        )
+    except HeadwayError as error:
+        await _notice(hw, view_id, "Standup", f":warning: {error}")
+        return
+    await hw.gateway.update_view(view_id, view)
+
+
+def register(app: AsyncApp, hw: Headway) -> None:
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack()
+
+    async def answer(body: dict[str, Any]) -> None:
+        await open_answer_form(hw, body)
+
+    app.action(ActionId.STANDUP_ANSWER.value)(ack=ack_only, lazy=[answer])
+    app.action(ActionId.STANDUP_EDIT.value)(ack=ack_only, lazy=[answer])
+
+    async def skip(body: dict[str, Any]) -> None:
+        prompt_id = _prompt_id(body)
+        try:
+            if prompt_id is None:
+                raise HeadwayError("That button is out of date.")
+            async with hw.db.unit_of_work() as session:
+                context = await answers.load_prompt(session, body["team"]["id"], prompt_id, body["user"]["id"])
+                skipped = await answers.skip_prompt(session, context)
+            message = hw.renderer.message("standups/skipped.json.j2", standup_name=context.standup.name,
+                                          away_until=None) if skipped else hw.renderer.message(
+                "errors/problem.json.j2", problem="You already answered this one; use “Edit my answer” to change it.")
+        except HeadwayError as error:
+            message = hw.renderer.message("errors/problem.json.j2", problem=str(error))
+        await hw.gateway.respond(body["response_url"], message, replace_original=False)
+
+    app.action(ActionId.STANDUP_SKIP.value)(ack=ack_only, lazy=[skip])
+
+    async def open_away(body: dict[str, Any]) -> None:
+        today = hw.clock.now().date()
+        view = hw.renderer.view("standups/away_form.json.j2", callback_id=CallbackId.STANDUP_AWAY,
+                                default_end=today + timedelta(days=7),
+                                metadata={"prompt": _prompt_id(body), "response_url": body.get("response_url")})
+        await hw.gateway.open_view(body["trigger_id"], view)
+
+    app.action(ActionId.STANDUP_AWAY.value)(ack=ack_only, lazy=[open_away])
+
+    async def submit_answer(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
+                            context: AsyncBoltContext) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        try:
+            prompt_id = int(view_metadata(view).get("prompt"))
+            async with hw.db.unit_of_work() as session:
+                prompt = await answers.load_prompt(session, team_id, prompt_id, user_id)
+                projects = await answers.projects_for(session, team_id, user_id)
+                form = answers.validate_answer(read_state(view), json.loads(prompt.standup.questions), projects)
+                await answers.record_answer(session, hw.renderer, prompt, form, hw.clock.now())
+        except InvalidInput as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        except (HeadwayError, TypeError, ValueError) as error:
+            problem = str(error) if isinstance(error, HeadwayError) else "This form is out of date."
+            await ack(response_action="update", view=hw.renderer.view(
+                "views/notice.json.j2", title="Standup", text=f":warning: {problem}"))
+            return
+        context["headway_sent"] = True
+        await ack()
+
+    async def deliver(context: AsyncBoltContext) -> None:
+        if context.get("headway_sent"):
+            hw.deliver()
+
+    app.view(CallbackId.STANDUP_ANSWER.value)(ack=submit_answer, lazy=[deliver])
+
+    async def submit_away(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
+                          context: AsyncBoltContext) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        metadata = view_metadata(view)
+        try:
+            async with hw.db.unit_of_work() as session:
+                person = await people.ensure_person(session, team_id, user_id, hw.gateway.profile)
+                today = hw.clock.now().astimezone(zone(person.tz)).date()
+                end = _day(read_state(view).get("end"))
+                if end is None or end <= today:
+                    raise InvalidInput({"end": "Pick a day after today."})
+                await absence.add_absence(session, team_id, user_id, AbsenceKind.AWAY, today,
+                                          end - timedelta(days=1))
+        except InvalidInput as error:
+            await ack(response_action="errors", errors={"end": " ".join(error.errors.values())})
+            return
+        context["headway_away"] = {"until": end.isoformat(), "response_url": metadata.get("response_url")}
+        await ack()
+
+    async def confirm_away(context: AsyncBoltContext) -> None:
+        outcome = context.get("headway_away")
+        if outcome and outcome.get("response_url"):
+            message = hw.renderer.message("standups/skipped.json.j2", standup_name="",
+                                          away_until=date.fromisoformat(outcome["until"]))
+            await hw.gateway.respond(outcome["response_url"], message)
+
+    app.view(CallbackId.STANDUP_AWAY.value)(ack=submit_away, lazy=[confirm_away])
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None

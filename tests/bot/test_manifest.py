@@ -1,0 +1,50 @@
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from bot.manifest import BOT_SCOPES, build_manifest, manifest_yaml
+
+SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    if not SCHEMA.is_file():
+        pytest.skip(f"Slack's manifest schema is not beside this checkout ({SCHEMA})")
+    return json.loads(SCHEMA.read_text())
+
+
+@pytest.mark.parametrize("socket_mode", [False, True])
+def test_manifest_validates_against_slacks_schema(schema, socket_mode):
+    manifest = yaml.safe_load(manifest_yaml(None if socket_mode else "https://example.org", socket_mode=socket_mode))
+    jsonschema.validate(manifest, schema)
+
+
+def test_schema_check_is_not_vacuous(schema):
+    manifest = build_manifest("https://example.org")
+    manifest["features"]["bot_user"]["unexpected"] = True
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(manifest, schema)
+
+
+def test_manifest_content():
+    manifest = build_manifest("https://example.org/")
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/headway", "/standup", "/gate"}
+    assert all(c["url"] == "https://example.org/slack/events" for c in commands.values())
+    settings = manifest["settings"]
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": "https://example.org/slack/events"}
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
+    assert settings["socket_mode_enabled"] is False
+
+
+def test_socket_mode_manifest_has_no_request_urls():
+    manifest = build_manifest(None, socket_mode=True)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in manifest["settings"]["event_subscriptions"]
+    assert all("url" not in c for c in manifest["features"]["slash_commands"])

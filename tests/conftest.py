@@ -1,0 +1,146 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL with HEADWAY_TEST_DATABASE_URL), the Slack
+emulator on loopback, Headway served by uvicorn, and a driver that signs requests like Slack does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from bot.clock import ManualClock
+from bot.config import Settings, load_settings, normalize_database_url
+from bot.migrate import upgrade
+from bot.server import HeadwayServer
+from bot.slack_emulator import EmulatorConfig, EmulatorUser, SlackDriver, SlackEmulator
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+TEAM_ID = "T0HEADWAY"
+ADMIN, PM, EXEC, MEMBER, OTHER = "UADMIN01", "UPM00001", "UEXEC001", "UMEMBER1", "UOTHER01"
+CHANNEL = "CGENERAL1"
+
+
+def emulator_users() -> list[EmulatorUser]:
+    return [
+        EmulatorUser(id=ADMIN, name="ada", real_name="Ada Admin", tz="Europe/London", is_admin=True),
+        EmulatorUser(id=PM, name="pat", real_name="Pat Product", tz="America/New_York"),
+        EmulatorUser(id=EXEC, name="eve", real_name="Eve Executive", tz="Europe/Berlin"),
+        EmulatorUser(id=MEMBER, name="max", real_name="Max Modeler", tz="Asia/Kolkata"),
+        EmulatorUser(id=OTHER, name="olly", real_name="Olly Outsider", tz="Australia/Sydney"),
+    ]
+
+
+# ---------------------------------------------------------------- database
+
+
+async def _admin_execute(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def create_scratch_database(tmp_path_factory: pytest.TempPathFactory, label: str) -> tuple[str, callable]:
+    """A new empty database on the configured backend, and a function that drops it."""
+    base = os.environ.get("HEADWAY_TEST_DATABASE_URL")
+    if not base:
+        path = tmp_path_factory.mktemp(label) / "headway.db"
+        return f"sqlite+aiosqlite:///{path}", lambda: None
+    base = normalize_database_url(base)
+    name = f"headway_{label}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin_execute(base, f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    return url, lambda: asyncio.run(_admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, drop = create_scratch_database(tmp_path_factory, "suite")
+    upgrade(url)
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def scratch_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[callable]:
+    """A factory of fresh, unmigrated databases (for migration tests), dropped at the end."""
+    drops = []
+
+    def make() -> str:
+        url, drop = create_scratch_database(tmp_path_factory, "scratch")
+        drops.append(drop)
+        return url
+
+    yield make
+    for drop in drops:
+        drop()
+
+
+async def _empty_tables(url: str) -> None:
+    import bot.models  # noqa: F401
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    await connection.execute(text(f"DELETE FROM {table}"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def clean_database(database_url: str) -> str:
+    await _empty_tables(database_url)
+    return database_url
+
+
+# ---------------------------------------------------------------- Slack side
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[SlackEmulator]:
+    config = EmulatorConfig(team_id=TEAM_ID, users=emulator_users())
+    async with SlackEmulator(config) as emu:
+        emu.add_channel(id=CHANNEL, name="general")
+        yield emu
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # a Monday morning
+
+
+@pytest.fixture
+def settings(clean_database: str, emulator: SlackEmulator) -> Settings:
+    return load_settings(
+        slack_bot_token=emulator.config.bot_token, slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=emulator.api_url, database_url=clean_database, host="127.0.0.1", port=0,
+        scheduler_enabled=False,
+    )
+
+
+@pytest.fixture
+async def headway(settings: Settings, clock: ManualClock) -> AsyncIterator[HeadwayServer]:
+    async with HeadwayServer(settings, clock=clock) as server:
+        yield server
+
+
+@pytest.fixture
+async def slack(headway: HeadwayServer, emulator: SlackEmulator) -> AsyncIterator[SlackDriver]:
+    """The driver: sends signed requests to the running Headway, as Slack would."""
+    driver = SlackDriver(headway.url + "/slack/events", SIGNING_SECRET, emulator, team_id=TEAM_ID)
+    yield driver
+    await driver.aclose()

@@ -1,0 +1,147 @@
+"""`/headway project …` end to end: modal opened first and filled after, inline errors, DB state, cards."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.models import Project, ProjectMember, StageTransition
+from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM
+from tests.support import all_text, eventually, rows
+
+FRAUD = {
+    "key": "fraud", "name": "Fraud detection", "problem_statement": "Card fraud costs us money & trust.",
+    "business_owner": EXEC, "pms": [PM], "members": [MEMBER], "success_criteria": "Catch 9 of 10 fraud cases",
+    "metric_name": "recall", "metric_direction": "higher", "metric_unit": "", "baseline": "0.62", "target": "0.9",
+    "start_date": "2026-11-02", "expected_date": "2027-03-31", "kill_date": "2027-06-30", "stage": "feasibility",
+    "channel": CHANNEL,
+}
+
+
+async def make_pm(slack, user=PM):
+    result = await slack.slash_command(ADMIN, "/headway", f"role <@{user}> pm", channel_id=CHANNEL)
+    await result.wait_for_response()
+
+
+async def open_form(slack, emulator, user, text="project new"):
+    """Run the command; return the id of the modal once Headway has filled it."""
+    updates_before = len(emulator.calls_to("views.update"))
+    result = await slack.slash_command(user, "/headway", text, channel_id=CHANNEL)
+    assert result.status == 200 and not result.body  # acked with nothing: the modal is the answer
+    await eventually(lambda: len(emulator.calls_to("views.update")) > updates_before)
+    opened = emulator.calls_to("views.open")[-1]
+    assert opened.response["ok"], opened.response
+    return opened.response["view"]["id"]
+
+
+async def create(slack, emulator, values=FRAUD, user=PM):
+    view_id = await open_form(slack, emulator, user)
+    return await slack.view_submission(user, view_id, values)
+
+
+async def test_project_new_opens_a_loading_modal_then_fills_it(slack, emulator):
+    await make_pm(slack)
+    view_id = await open_form(slack, emulator, PM)
+    assert emulator.calls_to("views.open")[-1].at <= emulator.calls_to("views.update")[-1].at
+    view = emulator.views[view_id]
+    assert view["callback_id"] == "project_form"
+    block_ids = {b.get("block_id") for b in view["blocks"]}
+    assert {"key", "name", "problem_statement", "business_owner", "pms", "success_criteria", "metric_name",
+            "metric_direction", "baseline", "target", "start_date", "expected_date", "kill_date", "stage",
+            "channel"} <= block_ids
+
+
+async def test_submitting_the_form_creates_the_project(slack, emulator, clean_database):
+    await make_pm(slack)
+    result = await create(slack, emulator)
+    assert result.status == 200 and not result.body  # modal closes
+    [project] = await rows(clean_database, Project)
+    assert (project.key, project.name, project.stage, project.state) == ("FRAUD", "Fraud detection",
+                                                                          "feasibility", "active")
+    assert (project.baseline, project.target, project.business_owner_id) == (0.62, 0.9, EXEC)
+    assert project.expected_date == date(2027, 3, 31)
+    members = {(m.user_id, m.role) for m in await rows(clean_database, ProjectMember)}
+    assert members == {(PM, "pm"), (MEMBER, "member")}
+    [transition] = await rows(clean_database, StageTransition)
+    assert (transition.to_stage, transition.actor_id, transition.from_stage) == ("feasibility", PM, None)
+    confirmation = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                                             if c.params.get("channel") == PM])
+    assert "FRAUD" in confirmation[-1].params["text"]
+
+
+async def test_invalid_fields_come_back_inline_and_nothing_is_stored(slack, emulator, clean_database):
+    await make_pm(slack)
+    bad = dict(FRAUD, key="9lives", target="0.5", expected_date="2026-01-01")
+    result = await create(slack, emulator, bad)
+    assert result.body["response_action"] == "errors"
+    assert set(result.body["errors"]) == {"key", "target", "expected_date"}
+    assert await rows(clean_database, Project) == []
+
+
+async def test_a_taken_key_is_an_inline_error(slack, emulator, clean_database):
+    await make_pm(slack)
+    await create(slack, emulator)
+    result = await create(slack, emulator, dict(FRAUD, name="Another"))
+    assert "already used" in result.body["errors"]["key"]
+    assert len(await rows(clean_database, Project)) == 1
+
+
+async def test_members_without_the_pm_role_cannot_create(slack, emulator, clean_database):
+    view_id = await open_form(slack, emulator, MEMBER)
+    assert "Only PMs and Headway admins can create projects" in all_text(emulator.views[view_id]["blocks"])
+    # a forged submission of the form is refused too
+    await make_pm(slack)
+    pm_view = await open_form(slack, emulator, PM)
+    result = await slack.view_submission(MEMBER, pm_view, FRAUD)
+    assert result.body["response_action"] == "errors"
+    assert await rows(clean_database, Project) == []
+
+
+async def test_list_and_show_speak_business_language(slack, emulator):
+    await make_pm(slack)
+    await create(slack, emulator)
+    await create(slack, emulator, dict(FRAUD, key="CHURN", name="Churn <!here> prediction", stage="discovery"))
+    listed = await slack.slash_command(MEMBER, "/headway", "project list", channel_id=CHANNEL)
+    text = all_text((await listed.wait_for_response())["blocks"])
+    assert "*CHURN* · Churn &lt;!here&gt; prediction" in text and "*FRAUD* · Fraud detection" in text
+    assert "Feasibility" in text and "Discovery" in text and "<!here>" not in text
+    shown = await slack.slash_command(EXEC, "/headway", "project show fraud", channel_id=CHANNEL)
+    card = all_text((await shown.wait_for_response())["blocks"])
+    assert "Card fraud costs us money &amp; trust." in card
+    assert "recall, where higher is better: we start from *0.62* and the business needs *0.9*" in card
+    assert "Feasibility — stage 2 of 6" in card
+    assert "Expected by *March 2027*" in card and "Worst case *June 2027*" in card
+    assert f"<@{EXEC}>" in card and f"<@{PM}>" in card
+
+
+async def test_show_unknown_project_is_a_polite_answer(slack):
+    shown = await slack.slash_command(MEMBER, "/headway", "project show NOPE", channel_id=CHANNEL)
+    assert "There is no project with the key NOPE" in all_text((await shown.wait_for_response())["blocks"])
+
+
+async def test_edit_changes_stage_and_records_history(slack, emulator, clean_database):
+    await make_pm(slack)
+    await create(slack, emulator)
+    view_id = await open_form(slack, emulator, PM, "project edit FRAUD")
+    view = emulator.views[view_id]
+    key_block = next(b for b in view["blocks"] if b.get("block_id") == "key")
+    assert key_block["element"]["initial_value"] == "FRAUD"
+    result = await slack.view_submission(PM, view_id, {"stage": "design", "change_reason": "Feasibility gate passed"})
+    assert result.status == 200 and not result.body
+    [project] = await rows(clean_database, Project)
+    assert project.stage == "design" and project.name == "Fraud detection"  # untouched fields keep their values
+    history = await rows(clean_database, StageTransition)
+    assert [(h.from_stage, h.to_stage, h.reason) for h in history][-1] == (
+        "feasibility", "design", "Feasibility gate passed")
+
+
+@pytest.mark.parametrize("user", [MEMBER, EXEC, "another PM"])
+async def test_only_the_projects_pms_and_admins_can_edit(slack, emulator, user):
+    await make_pm(slack)
+    await create(slack, emulator)
+    if user == "another PM":
+        user = EXEC
+        await make_pm(slack, EXEC)
+    view_id = await open_form(slack, emulator, user, "project edit FRAUD")
+    assert "Only FRAUD's PMs and Headway admins can edit it" in all_text(emulator.views[view_id]["blocks"])
