@@ -6,6 +6,7 @@ Built once per process (or per test) by `build_headway`; handlers receive it exp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -61,7 +62,7 @@ def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
         db=db,
         metrics=metrics,
         gateway=gateway,
-        outbox=OutboxSender(db, gateway, metrics),
+        outbox=OutboxSender(db, gateway, metrics, lease=timedelta(seconds=settings.outbox_lease_seconds)),
         renderer=Renderer(settings.templates_dir),
         scheduler=Scheduler(metrics),
         clock=clock or SystemClock(),

@@ -65,6 +65,20 @@ class HeadwayServer:
                 await self._task
         self._server = self._task = None
 
+    async def crash(self) -> None:
+        """Stop at once, as a killed process would: no draining, no shutdown hooks (for fault tests)."""
+        await self.hw.outbox.stop()
+        self.hw.scheduler.shutdown()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._server is not None:
+            for server in self._server.servers:
+                server.close()
+        await self.hw.db.dispose()
+        self._server = self._task = None
+
     async def __aenter__(self) -> HeadwayServer:
         await self.start()
         return self

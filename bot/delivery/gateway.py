@@ -39,16 +39,23 @@ class SlackGateway:
         )
         return Posted(channel=response["channel"], ts=response["ts"])
 
-    async def find_posted(self, channel: str, key: str, since: datetime) -> Posted | None:
-        """The message posted under `key` since `since`, if Slack has it (threads included)."""
+    async def find_posted(
+        self, channel: str, key: str, since: datetime, *, thread_ts: str | None = None
+    ) -> Posted | None:
+        """The message posted under `key` since `since`, if Slack has it (in the thread when given)."""
         if channel[:1] in ("U", "W"):
             channel = await self.open_dm(channel)
         oldest = f"{since.timestamp() - 60:.6f}"
         cursor = None
         for _ in range(10):
-            page = await self.client.conversations_history(
-                channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-            )
+            if thread_ts:
+                page = await self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                )
+            else:
+                page = await self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                )
             for item in page.get("messages", []):
                 metadata = item.get("metadata") or {}
                 if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get(

@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.db import Database
-from bot.delivery.gateway import SlackGateway
+from bot.delivery.gateway import Posted, SlackGateway
 from bot.metrics import Metrics
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
@@ -33,7 +33,6 @@ from bot.render import Message
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-LEASE = timedelta(seconds=60)
 
 
 class Dependency(Exception):
@@ -42,10 +41,12 @@ class Dependency(Exception):
 
 class OutboxSender:
     def __init__(self, db: Database, gateway: SlackGateway, metrics: Metrics, *, max_attempts: int = 6,
-                 concurrency: int = 16, batch: int = 500, poll_seconds: float = 1.0) -> None:
+                 concurrency: int = 16, batch: int = 500, poll_seconds: float = 1.0,
+                 lease: timedelta = timedelta(seconds=60)) -> None:
         self._db, self._gateway, self._metrics = db, gateway, metrics
         self.max_attempts, self._concurrency, self._batch, self._poll = max_attempts, concurrency, batch, poll_seconds
         self._wake = asyncio.Event()
+        self._lease = lease  # how long a claimed row is ours before another sender may take it over
         self._blocked_until: dict[tuple[str, str], datetime] = {}
         self._task: asyncio.Task[None] | None = None
         self._recovering: set[int] = set()  # rows a crashed sender left mid-send: check Slack before resending
@@ -111,15 +112,17 @@ class OutboxSender:
                OutboxMessage.next_attempt_at <= now)
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
-                select(OutboxMessage.id, OutboxMessage.status).where(*due).order_by(OutboxMessage.id)
-                .limit(self._batch)
+                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempted_at).where(*due)
+                .order_by(OutboxMessage.id).limit(self._batch)
             )).all()
             if not found:
                 return []
-            ids = [row_id for row_id, _ in found]
-            self._recovering.update(row_id for row_id, status in found if status == OutboxStatus.SENDING)
+            ids = [row_id for row_id, _, _ in found]
+            # Only a row whose last attempt ended without a clear answer (a crash mid-call, a timeout)
+            # may already be in Slack.
+            self._recovering.update(row_id for row_id, _, attempted in found if attempted is not None)
             await session.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids), *due)  # type: ignore[call-overload]
-                               .values(status=OutboxStatus.SENDING, next_attempt_at=now + LEASE, claim=token))
+                               .values(status=OutboxStatus.SENDING, next_attempt_at=now + self._lease, claim=token))
         async with self._db.unit_of_work() as session:
             return list((await session.exec(
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
@@ -141,15 +144,16 @@ class OutboxSender:
             return "blocked"
         try:
             if row.id in self._recovering and row.method == OutboxMethod.POST:
+                found = await self._find_earlier_send(row)
                 self._recovering.discard(row.id)
-                found = await self._gateway.find_posted(row.channel, row.key, row.created_at)
                 if found is not None:
                     await self._mark_sent(row, found.channel, found.ts)
                     return "sent"
+            await self._mark_attempt(row)
             channel, ts = await self._send(row)
         except Dependency:
             await self._reschedule(row, timedelta(seconds=1), error="waiting for the message it depends on",
-                                   count_attempt=False)
+                                   count_attempt=False, certain=True)
             return "waiting"
         except SlackApiError as error:
             return await self._failed(row, error)
@@ -161,6 +165,24 @@ class OutboxSender:
             return "dead"
         await self._mark_sent(row, channel, ts)
         return "sent"
+
+    async def _find_earlier_send(self, row: OutboxMessage) -> Posted | None:
+        """Did Slack get this message before the crash? Rate limits and outages retry the check later;
+        if Slack cannot tell (no history access), send again: a rare duplicate beats a lost message."""
+        try:
+            thread_ts = (await self._sent_ref(row.thread_key))[1] if row.thread_key else None
+            return await self._gateway.find_posted(row.channel, row.key, row.created_at, thread_ts=thread_ts)
+        except SlackApiError as error:
+            if error.response.status_code == 429 or error.response.status_code >= 500:
+                raise
+            log.warning("cannot check whether %s was already sent (%s); sending it", row.key,
+                        error.response.get("error"))
+            return None
+
+    async def _mark_attempt(self, row: OutboxMessage) -> None:
+        async with self._db.unit_of_work() as session:
+            await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id)  # type: ignore[call-overload]
+                               .values(attempted_at=utcnow()))
 
     async def _send(self, row: OutboxMessage) -> tuple[str | None, str | None]:
         payload = json.loads(row.payload)
@@ -198,7 +220,8 @@ class OutboxSender:
             scope = row.channel if row.method == OutboxMethod.POST else "*"
             self._blocked_until[(row.method, scope)] = utcnow() + timedelta(seconds=retry_after)
             self._metrics.outbox_retries.labels("ratelimited").inc()
-            await self._reschedule(row, timedelta(seconds=retry_after), error="rate limited", count_attempt=False)
+            await self._reschedule(row, timedelta(seconds=retry_after), error="rate limited", count_attempt=False,
+                                   certain=True)
             return "blocked"
         if status >= 500 or code in TRANSIENT_ERRORS:
             return await self._transient(row, f"HTTP {status} {code or ''}".strip())
@@ -211,13 +234,16 @@ class OutboxSender:
             return "dead"
         self._metrics.outbox_retries.labels("transient").inc()
         delay = min(300.0, 0.5 * 2 ** row.attempts) * random.uniform(0.8, 1.2)
-        await self._reschedule(row, timedelta(seconds=delay), error=error, count_attempt=True)
+        await self._reschedule(row, timedelta(seconds=delay), error=error, count_attempt=True, certain=False)
         return "retry"
 
-    async def _reschedule(self, row: OutboxMessage, delay: timedelta, *, error: str, count_attempt: bool) -> None:
+    async def _reschedule(self, row: OutboxMessage, delay: timedelta, *, error: str, count_attempt: bool,
+                          certain: bool) -> None:
+        """Try again later. `certain`: Slack surely did not post it; otherwise check before resending."""
         async with self._db.unit_of_work() as session:
             await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
                 status=OutboxStatus.PENDING, next_attempt_at=utcnow() + delay, last_error=error,
+                attempted_at=None if certain else row.attempted_at or utcnow(),
                 attempts=row.attempts + (1 if count_attempt else 0),
             ))
 

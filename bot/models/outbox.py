@@ -44,6 +44,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claim: str | None = Field(default=None, max_length=32, index=True)  # which sender took it
+    attempted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # set just before calling Slack
     last_error: str | None = Field(default=None, max_length=500)
     result_channel: str | None = Field(default=None, max_length=32)
     result_ts: str | None = Field(default=None, max_length=32)

@@ -51,8 +51,12 @@ async def absent_users(session: AsyncSession, team_id: str, standup_id: int, day
 
 async def prompt_person(
     session: AsyncSession, renderer: Renderer, details: StandupDetails, person: Person, times: PromptTimes,
+    now: datetime,
 ) -> bool:
-    """Create the run (and its report parent) and this person's prompt; False when it already existed."""
+    """Create the run (and its report parent) and this person's prompt; False when it already existed.
+
+    A prompt sent late (after downtime) still gets its full reminder delay, unless the cutoff comes first.
+    """
     standup = details.standup
     run = await _ensure_run(session, renderer, details, times)
     existing = (await session.exec(select(StandupPrompt.id).where(
@@ -60,7 +64,8 @@ async def prompt_person(
     if existing is not None:
         return False
     prompt = StandupPrompt(team_id=standup.team_id, run_id=run.id, standup_id=standup.id, user_id=person.user_id,
-                           tz=person.tz, prompt_at=times.prompt_at, remind_at=times.remind_at,
+                           tz=person.tz, prompt_at=times.prompt_at,
+                           remind_at=max(times.remind_at, now + (times.remind_at - times.prompt_at)),
                            cutoff_at=times.cutoff_at)
     session.add(prompt)
     await session.flush()
@@ -123,7 +128,7 @@ async def plan_standup(session: AsyncSession, renderer: Renderer, standup: Stand
                                                                  times.local_date)
         if person.user_id in absent_by_day[times.local_date]:
             continue
-        prompted += await prompt_person(session, renderer, details, person, times)
+        prompted += await prompt_person(session, renderer, details, person, times, now)
     return prompted
 
 
@@ -184,5 +189,5 @@ async def run_now(session: AsyncSession, renderer: Renderer, details: StandupDet
         times = PromptTimes(local_date=local_date, prompt_at=now,
                             remind_at=now + timedelta(minutes=standup.reminder_minutes),
                             cutoff_at=now + timedelta(minutes=standup.cutoff_minutes))
-        prompted += await prompt_person(session, renderer, details, person, times)
+        prompted += await prompt_person(session, renderer, details, person, times, now)
     return prompted

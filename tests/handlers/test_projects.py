@@ -24,10 +24,10 @@ async def make_pm(slack, user=PM):
     await result.wait_for_response()
 
 
-async def open_form(slack, emulator, user, text="project new"):
+async def open_form(slack, emulator, user, text="project new", command="/headway"):
     """Run the command; return the id of the modal once Headway has filled it."""
     updates_before = len(emulator.calls_to("views.update"))
-    result = await slack.slash_command(user, "/headway", text, channel_id=CHANNEL)
+    result = await slack.slash_command(user, command, text, channel_id=CHANNEL)
     assert result.status == 200 and not result.body  # acked with nothing: the modal is the answer
     await eventually(lambda: len(emulator.calls_to("views.update")) > updates_before)
     opened = emulator.calls_to("views.open")[-1]
