@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     lifecycle_file: Path | None = Field(None, validation_alias="HEADWAY_LIFECYCLE")
     templates_dir: Path | None = Field(None, validation_alias="HEADWAY_TEMPLATES_DIR")
     scheduler_enabled: bool = Field(True, validation_alias="HEADWAY_SCHEDULER")
+    public_url: str | None = Field(None, validation_alias="HEADWAY_PUBLIC_URL")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
 
     @field_validator("slack_api_url")
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"directory not found: {value}")
         return value
+
+    @property
+    def base_url(self) -> str:
+        """Where people and pipelines reach this Headway (for links in messages)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def require_slack(self, *, socket_mode: bool = False) -> None:
         """Serving needs credentials that migrating or the demo do not."""

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.api import api_routes
 from bot.app import Headway
 from bot.jobs import schedule_all
 
@@ -62,6 +63,7 @@ def build_web_app(hw: Headway, bolt: AsyncApp, *, run_scheduler: bool = True) ->
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *api_routes(hw),
         ],
         lifespan=lifespan,
     )

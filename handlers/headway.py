@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import Headway
-from handlers import projects, roles
+from handlers import experiments, projects, roles
 from handlers.commands import register_command
 from handlers.registry import CommandRegistry
 
@@ -15,6 +15,7 @@ def build_registry() -> CommandRegistry:
     registry.add("help", "This list", None)
     projects.add_subcommands(registry)
     roles.add_subcommands(registry)
+    experiments.add_subcommands(registry)
     return registry
 
 

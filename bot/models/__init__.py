@@ -12,6 +12,7 @@ from bot.models.core import (
     StageTransition,
     Workspace,
 )
+from bot.models.experiments import ApiToken, Experiment, ExperimentStatus, MlflowLink, WeeklyGoal
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.standups import (
     Absence,
@@ -28,6 +29,11 @@ from bot.models.standups import (
 from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "ApiToken",
+    "Experiment",
+    "ExperimentStatus",
+    "MlflowLink",
+    "WeeklyGoal",
     "Absence",
     "AbsenceKind",
     "Measurement",

@@ -143,7 +143,8 @@ class Measurement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(sa_column=_team_fk())
     project_id: int = Field(sa_column=_fk("projects.id"))
-    experiment_id: int | None = None
+    experiment_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("experiments.id", ondelete="SET NULL", name="fk_measurements_experiment"), nullable=True))
     metric: str = Field(max_length=80)
     value: float
     measured_at: datetime = Field(sa_type=UTCDateTime, index=True)

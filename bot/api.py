@@ -1,0 +1,181 @@
+"""The measurement API that training pipelines call, and its OpenAPI document.
+
+POST /api/v1/projects/{key}/measurements with `Authorization: Bearer hwp_…` (from `/headway token KEY`).
+Body: one measurement, a list of them, or {"measurements": [...]}. A `client_id` makes retries safe:
+the same client_id is stored once. Errors are 4xx with a JSON reason, never a 500 for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import Headway
+from bot.errors import InvalidInput
+from bot.experiments import tokens
+from bot.experiments.measurements import Reading, record
+from bot.models import MeasurementSource
+from bot.projects.service import key_taken
+
+MAX_BATCH = 1000
+MAX_BODY = 1_000_000
+
+
+class MeasurementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str = Field(..., min_length=1, max_length=80, description="Must be the project's evaluation metric.")
+    value: float = Field(..., allow_inf_nan=False)
+    measured_at: datetime | None = Field(None, description="ISO 8601 with a time zone; default: now.")
+    client_id: str | None = Field(None, min_length=1, max_length=200,
+                                  description="Your id for this value (e.g. the run id); repeats are stored once.")
+    note: str = Field("", max_length=500)
+
+    @field_validator("measured_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("measured_at needs a time zone, e.g. 2026-11-24T10:00:00Z")
+        return value
+
+
+class MeasurementBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    measurements: list[MeasurementIn] = Field(..., min_length=1, max_length=MAX_BATCH)
+
+
+class MeasurementOut(BaseModel):
+    id: int
+    client_id: str | None
+    duplicate: bool
+
+
+class StoredOut(BaseModel):
+    project: str
+    stored: int
+    duplicates: int
+    measurements: list[MeasurementOut]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: Any = None
+
+
+_BODY = TypeAdapter(MeasurementBatch | list[MeasurementIn] | MeasurementIn)
+
+
+def _error(status: int, error: str, detail: Any = None, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers or None)
+
+
+def api_routes(hw: Headway) -> list[Route]:
+    async def post_measurements(request: Request) -> Response:
+        key = request.path_params["key"].upper()
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            return _error(401, "missing_token", "Send Authorization: Bearer <token from /headway token KEY>.",
+                          **{"WWW-Authenticate": "Bearer"})
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return _error(413, "too_large", f"Send at most {MAX_BATCH} measurements per request.")
+        try:
+            parsed = _BODY.validate_python(json.loads(raw or b"null"))
+        except json.JSONDecodeError as error:
+            return _error(400, "invalid_json", f"The body is not JSON: {error.msg} at position {error.pos}.")
+        except ValidationError as error:
+            return _error(422, "invalid_measurement", _problems(error))
+        items = parsed.measurements if isinstance(parsed, MeasurementBatch) else (
+            parsed if isinstance(parsed, list) else [parsed])
+        if not items or len(items) > MAX_BATCH:
+            return _error(422, "invalid_measurement", f"Send between 1 and {MAX_BATCH} measurements.")
+        async with hw.db.unit_of_work() as session:
+            found = await tokens.authenticate(session, header[7:].strip())
+            if found is None:
+                return _error(401, "invalid_token", "This token is unknown or revoked.",
+                              **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            _, project = found
+            if project.key != key:
+                if not await key_taken(session, project.team_id, key):
+                    return _error(404, "unknown_project", f"There is no project {key[:12]}.")
+                return _error(403, "wrong_project", f"This token is for {project.key}, not {key[:12]}.")
+            stored = []
+            for position, item in enumerate(items):
+                reading = Reading(
+                    value=item.value, measured_at=item.measured_at or hw.clock.now().astimezone(UTC),
+                    source=MeasurementSource.API,
+                    source_ref=f"client:{item.client_id}" if item.client_id else f"request:{uuid.uuid4().hex}",
+                    metric=item.metric, note=item.note)
+                try:
+                    stored.append((item, await record(session, project, reading)))
+                except InvalidInput as error:  # nothing of this request is kept: fix it and send it again
+                    await session.rollback()
+                    return _error(422, "invalid_measurement",
+                                  {f"measurements[{position}].{k}": v for k, v in error.errors.items()})
+        body = StoredOut(project=project.key, stored=sum(not s.duplicate for _, s in stored),
+                         duplicates=sum(s.duplicate for _, s in stored),
+                         measurements=[MeasurementOut(id=s.measurement.id, client_id=i.client_id,
+                                                      duplicate=s.duplicate) for i, s in stored])
+        return JSONResponse(body.model_dump(), status_code=201 if body.stored else 200)
+
+    async def openapi(_: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    return [
+        Route("/api/v1/projects/{key}/measurements", post_measurements, methods=["POST"]),
+        Route("/api/openapi.json", openapi, methods=["GET"]),
+    ]
+
+
+def _problems(error: ValidationError) -> dict[str, str]:
+    problems = {}
+    for item in error.errors(include_url=False):
+        loc = ".".join(str(part) for part in item["loc"] if part not in ("MeasurementBatch", "MeasurementIn",
+                                                                         "list[MeasurementIn]"))
+        problems[loc or "body"] = item["msg"]
+    return problems
+
+
+def openapi_document() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in (MeasurementIn, MeasurementBatch, StoredOut, MeasurementOut, ErrorOut):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Headway measurements API", "version": "1.0.0",
+                 "description": "Training pipelines report metric values for a project."},
+        "paths": {"/api/v1/projects/{key}/measurements": {"post": {
+            "summary": "Record one or more metric values for a project",
+            "operationId": "postMeasurements",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "key", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{1,11}$"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                {"$ref": "#/components/schemas/MeasurementIn"},
+                {"type": "array", "items": {"$ref": "#/components/schemas/MeasurementIn"}, "minItems": 1,
+                 "maxItems": MAX_BATCH},
+                {"$ref": "#/components/schemas/MeasurementBatch"}]}}}},
+            "responses": {
+                "201": {"description": "Stored", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/StoredOut"}}}},
+                "200": {"description": "All were duplicates of values already stored", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/StoredOut"}}}},
+                "400": {"description": "Not JSON", **error}, "401": {"description": "Missing or bad token", **error},
+                "403": {"description": "Token for another project", **error},
+                "404": {"description": "Unknown project", **error},
+                "413": {"description": "Too large", **error}, "422": {"description": "Invalid values", **error},
+            },
+        }}},
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

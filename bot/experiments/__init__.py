@@ -1,0 +1,1 @@
+"""Where experiment progress comes from: measurements, experiments, weekly goals, API tokens, MLflow."""

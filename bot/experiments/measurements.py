@@ -1,0 +1,92 @@
+"""Storing metric values once, wherever they come from (standups, Slack, the API, MLflow)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import InvalidInput
+from bot.models import Measurement, MeasurementSource, Project, utcnow
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value to store; `source_ref` is what makes a second delivery of it a no-op."""
+
+    value: float
+    measured_at: datetime
+    source: MeasurementSource
+    source_ref: str
+    metric: str | None = None
+    user_id: str | None = None
+    note: str = ""
+    experiment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    measurement: Measurement
+    duplicate: bool
+
+
+def check_reading(project: Project, reading: Reading) -> None:
+    problems = {}
+    if reading.metric is not None and reading.metric.strip().lower() != project.metric_name.strip().lower():
+        problems["metric"] = (f"{project.key} is measured by {project.metric_name!r}, not {reading.metric!r}.")
+    if not math.isfinite(reading.value):
+        problems["value"] = "The value must be a finite number."
+    if reading.measured_at.tzinfo is None:
+        problems["measured_at"] = "Give the time with a time zone, e.g. 2026-11-24T10:00:00Z."
+    if problems:
+        raise InvalidInput(problems)
+
+
+async def record(session: AsyncSession, project: Project, reading: Reading) -> Stored:
+    """Store a reading unless the same (source, source_ref) is already stored for the project."""
+    check_reading(project, reading)
+    existing = await _find(session, project, reading)
+    if existing is not None:
+        return Stored(existing, duplicate=True)
+    values = dict(
+        team_id=project.team_id, project_id=project.id, experiment_id=reading.experiment_id,
+        metric=project.metric_name, value=reading.value, measured_at=reading.measured_at,
+        source=str(reading.source), source_ref=reading.source_ref[:255], user_id=reading.user_id,
+        note=reading.note[:500], created_at=utcnow(),
+    )
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # ON CONFLICT DO NOTHING: the same reading arriving twice at the same moment is stored once.
+    statement = insert(Measurement).values(**values).on_conflict_do_nothing(
+        index_elements=["project_id", "source", "source_ref"])
+    inserted = (await session.exec(statement)).rowcount  # type: ignore[call-overload]
+    found = await _find(session, project, reading)
+    assert found is not None
+    return Stored(found, duplicate=not inserted)
+
+
+async def _find(session: AsyncSession, project: Project, reading: Reading) -> Measurement | None:
+    return (await session.exec(select(Measurement).where(
+        Measurement.project_id == project.id, Measurement.source == reading.source,
+        Measurement.source_ref == reading.source_ref[:255]))).first()
+
+
+async def series(session: AsyncSession, project_ids: Iterable[int], since: datetime | None = None
+                 ) -> dict[int, list[Measurement]]:
+    """Every project's measurements in time order, in one query."""
+    ids = list(project_ids)
+    if not ids:
+        return {}
+    query = select(Measurement).where(Measurement.project_id.in_(ids))  # type: ignore[attr-defined]
+    if since is not None:
+        query = query.where(Measurement.measured_at >= since)
+    result: dict[int, list[Measurement]] = {i: [] for i in ids}
+    for m in (await session.exec(query.order_by(Measurement.measured_at, Measurement.id))).all():
+        result[m.project_id].append(m)
+    return result
