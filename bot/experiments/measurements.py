@@ -12,8 +12,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed
 from bot.models import Measurement, MeasurementSource, Project, utcnow
+from bot.people.service import Actor
+from bot.projects.service import get_project
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,27 @@ async def series(session: AsyncSession, project_ids: Iterable[int], since: datet
     for m in (await session.exec(query.order_by(Measurement.measured_at, Measurement.id))).all():
         result[m.project_id].append(m)
     return result
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A value typed into Slack, with what it means next to the previous value, baseline and target."""
+
+    project: Project
+    measurement: Measurement
+    previous: Measurement | None
+    duplicate: bool
+
+
+async def log_value(session: AsyncSession, by: Actor, key: str, metric: str, value: float, note: str, ref: str,
+                    now: datetime) -> Logged:
+    """`/headway log KEY metric=value`: the project's people (and admins) record a value by hand."""
+    details = await get_project(session, by.person.team_id, key)
+    project = details.project
+    if not (by.is_admin or by.user_id in details.pm_ids or by.user_id in details.member_ids):
+        raise NotAllowed(f"Only people on {project.key} (and Headway admins) can log its metric.")
+    previous = (await session.exec(select(Measurement).where(Measurement.project_id == project.id)
+                                   .order_by(Measurement.measured_at.desc(), Measurement.id.desc()))).first()  # type: ignore[attr-defined]
+    stored = await record(session, project, Reading(value=value, measured_at=now, source=MeasurementSource.SLACK,
+                                                    source_ref=ref, metric=metric, user_id=by.user_id, note=note))
+    return Logged(project, stored.measurement, previous, stored.duplicate)
