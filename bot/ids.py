@@ -13,6 +13,7 @@ class CallbackId(StrEnum):
     STANDUP_FORM = "standup_form"
     STANDUP_ANSWER = "standup_answer"
     STANDUP_AWAY = "standup_away"
+    EXPERIMENT_FORM = "experiment_form"
 
 
 class ActionId(StrEnum):

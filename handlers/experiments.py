@@ -1,13 +1,21 @@
-"""`/headway token`, `/headway log`: pipelines' API tokens, and metric values typed into Slack."""
+"""`/headway log`, `experiment`, `goal`, `token`: where experiment progress comes from, typed into Slack."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
 from bot.app import Headway
-from bot.errors import HeadwayError
-from bot.experiments import measurements, tokens
-from bot.models import Project
+from bot.errors import HeadwayError, InvalidInput
+from bot.experiments import experiments, measurements, tokens
+from bot.ids import CallbackId
+from bot.models import Experiment, Project
 from bot.people import service as people
 from bot.progress.judgement import MetricSpec, progress_fraction
+from bot.projects.service import get_project
+from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import respond
 from handlers.requests import CommandRequest
@@ -18,6 +26,12 @@ def add_subcommands(registry: CommandRegistry) -> None:
                  args="KEY", min_args=1, max_args=1, who="the project's PMs and admins")
     registry.add("log", "Record a metric value, e.g. /headway log FRAUD recall=0.81 tuned thresholds", log_value,
                  args="KEY metric=value [note]", min_args=2, max_args=None, who="the project's people")
+    registry.add("experiment new", "Start a timeboxed experiment (opens a form)", open_experiment_form, args="KEY",
+                 min_args=1, max_args=1, who="the project's people")
+    registry.add("experiment close", "Conclude an experiment with what you learned", close_experiment,
+                 args="ID [outcome]", min_args=1, max_args=None)
+    registry.add("goal", "Set this week's goal, e.g. /headway goal FRAUD try merchant features target=0.8", set_goal,
+                 args="KEY text [target=VALUE]", min_args=2, max_args=None, who="the project's people")
     registry.add("token revoke", "Revoke every API token of a project", revoke_tokens, args="KEY", min_args=1,
                  max_args=1, who="the project's PMs and admins")
 
@@ -58,3 +72,74 @@ async def log_value(hw: Headway, req: CommandRequest) -> None:
     await respond(hw, req.response_url, "experiments/logged.json.j2", project=project, value=value,
                   previous=previous, change=change, better=better, duplicate=logged.duplicate,
                   progress=progress_fraction(spec, value), now=hw.clock.now())
+
+
+async def open_experiment_form(hw: Headway, req: CommandRequest) -> None:
+    view_id = await hw.gateway.open_view(req.trigger_id, hw.renderer.view(
+        "views/notice.json.j2", title="New experiment", text=":hourglass_flowing_sand: Loading…"))
+    try:
+        async with hw.db.unit_of_work() as session:
+            actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
+            details = await get_project(session, req.team_id, req.args[0])
+        if not experiments.on_project(actor, details):
+            raise HeadwayError(f"Only people on {details.project.key} (and Headway admins) can add experiments.")
+        today = hw.clock.now().date()
+        view = hw.renderer.view("experiments/form.json.j2", callback_id=CallbackId.EXPERIMENT_FORM,
+                                project=details.project, user_id=req.user_id, today=today,
+                                default_end=today + timedelta(days=7), metadata={"key": details.project.key})
+    except HeadwayError as error:
+        view = hw.renderer.view("views/notice.json.j2", title="New experiment", text=f":warning: {error}")
+    await hw.gateway.update_view(view_id, view)
+
+
+async def close_experiment(hw: Headway, req: CommandRequest) -> None:
+    try:
+        experiment_id = int(req.args[0].lstrip("#"))
+    except ValueError:
+        raise HeadwayError("Give the experiment's number, e.g. `/headway experiment close 12 what we learned`.") \
+            from None
+    async with hw.db.unit_of_work() as session:
+        actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
+        experiment = await experiments.close_experiment(session, actor, experiment_id, " ".join(req.args[1:]),
+                                                        hw.clock.now())
+        project = await session.get(Project, experiment.project_id)
+    await respond(hw, req.response_url, "experiments/done.json.j2", what="closed", experiment=experiment,
+                  key=project.key)
+
+
+async def set_goal(hw: Headway, req: CommandRequest) -> None:
+    async with hw.db.unit_of_work() as session:
+        actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
+        goal = await experiments.set_weekly_goal(session, actor, req.args[0], " ".join(req.args[1:]),
+                                                 hw.clock.now().date())
+    await respond(hw, req.response_url, "experiments/done.json.j2", what="goal", goal=goal,
+                  key=req.args[0].upper()[:12])
+
+
+def register(app: AsyncApp, hw: Headway) -> None:
+    async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        key = view_metadata(view).get("key") or ""
+        try:
+            async with hw.db.unit_of_work() as session:
+                actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
+                draft = experiments.validate_experiment(read_state(view), actor, hw.clock.now().date())
+                experiment = await experiments.create_experiment(session, actor, key, draft, hw.clock.now().date())
+        except InvalidInput as error:
+            await ack(response_action="errors", errors=error.errors)
+            return
+        except HeadwayError as error:
+            await ack(response_action="errors", errors={"hypothesis": str(error)[:2000]})
+            return
+        context["headway_outcome"] = {"id": experiment.id, "key": key, "user_id": user_id}
+        await ack()
+
+    async def confirm(context: AsyncBoltContext) -> None:
+        outcome = context.get("headway_outcome")
+        if outcome:
+            async with hw.db.unit_of_work() as session:
+                experiment = await session.get(Experiment, outcome["id"])
+            await hw.gateway.post_message(outcome["user_id"], hw.renderer.message(
+                "experiments/done.json.j2", what="started", experiment=experiment, key=outcome["key"]))
+
+    app.view(CallbackId.EXPERIMENT_FORM.value)(ack=submit, lazy=[confirm])

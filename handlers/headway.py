@@ -22,3 +22,4 @@ def build_registry() -> CommandRegistry:
 def register(app: AsyncApp, hw: Headway) -> None:
     register_command(app, hw, build_registry())
     projects.register(app, hw)
+    experiments.register(app, hw)

@@ -34,3 +34,46 @@ async def test_bad_log_input_gets_help_and_stores_nothing(slack, emulator, clean
     assert "Only people on FRAUD" in await log(slack, EXEC, "FRAUD recall=0.7")
     assert "no project with the key NOPE" in await log(slack, MEMBER, "NOPE recall=0.7")
     assert await rows(clean_database, Measurement) == []
+
+
+async def test_experiments_are_timeboxed_and_closed_with_what_was_learned(slack, emulator, clean_database):
+    from bot.models import Experiment
+    from tests.handlers.test_projects import open_form
+
+    await make_pm(slack)
+    await create(slack, emulator)
+    view_id = await open_form(slack, emulator, MEMBER, "experiment new FRAUD")
+    bad = await slack.view_submission(MEMBER, view_id, {"hypothesis": "x", "start_date": "2026-11-23",
+                                                        "end_date": "2027-06-01"})
+    assert "timeboxes" in bad.body["errors"]["end_date"]
+    ok = await slack.view_submission(MEMBER, view_id, {"hypothesis": "Merchant features <!here> lift recall",
+                                                       "end_date": "2026-11-30"})
+    assert ok.status == 200 and not ok.body
+    [experiment] = await rows(clean_database, Experiment)
+    assert (experiment.owner_id, experiment.status, str(experiment.end_date)) == (MEMBER, "running", "2026-11-30")
+    assert "Only the experiment's owner" in await run(slack, EXEC, f"experiment close {experiment.id}")
+    closed = await run(slack, MEMBER, f"experiment close {experiment.id} +3 points <@U999> on holdout")
+    assert "concluded" in closed and "&lt;@U999&gt;" in closed
+    [experiment] = await rows(clean_database, Experiment)
+    assert experiment.status == "concluded" and experiment.outcome == "+3 points <@U999> on holdout"
+    assert "already concluded" in await run(slack, MEMBER, f"experiment close {experiment.id}")
+    assert "experiment's number" in await run(slack, MEMBER, "experiment close abc")
+
+
+async def test_weekly_goal(slack, emulator, clean_database):
+    from bot.models import WeeklyGoal
+
+    await make_pm(slack)
+    await create(slack, emulator)
+    text = await run(slack, MEMBER, "goal FRAUD try merchant features target=0.8")
+    assert "This week's goal for *FRAUD*" in text and "target 0.8" in text
+    await run(slack, PM, "goal FRAUD calibrate thresholds")
+    [goal] = await rows(clean_database, WeeklyGoal)
+    assert (goal.goal, goal.target_value, str(goal.week_start)) == ("calibrate thresholds", None, "2026-11-23")
+
+
+async def run(slack, user, text):
+    result = await slack.slash_command(user, "/headway", text, channel_id=CHANNEL)
+    if result.body:
+        return all_text(result.body["blocks"])
+    return all_text((await result.wait_for_response())["blocks"])
