@@ -97,6 +97,12 @@ class Project(SQLModel, table=True):
     start_date: date
     expected_date: date | None = None
     kill_date: date | None = None
+    lens: str | None = Field(default=None, max_length=64)  # None: chosen from the metric name
+    lens_subject: str = Field(default="", max_length=80)  # "fraud cases", "deliveries"
+    monthly_volume: float | None = None
+    value_per_catch: float | None = None
+    cost_per_false_alarm: float | None = None
+    currency: str = Field(default="$", max_length=8)
     lifecycle: str = Field(default="default", max_length=64)
     stage: str = Field(max_length=64)
     state: str = Field(default=ProjectState.ACTIVE, max_length=16)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,8 @@ from bot.lifecycle import Lifecycle
 from bot.models import MetricDirection, ProjectState
 
 KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{1,11}$")
+# The built-in business lenses (templates/lenses/); a team's own lens templates are chosen the same way.
+LENS_CHOICES = ("precision", "recall", "accuracy", "false_positive_rate", "error", "latency", "generic")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,11 @@ class ProjectDraft:
     member_ids: tuple[str, ...] = ()
     state: ProjectState = ProjectState.ACTIVE
     change_reason: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
+    lens: str | None = None
+    lens_subject: str = ""
+    monthly_volume: float | None = None
+    value_per_catch: float | None = None
+    cost_per_false_alarm: float | None = None
 
 
 def validate_draft(raw: Mapping[str, Any], lifecycle: Lifecycle, today: date) -> ProjectDraft:
@@ -113,6 +119,17 @@ def validate_draft(raw: Mapping[str, Any], lifecycle: Lifecycle, today: date) ->
     except ValueError:
         errors["state"] = "Choose active, paused, shipped or stopped."
         state = ProjectState.ACTIVE
+    lens = raw.get("lens") or None
+    if lens == "auto":
+        lens = None
+    if lens is not None and lens not in LENS_CHOICES:
+        errors["lens"] = "Choose one of the listed lenses."
+    amounts = {}
+    for amount in ("monthly_volume", "value_per_catch", "cost_per_false_alarm"):
+        amounts[amount] = number(amount)
+        if amounts[amount] is not None and amounts[amount] < 0 and amount not in errors:
+            errors[amount] = "Please enter zero or more."
+    subject = text("lens_subject", limit=80)
     problem = text("problem_statement")
     criteria = text("success_criteria")
     reason = text("change_reason", limit=1000)
@@ -123,5 +140,6 @@ def validate_draft(raw: Mapping[str, Any], lifecycle: Lifecycle, today: date) ->
         success_criteria=criteria, metric_name=metric_name, metric_direction=direction, metric_unit=metric_unit,
         baseline=baseline, target=target, start_date=start, expected_date=expected, kill_date=kill, stage=stage,
         channel_id=raw.get("channel") or None, pm_ids=tuple(raw.get("pms") or ()),
-        member_ids=tuple(raw.get("members") or ()), state=state, change_reason=reason,
+        member_ids=tuple(raw.get("members") or ()), state=state, change_reason=reason, lens=lens,
+        lens_subject=subject, **amounts,
     )

@@ -116,7 +116,9 @@ def _fields(draft: ProjectDraft) -> dict[str, object]:
         "metric_name": draft.metric_name, "metric_direction": str(draft.metric_direction),
         "metric_unit": draft.metric_unit, "baseline": draft.baseline, "target": draft.target,
         "start_date": draft.start_date, "expected_date": draft.expected_date, "kill_date": draft.kill_date,
-        "stage": draft.stage, "state": str(draft.state), "channel_id": draft.channel_id,
+        "stage": draft.stage, "state": str(draft.state), "channel_id": draft.channel_id, "lens": draft.lens,
+        "lens_subject": draft.lens_subject, "monthly_volume": draft.monthly_volume,
+        "value_per_catch": draft.value_per_catch, "cost_per_false_alarm": draft.cost_per_false_alarm,
     }
 
 

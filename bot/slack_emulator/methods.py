@@ -8,7 +8,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from . import methods_chat, methods_files, methods_users, methods_views  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    methods_chat,
+    methods_conversations,
+    methods_files,
+    methods_users,
+    methods_views,
+)
 from .api import REGISTRY, ApiRequest, SlackError
 from .state import WorkspaceState
 

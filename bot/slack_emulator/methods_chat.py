@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .api import ApiRequest, SlackError, slack_method
@@ -9,6 +10,8 @@ from .blocks import MAX_MESSAGE_BLOCKS, assign_ids, validate_blocks
 from .state import WorkspaceState
 
 MAX_TEXT = 40_000
+MAX_EVENT_TYPE = 255
+EVENT_TYPE_RE = re.compile(r"[a-zA-Z0-9_]+")
 
 
 def checked_blocks(req: ApiRequest, *, required: bool = False) -> list[dict[str, Any]] | None:
@@ -20,6 +23,31 @@ def checked_blocks(req: ApiRequest, *, required: bool = False) -> list[dict[str,
     if errors:
         raise SlackError("invalid_blocks", errors)
     return assign_ids(blocks)
+
+
+def checked_metadata(req: ApiRequest, *, allow_empty: bool = False) -> dict[str, Any] | None:
+    """Decode and validate `metadata` ({"event_type": str, "event_payload": {...}}).
+
+    Slack answers `invalid_metadata_format` when it is not a JSON object, lacks an
+    `event_type` matching ^[a-zA-Z0-9_]+$ (at most 255 characters) or has an
+    `event_payload` that is not an object. chat.update accepts `{}` (remove metadata).
+    """
+    metadata = req.json_value("metadata", error="invalid_metadata_format")
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        raise SlackError("invalid_metadata_format", ["[ERROR] `metadata` must be a JSON object"])
+    if allow_empty and not metadata:
+        return {}
+    event_type, payload = metadata.get("event_type"), metadata.get("event_payload")
+    if not isinstance(event_type, str) or not EVENT_TYPE_RE.fullmatch(event_type) or len(event_type) > MAX_EVENT_TYPE:
+        raise SlackError(
+            "invalid_metadata_format",
+            ["[ERROR] `metadata.event_type` must be 1-255 characters of [a-zA-Z0-9_]"],
+        )
+    if not isinstance(payload, dict):
+        raise SlackError("invalid_metadata_format", ["[ERROR] `metadata.event_payload` must be an object"])
+    return {"event_type": event_type, "event_payload": payload}
 
 
 def checked_text(req: ApiRequest) -> str | None:
@@ -81,13 +109,14 @@ def post_message(req: ApiRequest) -> dict[str, Any]:
     attachments = req.json_value("attachments")
     if not text and not blocks and not attachments:
         raise SlackError("no_text")
+    metadata = checked_metadata(req)
     message = bot_message(
         state,
         text,
         blocks,
         thread_ts=req.get("thread_ts"),
         attachments=attachments,
-        metadata=req.json_value("metadata"),
+        metadata=metadata,
     )
     state.store_message(channel_id, message)
     return {"channel": channel_id, "ts": message["ts"], "message": message}
@@ -100,6 +129,12 @@ def update_message(req: ApiRequest) -> dict[str, Any]:
     text, blocks = checked_text(req), checked_blocks(req)
     if text is None and blocks is None and req.get("attachments") is None:
         raise SlackError("no_text")
+    metadata = checked_metadata(req, allow_empty=True)
+    if metadata is not None:  # absent keeps the old metadata, {} removes it (as Slack documents)
+        if metadata:
+            message["metadata"] = metadata
+        else:
+            message.pop("metadata", None)
     if text is not None:
         message["text"] = text
     if blocks is not None:

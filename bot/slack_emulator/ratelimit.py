@@ -33,6 +33,8 @@ METHOD_LIMITS: dict[str, tuple[float, float]] = {
     "chat.delete": TIERS[3],
     "conversations.open": TIERS[3],
     "conversations.info": TIERS[3],
+    "conversations.history": TIERS[3],
+    "conversations.replies": TIERS[3],
     "users.info": TIERS[4],
     "users.list": TIERS[2],
     "views.open": VIEWS_LIMIT,
