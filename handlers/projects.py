@@ -9,12 +9,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
+from bot.experiments import experiments, measurements
 from bot.ids import CallbackId
 from bot.models import ProjectState
 from bot.people import service as people
 from bot.projects import service as projects
 from bot.projects.card import describe
 from bot.projects.draft import validate_draft
+from bot.projects.status import project_status
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import respond
@@ -28,6 +30,8 @@ def add_subcommands(registry: CommandRegistry) -> None:
     registry.add("project list", "All projects with their stage and state", list_projects)
     registry.add("project show", "A project in plain business language", show_project, args="KEY", min_args=1,
                  max_args=1)
+    registry.add("show", "Where a project stands: headline, judgement, trend, outlook", show_status, args="KEY",
+                 min_args=1, max_args=1)
     registry.add("project edit", "Change a project's definition, stage or state", open_edit_form, args="KEY",
                  min_args=1, max_args=1, who="the project's PMs and admins")
 
@@ -92,6 +96,17 @@ async def show_project(hw: Headway, req: CommandRequest) -> None:
         details = await projects.get_project(session, req.team_id, req.args[0])
     card = describe(details, hw.lifecycle(details.project.lifecycle), hw.clock.now().date())
     await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now())
+
+
+async def show_status(hw: Headway, req: CommandRequest) -> None:
+    today = hw.clock.now().date()
+    async with hw.db.unit_of_work() as session:
+        project = (await projects.get_project(session, req.team_id, req.args[0])).project
+        history = (await measurements.series(session, [project.id]))[project.id]
+        bets = await experiments.experiments_of(session, project.id)
+        goal = await experiments.goal_for_week(session, project.id, today)
+    status = project_status(hw.renderer, project, history, today, bets, goal)
+    await respond(hw, req.response_url, "projects/status.json.j2", status=status)
 
 
 def register(app: AsyncApp, hw: Headway) -> None:

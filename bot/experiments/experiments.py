@@ -117,3 +117,9 @@ async def set_weekly_goal(session: AsyncSession, by: Actor, key: str, text: str,
     session.add(goal)
     await session.flush()
     return goal
+
+
+async def goal_for_week(session: AsyncSession, project_id: int, today: date) -> WeeklyGoal | None:
+    week = today - timedelta(days=today.weekday())
+    return (await session.exec(select(WeeklyGoal).where(WeeklyGoal.project_id == project_id,
+                                                        WeeklyGoal.week_start == week))).first()

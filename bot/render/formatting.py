@@ -27,10 +27,12 @@ def number(value: float | int | None, digits: int = 2) -> str:
 
 
 def percent(value: float | None, digits: int = 0) -> str:
-    """A share in [0, 1] as a percentage: 0.823 → 82%."""
-    if value is None:
+    """A share in [0, 1] as a percentage, rounded down so nothing looks done before it is: 0.829 → 82%."""
+    if value is None or not math.isfinite(value):
         return "—"
-    return f"{value * 100:.{digits}f}%"
+    scale = 10**digits
+    shown = math.floor(value * 100 * scale + 1e-9) / scale
+    return f"{shown:.{digits}f}%"
 
 
 def money(value: float | None, currency: str = "$") -> str:

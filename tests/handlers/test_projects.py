@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -145,3 +145,22 @@ async def test_only_the_projects_pms_and_admins_can_edit(slack, emulator, user):
         await make_pm(slack, EXEC)
     view_id = await open_form(slack, emulator, user, "project edit FRAUD")
     assert "Only FRAUD's PMs and Headway admins can edit it" in all_text(emulator.views[view_id]["blocks"])
+
+
+async def test_show_gives_headline_judgement_trend_and_outlook(slack, emulator, clock):
+    await make_pm(slack)
+    await create(slack, emulator, dict(FRAUD, name="Fraud <!here> model", lens_subject="fraud cases",
+                                       monthly_volume="1000", value_per_catch="200"))
+    for weeks_ago, value in ((5, 0.64), (4, 0.66), (3, 0.70), (2, 0.71), (1, 0.74), (0, 0.81)):
+        clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC) - timedelta(weeks=weeks_ago))
+        result = await slack.slash_command(PM, "/headway", f"log FRAUD recall={value}", channel_id=CHANNEL)
+        await result.wait_for_response()
+    shown = await slack.slash_command(EXEC, "/headway", "show fraud", channel_id=CHANNEL)
+    text = all_text((await shown.wait_for_response())["blocks"])
+    assert "Fraud &lt;!here&gt; model catches 8 of every 10 fraud cases (target 9)" in text
+    assert "≈ $38k a month in avoided losses over the baseline, at today's volume" in text
+    assert "*Breakthrough*" in text or "*On track*" in text
+    assert "67% of the way to the target" in text and "67% of the way from baseline to target" in text
+    assert "Expected by March 2027; worst case June 2027" in text
+    mrkdwn = text.split("\n", 1)[1]  # the header is plain_text, which Slack never turns into a mention
+    assert "<!here>" not in mrkdwn

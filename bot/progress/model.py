@@ -1,0 +1,98 @@
+"""The inputs and output of the progress judgement: plain frozen values, no behaviour beyond validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from bot.progress.text import finite
+
+Direction = Literal["higher", "lower"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What "better" means for a project's metric. `name` and `unit` only matter for wording (lenses)."""
+
+    direction: Direction
+    baseline: float | None = None
+    target: float | None = None
+    name: str = ""
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("higher", "lower"):
+            raise ValueError(f"metric direction must be 'higher' or 'lower', not {self.direction!r}")
+
+    @classmethod
+    def of(cls, project: Any) -> MetricSpec:
+        """From anything shaped like a Project row (metric_direction, baseline, target, metric_name/unit)."""
+        return cls(
+            direction=str(project.metric_direction),  # type: ignore[arg-type]
+            baseline=project.baseline,
+            target=project.target,
+            name=project.metric_name or "",
+            unit=project.metric_unit or "",
+        )
+
+
+@dataclass(frozen=True)
+class Point:
+    """One recorded result of the metric."""
+
+    at: datetime
+    value: float
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: date
+    expected: date | None = None
+    kill: date | None = None
+
+    @classmethod
+    def of(cls, project: Any) -> Timeline:
+        return cls(start=project.start_date, expected=project.expected_date, kill=project.kill_date)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Knobs of the rules above, with defaults that suit weekly-timeboxed ML work."""
+
+    stall_weeks: int = 3  # this long without a meaningful gain is a stall
+    meaningful_share: float = 0.02  # gains below 2% of the baseline→target gap are noise
+    breakthrough_share: float = 0.25  # closing a quarter of the remaining gap in a week is news
+    pace_tolerance: float = 0.15  # ML progress is not linear: only flag a clear lag behind pace
+    weeks_of_history: int = 8  # length of the weekly series (sparklines)
+
+    def __post_init__(self) -> None:
+        if self.stall_weeks < 1 or self.weeks_of_history < 0:
+            raise ValueError("stall_weeks must be at least 1 and weeks_of_history not negative")
+        for name in ("meaningful_share", "breakthrough_share", "pace_tolerance"):
+            share = getattr(self, name)
+            if finite(share) is None or not 0 <= share <= 1:
+                raise ValueError(f"{name} must be a share between 0 and 1, not {share!r}")
+
+
+class ProgressLabel(StrEnum):
+    NOT_STARTED = "Not started"
+    ON_TRACK = "On track"
+    BREAKTHROUGH = "Breakthrough"
+    STALLED = "Stalled"
+    AT_RISK = "At risk"
+    OFF_TRACK = "Off track"
+    TARGET_REACHED = "Target reached"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    label: ProgressLabel
+    reason: str  # one plain-English line
+    latest: float | None
+    best: float | None  # direction-aware
+    progress: float | None  # share of the way from baseline to target, in [0, 1]
+    change_this_week: float | None  # latest minus the last result before this week; None without a new result
+    weekly: list[float | None] = field(default_factory=list)  # last result of each ISO week, oldest first
+    expected_pace: float | None = None  # share that linear progress would have reached by today
