@@ -41,6 +41,7 @@ def serve(
     except ConfigError as error:
         raise _fail(str(error), 2) from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from bot.server import HeadwayServer
 
     try:
@@ -91,7 +92,10 @@ def demo(
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

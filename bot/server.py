@@ -7,19 +7,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import logging
+import signal
 import socket
+from collections.abc import Iterator
 
 import uvicorn
 
 from bot.app import Headway, build_headway
 from bot.clock import Clock
 from bot.config import Settings
-from bot.migrate import ensure_current
+from bot.migrate import SchemaOutdated, ensure_current
 from bot.slack_app import build_bolt_app
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """Inside tests, the demo or benchmarks the caller owns Ctrl-C and SIGTERM: don't take them over."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class _ForegroundServer(uvicorn.Server):
+    """`headway serve`: SIGTERM/Ctrl-C shut down gracefully and the process then exits 0, not by the signal."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 class HeadwayServer:
@@ -40,6 +64,9 @@ class HeadwayServer:
         return f"http://{self._settings.host}:{self.port}"
 
     async def check_schema(self) -> None:
+        database = self.hw.db.engine.url.database
+        if self.hw.db.dialect == "sqlite" and database and not os.path.exists(database):  # noqa: ASYNC240 (a stat)
+            raise SchemaOutdated(f"there is no database at {database} yet: run `headway migrate` first")
         await ensure_current(self.hw.db.engine)
 
     async def start(self) -> str:
@@ -50,7 +77,7 @@ class HeadwayServer:
         sock.bind((self._settings.host, self._settings.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.web, log_level=self._log_level, lifespan="on", access_log=False)
-        self._server = uvicorn.Server(config)
+        self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
             if self._task.done():
@@ -99,7 +126,7 @@ class HeadwayServer:
         config = uvicorn.Config(self.web, host=self._settings.host, port=self._settings.port, lifespan="on",
                                 log_level=self._log_level)
         try:
-            await uvicorn.Server(config).serve()
+            await _ForegroundServer(config).serve()
         finally:
             if handler is not None:
                 await handler.close_async()

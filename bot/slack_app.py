@@ -14,6 +14,16 @@ from bot.app import Headway
 log = logging.getLogger("headway.slack")
 
 
+class _NoTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client wins; it does, on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "token will be unused" not in record.getMessage()
+
+
+log.addFilter(_NoTokenWarning())
+
+
 def build_bolt_app(hw: Headway) -> AsyncApp:
     secret = hw.settings.slack_signing_secret
     app = AsyncApp(

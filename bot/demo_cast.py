@@ -1,0 +1,133 @@
+"""Who and what `headway demo` plays with: the people of a small ML team and three sample projects.
+
+Dates are relative to today, so the cards read naturally whenever the demo runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser
+
+TEAM_ID = "T0DEMO001"
+CHANNEL = EmulatorChannel(id="C0MLPROJ1", name="ml-projects")
+
+
+@dataclass(frozen=True)
+class Person:
+    user: EmulatorUser
+    role: str
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    @property
+    def first_name(self) -> str:
+        return self.user.real_name.split()[0]
+
+    @property
+    def handle(self) -> str:
+        return self.user.name
+
+    def mention(self) -> str:
+        """How Slack writes a mention inside slash command text."""
+        return f"<@{self.id}|{self.handle}>"
+
+
+ADA = Person(EmulatorUser(id="U0ADA0001", name="ada", real_name="Ada Okafor", tz="Europe/London", is_admin=True),
+             "Slack workspace admin")
+PRIYA = Person(EmulatorUser(id="U0PRIYA01", name="priya", real_name="Priya Raman", tz="America/New_York"),
+               "product manager")
+ELENA = Person(EmulatorUser(id="U0ELENA01", name="elena", real_name="Elena Duarte", tz="Europe/Madrid"),
+               "executive, business owner")
+KENJI = Person(EmulatorUser(id="U0KENJI01", name="kenji", real_name="Kenji Sato", tz="Asia/Tokyo"), "ML engineer")
+LUCAS = Person(EmulatorUser(id="U0LUCAS01", name="lucas", real_name="Lucas Ferreira", tz="America/Sao_Paulo"),
+               "ML engineer")
+CAST = (ADA, PRIYA, ELENA, KENJI, LUCAS)
+
+
+def emulator_config() -> EmulatorConfig:
+    return EmulatorConfig(team_id=TEAM_ID, team_name="Acme Analytics", users=[p.user for p in CAST],
+                          channels=[EmulatorChannel(id="C0GENERAL", name="general"), CHANNEL])
+
+
+@dataclass(frozen=True)
+class SampleProject:
+    """One project as Priya types it into the `/headway project new` form (block id → value)."""
+
+    key: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def values(self) -> dict[str, Any]:
+        return {"key": self.key, **self.fields}
+
+
+def sample_projects(today: date) -> list[SampleProject]:
+    def day(offset: int) -> str:
+        return (today + timedelta(days=offset)).isoformat()
+
+    return [
+        SampleProject("FRAUD", {
+            "name": "Fraud detection for card payments",
+            "problem_statement": "Card fraud slips past our rules engine: chargebacks cost about $2M a year "
+                                 "& customers who are hit lose trust in us.",
+            "business_owner": ELENA.id, "pms": [PRIYA.id], "members": [KENJI.id, LUCAS.id],
+            "success_criteria": "Catch 9 of every 10 fraud cases without blocking more good payments than today.",
+            "metric_name": "recall", "metric_direction": "higher", "metric_unit": "",
+            "baseline": "0.62", "target": "0.90",
+            "start_date": day(-45), "expected_date": day(120), "kill_date": day(240),
+            "stage": "feasibility", "channel": CHANNEL.id,
+        }),
+        SampleProject("CHURN", {
+            "name": "Churn prediction",
+            "problem_statement": "We learn that customers are leaving only when they cancel.",
+            "business_owner": ELENA.id, "pms": [PRIYA.id], "members": [LUCAS.id],
+            "success_criteria": "Retention calls reach customers at risk while they can still be won back.",
+            "metric_name": "precision", "metric_direction": "higher", "metric_unit": "",
+            "baseline": "", "target": "0.75",
+            "start_date": day(-10), "expected_date": day(180), "kill_date": "",
+            "stage": "discovery", "channel": CHANNEL.id,
+        }),
+        SampleProject("ETA", {
+            "name": "Delivery time estimates",
+            "problem_statement": "Customers are promised delivery dates that are off by three days on average.",
+            "business_owner": ELENA.id, "pms": [PRIYA.id], "members": [KENJI.id],
+            "success_criteria": "Promised dates within a day and a half of the real delivery.",
+            "metric_name": "MAE", "metric_direction": "lower", "metric_unit": "days",
+            "baseline": "3.1", "target": "1.5",
+            "start_date": day(-120), "expected_date": day(60), "kill_date": day(150),
+            "stage": "development", "channel": CHANNEL.id,
+        }),
+    ]
+
+
+FIELD_LABELS = {
+    "key": "Short key", "name": "Project name", "business_owner": "Business owner", "pms": "Product managers",
+    "members": "Team members", "metric_name": "Evaluation metric", "metric_direction": "Better is",
+    "metric_unit": "Unit", "baseline": "Baseline", "target": "Target", "start_date": "Start date",
+    "expected_date": "Expected delivery", "kill_date": "Worst case / stop date", "stage": "Lifecycle stage",
+    "channel": "Project channel",
+}
+
+
+def describe_fields(values: dict[str, Any], names: dict[str, str], stages: dict[str, str]) -> list[tuple[str, str]]:
+    """The form values as a person would read them back (people by name, empty fields left out)."""
+    rows = []
+    for block_id, label in FIELD_LABELS.items():
+        value = values.get(block_id)
+        if value in (None, "", []):
+            continue
+        if block_id in ("business_owner", "pms", "members"):
+            ids = value if isinstance(value, list) else [value]
+            value = ", ".join("@" + names.get(u, u) for u in ids)
+        elif block_id == "stage":
+            value = stages.get(value, value)
+        elif block_id == "metric_direction":
+            value = str(value).capitalize()
+        elif block_id == "channel":
+            value = "#" + (CHANNEL.name if value == CHANNEL.id else str(value))
+        rows.append((label, str(value)))
+    return rows

@@ -1,0 +1,203 @@
+"""The scripted story `headway demo` tells, one async method per act.
+
+Every act plays Slack's side over real HTTP with `SlackDriver` (signed slash commands, modal submissions) against
+a running Headway, then prints what each person would see. Later acts (standups, gates, digests) are added as
+new methods and listed in `Scenario.ACTS`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.demo_cast import ADA, CAST, CHANNEL, ELENA, PRIYA, TEAM_ID, Person, describe_fields, sample_projects
+from bot.demo_printer import Printer
+from bot.projects import service as projects
+from bot.server import HeadwayServer
+from bot.slack_emulator import DriverResult, SlackDriver, SlackEmulator, render_message
+
+ANSWER_TIMEOUT = 5.0
+
+
+class DemoError(Exception):
+    """The story could not go on; the message says what went wrong, in one line."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Scenario:
+    ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project")
+
+    def __init__(self, server: HeadwayServer, emulator: SlackEmulator, driver: SlackDriver, printer: Printer) -> None:
+        self.server = server
+        self.emu = emulator
+        self.slack = driver
+        self.out = printer
+        self.out.users = {p.id: p.handle for p in CAST} | emulator.user_names()
+        self.out.channels = {c.id: c.name for c in emulator.state.channels.values()}
+        self.today = server.hw.clock.now().date()
+        self.projects = sample_projects(self.today)
+        self.stage_names = {stage.key: stage.name for stage in server.hw.lifecycle().stages}
+        self._posts_shown = 0
+        self._calls_checked = 0
+
+    async def run(self) -> None:
+        for act in self.ACTS:
+            await getattr(self, act)()
+            self._check_calls()
+
+    # ------------------------------------------------------------------ acts
+    async def introduce_cast(self) -> None:
+        self.out.step("The cast")
+        self.out.say(f"A Slack workspace with {len(CAST)} people in different time zones (emulated on this "
+                     "machine). Headway runs against it exactly as it would against Slack.")
+        now = self.server.hw.clock.now()
+        for person in CAST:
+            local = now.astimezone(ZoneInfo(person.user.tz)).strftime("%H:%M")
+            self.out.line(f"  {person.user.real_name:<16} @{person.handle:<7} {person.role:<27} "
+                          f"{local} in {person.user.tz}")
+
+    async def grant_roles(self) -> None:
+        for person, role in ((PRIYA, "pm"), (ELENA, "exec")):
+            text = f"role {person.mention()} {role}"
+            self.out.step(f"{ADA.first_name} runs /headway role @{person.handle} {role}")
+            answer = await self.command(ADA, text)
+            self.out.ephemeral(ADA.first_name, answer)
+            self.expect(answer, "is now", f"{ADA.first_name}'s `/headway {text}`")
+            self.show_new_posts()
+
+    async def create_projects(self) -> None:
+        for number, project in enumerate(self.projects):
+            self.out.step(f"{PRIYA.first_name} runs /headway project new ({project.key})")
+            view_id = await self.open_modal(PRIYA, "project new")
+            if number == 0:
+                self.out.say("Headway opens a modal at once (Slack's trigger expires in 3 s) and fills it in "
+                             "right after.")
+                self.out.view(PRIYA.first_name, self.emu.views[view_id])
+            else:
+                self.out.say("The same form opens.")
+            values = project.values()
+            self.out.fields(PRIYA.first_name, describe_fields(values, self.out.users, self.stage_names))
+            posts_before = len(self.emu.calls_to("chat.postMessage"))
+            result = await self.slack.view_submission(PRIYA.id, view_id, values)
+            if result.status != 200 or result.response_action == "errors":
+                problems = "; ".join(f"{k}: {v}" for k, v in result.errors.items()) or f"HTTP {result.status}"
+                raise DemoError(f"Headway refused the {project.key} form: {problems}")
+            self.out.say("She presses Create; the modal closes and Headway confirms in a DM.")
+            await self.wait_for_posts(posts_before + 1, f"the DM confirming {project.key}")
+            self.show_new_posts()
+
+    async def list_projects(self) -> None:
+        self.out.step(f"{ELENA.first_name} runs /headway project list")
+        answer = await self.command(ELENA, "project list")
+        self.out.ephemeral(ELENA.first_name, answer)
+        for project in self.projects:
+            self.expect(answer, project.key, f"{ELENA.first_name}'s `/headway project list`")
+
+    async def show_project(self, key: str = "FRAUD") -> None:
+        self.out.step(f"{ELENA.first_name} runs /headway project show {key}")
+        self.out.say("The card speaks business language: why it matters, how it is measured, where it stands.")
+        answer = await self.command(ELENA, f"project show {key}")
+        self.out.ephemeral(ELENA.first_name, answer)
+        self.expect(answer, "Expected by", f"{ELENA.first_name}'s `/headway project show {key}`")
+
+    # ---------------------------------------------------------------- helpers
+    async def command(self, person: Person, text: str) -> dict[str, Any]:
+        """`/headway text` typed by person in #ml-projects; returns Headway's private answer."""
+        result = await self.slack.slash_command(person.id, "/headway", text, channel_id=CHANNEL.id)
+        self._check_ack(result, f"/headway {text}")
+        if isinstance(result.body, dict) and (result.body.get("blocks") or result.body.get("text")):
+            return result.body  # answered right in the acknowledgement
+        try:
+            return await result.wait_for_response(timeout=ANSWER_TIMEOUT)
+        except TimeoutError:
+            raise DemoError(f"Headway did not answer `/headway {text}` within {ANSWER_TIMEOUT:.0f} s") from None
+
+    async def open_modal(self, person: Person, text: str) -> str:
+        """Run a command that opens a modal; return the modal's id once Headway has filled it."""
+        updates_before = len(self.emu.calls_to("views.update"))
+        result = await self.slack.slash_command(person.id, "/headway", text, channel_id=CHANNEL.id)
+        self._check_ack(result, f"/headway {text}")
+        await self.wait_for(lambda: len(self.emu.calls_to("views.update")) > updates_before,
+                            f"the `/headway {text}` modal")
+        opened = self.emu.calls_to("views.open")[-1]
+        if not opened.ok:
+            raise DemoError(f"Slack refused the modal for `/headway {text}`: {opened.error}")
+        view_id = opened.response["view"]["id"]
+        view = self.emu.views.get(view_id) or {}
+        if view.get("callback_id") is None:  # still a notice: loading, or not allowed
+            text_shown = render_message(view.get("blocks"), users=self.out.users).strip()
+            raise DemoError(f"the `/headway {text}` modal shows no form: {text_shown.splitlines()[0][:200]}")
+        return view_id
+
+    async def wait_for(self, condition: Any, what: str) -> None:
+        try:
+            await self.emu.wait_until(condition, timeout=ANSWER_TIMEOUT)
+        except TimeoutError:
+            raise DemoError(f"gave up waiting for {what} after {ANSWER_TIMEOUT:.0f} s") from None
+
+    async def wait_for_posts(self, count: int, what: str) -> None:
+        await self.wait_for(lambda: len(self.emu.calls_to("chat.postMessage")) >= count, what)
+
+    def expect(self, answer: dict[str, Any], wanted: str, what: str) -> None:
+        shown = render_message(answer.get("blocks"), answer.get("text"), users=self.out.users)
+        if wanted not in shown:
+            first = next((line for line in shown.splitlines() if line.strip()), "(empty)")
+            raise DemoError(f"unexpected answer to {what}: {first.strip()[:200]}")
+
+    def show_new_posts(self) -> None:
+        """Print the messages Headway posted (DMs, channel posts) since the last time we looked."""
+        posts = self.emu.calls_to("chat.postMessage")
+        for call in posts[self._posts_shown:]:
+            if not call.ok:
+                continue
+            channel = str(call.params.get("channel", ""))
+            message = {"blocks": call.params.get("blocks"), "text": call.params.get("text")}
+            owner = self._dm_owner(channel)
+            if owner is not None:
+                self.out.dm(owner, message)
+            else:
+                self.out.channel_post(self.emu.state.channel_name(channel), message)
+        self._posts_shown = len(posts)
+
+    def _dm_owner(self, channel: str) -> str | None:
+        members = self.emu.state.dm_channels.get(channel) or ([channel] if channel in self.emu.users else None)
+        if not members:
+            return None
+        by_id = {p.id: p.first_name for p in CAST}
+        return ", ".join(by_id.get(m, self.out.users.get(m, m)) for m in members)
+
+    def _check_ack(self, result: DriverResult, what: str) -> None:
+        if result.timed_out or result.status != 200:
+            raise DemoError(f"Headway answered `{what}` with HTTP {result.status}: {result.text[:200]}")
+
+    def _check_calls(self) -> None:
+        """Slack (the emulator) validates every call: a refused one means Headway sent something wrong."""
+        for call in self.emu.calls[self._calls_checked:]:
+            if not call.ok:
+                raise DemoError(f"Slack refused Headway's {call.method} call: {call.error}")
+        self._calls_checked = len(self.emu.calls)
+
+    # ---------------------------------------------------------------- summary
+    async def stored_projects(self) -> list[tuple[str, str]]:
+        """The projects as Headway stored them (read back from its database, not from the script)."""
+        async with self.server.hw.db.unit_of_work() as session:
+            rows = await projects.list_projects(session, TEAM_ID)
+        return [(p.key, f"{p.name} · {self.stage_names.get(p.stage, p.stage)} · "
+                         f"{p.metric_name} {_number(p.baseline)} → {_number(p.target)}"
+                         f"{' ' + p.metric_unit if p.metric_unit else ''}") for p in rows]
+
+    def api_calls(self) -> Counter[str]:
+        counts = Counter(call.method for call in self.emu.calls)
+        answers = len(self.emu.responses)
+        if answers:
+            counts["response_url (private answers)"] = answers
+        return counts
+
+
+
+def _number(value: float | None) -> str:
+    return "not measured yet" if value is None else f"{value:g}"

@@ -1,0 +1,116 @@
+"""`headway demo` as a person runs it: a real subprocess, its terminal output, its exit code."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def unwrap(text: str) -> str:
+    """Slack content as one line: the demo wraps it to the terminal width behind a `│` bar."""
+    return " ".join(line.strip().removeprefix("│").strip() for line in text.splitlines())
+
+
+def headway_command() -> list[str]:
+    script = Path(sys.executable).with_name("headway")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def run_demo(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8"}
+    started = time.monotonic()
+    result = subprocess.run([*headway_command(), "demo", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                            encoding="utf-8", timeout=60)
+    return result, time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], float]:
+    return run_demo(tmp_path_factory.mktemp("demo"))
+
+
+def test_demo_finishes_quickly_and_cleanly(demo) -> None:
+    result, seconds = demo
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr == ""
+    assert seconds < 20  # "a few seconds"; generous for a loaded CI machine
+
+
+def test_demo_creates_and_shows_the_three_projects(demo) -> None:
+    out = demo[0].stdout
+    for key in ("FRAUD", "CHURN", "ETA"):
+        assert f"Priya runs /headway project new ({key})" in out
+        assert f"*{key}* ·" in out  # the DM confirming it, and its line in `project list`
+    assert "Projects created: 3" in out
+    assert "Elena runs /headway project list" in out and "Elena runs /headway project show FRAUD" in out
+
+
+def test_the_fraud_card_speaks_business_language(demo) -> None:
+    out = demo[0].stdout
+    card = unwrap(out[out.index("Elena runs /headway project show FRAUD"):out.index("── Summary")])
+    assert "recall, where higher is better: we start from *0.62* and the business needs *0.9*" in card
+    assert re.search(r"Expected by \*[A-Z][a-z]+ 20\d\d\*", card)  # a month, in business terms
+    assert re.search(r"Worst case \*[A-Z][a-z]+ 20\d\d\*", card)
+    assert "Feasibility — stage 2 of 6" in card
+    assert "@elena" in card and "@priya" in card and "#ml-projects" in card  # names, not Slack ids
+    assert "&amp;" not in card and "& customers" in card  # escapes undone for the terminal
+
+
+def test_each_step_has_a_header_and_shows_what_people_see(demo) -> None:
+    out = demo[0].stdout
+    assert "── Ada runs /headway role @priya pm ──" in out
+    assert "── Ada runs /headway role @elena exec ──" in out
+    assert "@priya is now: pm" in out
+    assert "Priya sees a modal:" in out and "| New ML project" in out and "[ Create ]" in out
+    assert "Only visible to Elena" in out and "Headway → DM to Priya:" in out
+    assert "Slack calls made by Headway:" in out and "views.open" in out and "chat.postMessage" in out
+    assert "temporary" in out
+
+
+def test_output_is_readable_text_not_json_or_escape_codes(demo) -> None:
+    out = demo[0].stdout
+    assert '{"type"' not in out and '"blocks"' not in out and "'type':" not in out
+    assert not ANSI.search(out)  # stdout is a pipe here: no colors
+    assert "<@U" not in out and "<#C" not in out
+
+
+def test_keep_keeps_the_database_and_refuses_to_overwrite_it(tmp_path: Path) -> None:
+    path = tmp_path / "kept" / "demo.db"
+    result, _ = run_demo(tmp_path, "--keep", str(path))
+    assert result.returncode == 0, result.stderr
+    assert f"Demo database kept at: {path}" in result.stdout
+    with sqlite3.connect(path) as db:
+        keys = sorted(row[0] for row in db.execute("SELECT key FROM projects"))
+    assert keys == ["CHURN", "ETA", "FRAUD"]
+
+    again, _ = run_demo(tmp_path, "--keep", str(path))
+    assert again.returncode == 1
+    lines = again.stderr.strip().splitlines()
+    assert len(lines) == 1 and "already exists" in lines[0] and "Traceback" not in again.stderr
+
+
+def test_a_failure_mid_story_is_one_clear_line(tmp_path: Path) -> None:
+    """A broken template override (HEADWAY_TEMPLATES_DIR) makes Headway fail to answer: the demo says so."""
+    broken = tmp_path / "templates" / "projects"
+    broken.mkdir(parents=True)
+    (broken / "card.json.j2").write_text('{"text": "x", "blocks": [ {{ no_such_variable }} ]}')
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "HEADWAY_TEMPLATES_DIR": str(tmp_path / "templates")}
+    result = subprocess.run([*headway_command(), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            encoding="utf-8", timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("headway demo failed:") and "project show FRAUD" in lines[0]
+    assert "no_such_variable" in lines[0]  # what Headway logged, so the cause is visible
+    assert "Traceback" not in result.stdout + result.stderr
