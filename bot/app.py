@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.gateway import SlackGateway
 from bot.delivery.sender import OutboxSender
+from bot.leader import Leadership
 from bot.lifecycle import Lifecycle, builtin, load_lifecycle_file
 from bot.metrics import Metrics
 from bot.render import Renderer
@@ -30,6 +31,7 @@ class Headway:
     scheduler: Scheduler
     clock: Clock
     outbox: OutboxSender
+    leadership: Leadership
     custom_lifecycle: Lifecycle | None = None
     _builtin_cache: dict[str, Lifecycle] = field(default_factory=dict)
 
@@ -48,6 +50,7 @@ class Headway:
     async def close(self) -> None:
         self.scheduler.shutdown()
         await self.outbox.stop()
+        await self.leadership.stop()
         await self.db.dispose()
 
 
@@ -57,6 +60,7 @@ def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
     client = MeteredWebClient(metrics=metrics, token=token, base_url=settings.slack_api_url, timeout=10)
     db = Database(settings.database_url)
     gateway = SlackGateway(client)
+    leadership = Leadership(db.engine)
     return Headway(
         settings=settings,
         db=db,
@@ -64,7 +68,8 @@ def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
         gateway=gateway,
         outbox=OutboxSender(db, gateway, metrics, lease=timedelta(seconds=settings.outbox_lease_seconds)),
         renderer=Renderer(settings.templates_dir),
-        scheduler=Scheduler(metrics),
+        scheduler=Scheduler(metrics, should_run=lambda: leadership.is_leader),
+        leadership=leadership,
         clock=clock or SystemClock(),
         custom_lifecycle=load_lifecycle_file(settings.lifecycle_file) if settings.lifecycle_file else None,
     )

@@ -17,8 +17,9 @@ Job = Callable[[], Awaitable[None]]
 
 
 class Scheduler:
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics, should_run: Callable[[], bool] = lambda: True) -> None:
         self._metrics = metrics
+        self._should_run = should_run  # False on replicas that are not the leader
         self._scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
 
     @property
@@ -33,6 +34,8 @@ class Scheduler:
 
     def _counted(self, name: str, job: Job) -> Job:
         async def run() -> None:
+            if not self._should_run():
+                return
             try:
                 await job()
             except Exception:

@@ -41,7 +41,8 @@ def build_web_app(hw: Headway, bolt: AsyncApp, *, run_scheduler: bool = True) ->
         database = await hw.db.ping()
         scheduler = hw.scheduler.running or not run_scheduler
         status = "ok" if database and scheduler else "degraded"
-        return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running},
+        return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running,
+                             "leader": hw.leadership.is_leader},
                             status_code=200 if status == "ok" else 503)
 
     async def metrics(_: Request) -> Response:
@@ -51,6 +52,8 @@ def build_web_app(hw: Headway, bolt: AsyncApp, *, run_scheduler: bool = True) ->
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         hw.outbox.start()
         if run_scheduler:
+            await hw.leadership.try_acquire()  # so the catch-up run at start happens on the leader
+            hw.leadership.start()
             schedule_all(hw)
             hw.scheduler.start()
         try:
