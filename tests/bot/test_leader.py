@@ -39,8 +39,9 @@ async def seed_due_standup(url: str) -> None:
     async with db.unit_of_work() as session:
         session.add(Workspace(team_id="T0HEADWAY", name="demo"))
         await session.flush()
+        due = (now - timedelta(minutes=1)).strftime("%H:%M")
         standup = Standup(team_id="T0HEADWAY", name="replicas", channel_id="C0GENERAL",
-                          weekdays="mon,tue,wed,thu,fri,sat,sun", local_time=(now - timedelta(minutes=1)).strftime("%H:%M"),
+                          weekdays="mon,tue,wed,thu,fri,sat,sun", local_time=due,
                           reminder_minutes=120, cutoff_minutes=600, questions='["How is it going?"]')
         session.add(standup)
         await session.flush()
