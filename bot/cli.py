@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Annotated
 
 import typer
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure as configure_logging
 from bot.migrate import SchemaOutdated
 
 cli = typer.Typer(
@@ -40,8 +40,8 @@ def serve(
         settings.require_slack(socket_mode=socket)
     except ConfigError as error:
         raise _fail(str(error), 2) from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(secrets=tuple(secret.get_secret_value() for secret in (
+        settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token) if secret is not None))
     from bot.server import HeadwayServer
 
     try:

@@ -220,6 +220,6 @@ def test_serve_answers_health_and_metrics_then_stops_on_sigterm(tmp_path: Path, 
             process.wait()
             pytest.fail(f"serve did not stop within 10 s of SIGTERM:\n{log.read_text()}")
     output = log.read_text()
-    # uvicorn shuts down gracefully, then re-raises SIGTERM so the process ends "killed by SIGTERM" (shells see 143)
-    assert code in (0, -signal.SIGTERM), output
+    assert code == 0, output  # a graceful shutdown on SIGTERM is a clean exit
     assert "Application shutdown complete" in output and "Traceback" not in output
+    assert TOKENS["SLACK_SIGNING_SECRET"] not in output and TOKENS["SLACK_BOT_TOKEN"] not in output
