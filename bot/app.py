@@ -8,12 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.gateway import SlackGateway
 from bot.delivery.sender import OutboxSender
+from bot.digests.decisions import Decision, pending_decisions
 from bot.leader import Leadership
 from bot.lifecycle import Lifecycle, builtin, load_lifecycle_file
 from bot.metrics import Metrics
@@ -34,6 +37,10 @@ class Headway:
     leadership: Leadership
     custom_lifecycle: Lifecycle | None = None
     _builtin_cache: dict[str, Lifecycle] = field(default_factory=dict)
+
+    async def decisions_for(self, session: AsyncSession, team_id: str, user_id: str | None) -> tuple[Decision, ...]:
+        """Decisions waiting for a reader (gates they approve and have not voted on)."""
+        return await pending_decisions(session, team_id, user_id)
 
     def deliver(self) -> None:
         """Nudge the outbox sender after committing new rows (it also polls, so this is only for speed)."""

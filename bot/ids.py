@@ -21,3 +21,4 @@ class ActionId(StrEnum):
     STANDUP_SKIP = "standup_skip"
     STANDUP_AWAY = "standup_away"
     STANDUP_EDIT = "standup_edit"
+    DIGEST_OPEN_GATE = "digest_open_gate"

@@ -74,4 +74,35 @@ async def refresh_profiles(hw: Headway) -> int:
 
 def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("standups", lambda: standup_tick(hw), IntervalTrigger(seconds=60))
+    hw.scheduler.add("digests", lambda: send_due_digests(hw), IntervalTrigger(seconds=60))
     hw.scheduler.add("profiles", lambda: refresh_profiles(hw), CronTrigger(hour=3, minute=17), run_at_start=False)
+
+
+async def send_due_digests(hw: Headway) -> int:
+    """Queue every digest that is due in its reader's time zone; each subscription in its own unit of work."""
+    from bot.digests import service as digests
+    from bot.models import OutboxMessage
+
+    now = hw.clock.now()
+    async with hw.db.unit_of_work() as session:
+        subs = await digests.subscriptions(session)
+        zones = {(p.team_id, p.user_id): p.tz for p in (await session.exec(select(Person))).all()}
+    queued = 0
+    for sub in subs:
+        try:
+            day = digests.due_date(sub, zones.get((sub.team_id, sub.user_id), "UTC"), now)
+            if day is None:
+                continue
+            async with hw.db.unit_of_work() as session:
+                target = sub.channel_id or sub.user_id
+                key = f"digest:{sub.team_id}:{sub.kind}:{sub.user_id}:{target}:{day.isoformat()}"
+                if (await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key))).first():
+                    continue
+                _, message = await digests.build_digest(
+                    session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), sub.team_id, sub.user_id,
+                    sub.kind, day, await hw.decisions_for(session, sub.team_id, sub.user_id))
+                queued += await digests.queue_digest(session, sub, message, day)
+        except Exception:
+            log.exception("digest for %s/%s failed", sub.team_id, sub.user_id)
+    hw.deliver()
+    return queued

@@ -12,7 +12,9 @@ from bot.models.core import (
     StageTransition,
     Workspace,
 )
+from bot.models.digests import DigestKind, DigestSubscription
 from bot.models.experiments import ApiToken, Experiment, ExperimentStatus, MlflowLink, WeeklyGoal
+from bot.models.gates import Gate, GateApprover, GateDecision, GateRule, GateStatus, GateVote
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.standups import (
     Absence,
@@ -29,6 +31,14 @@ from bot.models.standups import (
 from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "Gate",
+    "GateApprover",
+    "GateDecision",
+    "GateRule",
+    "GateStatus",
+    "GateVote",
+    "DigestKind",
+    "DigestSubscription",
     "ApiToken",
     "Experiment",
     "ExperimentStatus",

@@ -1,0 +1,84 @@
+"""Everything a digest or the App Home needs about a workspace's portfolio, in a fixed number of queries.
+
+The number of SQL statements does not grow with the number of projects: each table is read once for
+the whole team, then grouped in Python (tests count the statements).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import (
+    Experiment,
+    Measurement,
+    Project,
+    ProjectMember,
+    ProjectState,
+    StageTransition,
+    StandupAnswer,
+    WeeklyGoal,
+)
+
+HISTORY_WEEKS = 8
+
+
+@dataclass
+class PortfolioData:
+    projects: list[Project]
+    measurements: dict[int, list[Measurement]] = field(default_factory=dict)
+    experiments: dict[int, list[Experiment]] = field(default_factory=dict)
+    goals: dict[int, WeeklyGoal] = field(default_factory=dict)
+    blockers: dict[int, list[StandupAnswer]] = field(default_factory=dict)
+    answers: dict[int, list[StandupAnswer]] = field(default_factory=dict)
+    members: dict[int, list[ProjectMember]] = field(default_factory=dict)
+    endings: list[tuple[StageTransition, Project]] = field(default_factory=list)
+
+
+async def load_portfolio(session: AsyncSession, team_id: str, today: date) -> PortfolioData:
+    """Seven queries, however many projects there are."""
+    projects = list((await session.exec(select(Project).where(Project.team_id == team_id)
+                                        .order_by(Project.key))).all())
+    data = PortfolioData(projects=projects)
+    by_id = {p.id: p for p in projects}
+    since = datetime.combine(today - timedelta(weeks=HISTORY_WEEKS), datetime.min.time(), tzinfo=UTC)
+    week_start = today - timedelta(days=today.weekday())
+    for m in (await session.exec(select(Measurement).where(Measurement.team_id == team_id,
+                                                           Measurement.measured_at >= since)
+                                 .order_by(Measurement.measured_at, Measurement.id))).all():
+        data.measurements.setdefault(m.project_id, []).append(m)
+    for e in (await session.exec(select(Experiment).where(Experiment.team_id == team_id)
+                                 .order_by(Experiment.start_date.desc(), Experiment.id.desc()))).all():  # type: ignore[attr-defined]
+        data.experiments.setdefault(e.project_id, []).append(e)
+    for g in (await session.exec(select(WeeklyGoal).where(WeeklyGoal.team_id == team_id,
+                                                          WeeklyGoal.week_start == week_start))).all():
+        data.goals[g.project_id] = g
+    week_began = datetime.combine(week_start, datetime.min.time(), tzinfo=UTC)
+    for a in (await session.exec(select(StandupAnswer).where(StandupAnswer.team_id == team_id,
+                                                             StandupAnswer.updated_at >= week_began)
+                                 .order_by(StandupAnswer.updated_at.desc()))).all():  # type: ignore[attr-defined]
+        if a.project_id in by_id:
+            data.answers.setdefault(a.project_id, []).append(a)
+            if a.blocked:
+                data.blockers.setdefault(a.project_id, []).append(a)
+    for member in (await session.exec(select(ProjectMember).where(ProjectMember.team_id == team_id))).all():
+        data.members.setdefault(member.project_id, []).append(member)
+    recent = datetime.combine(today - timedelta(days=30), datetime.min.time(), tzinfo=UTC)
+    for t in (await session.exec(select(StageTransition).where(
+            StageTransition.team_id == team_id, StageTransition.at >= recent,
+            StageTransition.to_state.in_([ProjectState.SHIPPED, ProjectState.STOPPED]))  # type: ignore[attr-defined]
+            .order_by(StageTransition.at.desc()))).all():  # type: ignore[attr-defined]
+        if t.project_id in by_id and t.from_state != t.to_state:
+            data.endings.append((t, by_id[t.project_id]))
+    return data
+
+
+def by_stage(projects: list[Project]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for project in projects:
+        counts[project.stage] += 1
+    return counts

@@ -1,0 +1,107 @@
+"""Subscriptions, building a digest for one reader, and sending the due ones through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery.outbox import enqueue
+from bot.digests.compose import Decision, Digest, compose
+from bot.digests.portfolio import load_portfolio
+from bot.errors import InvalidInput
+from bot.ids import ActionId
+from bot.lifecycle import Lifecycle
+from bot.models import DigestKind, DigestSubscription, Person, PersonRole, Project, Role, utcnow
+from bot.render import Message, Renderer
+from bot.standups.schedule import local_instant, parse_time, zone
+
+SEND_WINDOW = timedelta(hours=12)  # after downtime, a digest still goes out within half a day; later, skipped
+
+
+async def subscribe(session: AsyncSession, team_id: str, user_id: str, kind: DigestKind,
+                    channel_id: str | None) -> DigestSubscription:
+    row = (await session.exec(select(DigestSubscription).where(
+        DigestSubscription.team_id == team_id, DigestSubscription.user_id == user_id,
+        DigestSubscription.kind == kind))).first()
+    row = row or DigestSubscription(team_id=team_id, user_id=user_id, kind=kind)
+    row.channel_id, row.active, row.updated_at = channel_id, True, utcnow()
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def unsubscribe(session: AsyncSession, team_id: str, user_id: str, kind: DigestKind | None) -> int:
+    """Turn subscriptions off (kept as rows, so an exec's default subscription is not re-created)."""
+    changed = 0
+    for wanted in ([kind] if kind else list(DigestKind)):
+        row = (await session.exec(select(DigestSubscription).where(
+            DigestSubscription.team_id == team_id, DigestSubscription.user_id == user_id,
+            DigestSubscription.kind == wanted))).first()
+        if row is None:
+            row = DigestSubscription(team_id=team_id, user_id=user_id, kind=wanted)
+        changed += row.active
+        row.active, row.updated_at = False, utcnow()
+        session.add(row)
+    await session.flush()
+    return changed
+
+
+async def subscriptions(session: AsyncSession, team_id: str | None = None) -> list[DigestSubscription]:
+    """Active subscriptions, including execs' default exec digest (Monday 08:30 in their zone, by DM)."""
+    query = select(DigestSubscription)
+    if team_id:
+        query = query.where(DigestSubscription.team_id == team_id)
+    rows = list((await session.exec(query)).all())
+    have = {(r.team_id, r.user_id, r.kind) for r in rows}
+    execs = select(Person.team_id, Person.user_id).join(PersonRole, PersonRole.person_id == Person.id).where(
+        PersonRole.role == Role.EXEC)
+    if team_id:
+        execs = execs.where(Person.team_id == team_id)
+    for team, user in (await session.exec(execs)).all():
+        if (team, user, DigestKind.EXEC) not in have:
+            rows.append(DigestSubscription(team_id=team, user_id=user, kind=DigestKind.EXEC))
+    return [r for r in rows if r.active]
+
+
+async def build_digest(session: AsyncSession, renderer: Renderer, lifecycle_of: Callable[[Project], Lifecycle],
+                       team_id: str, reader_id: str | None, kind: DigestKind, today: date,
+                       decisions: tuple[Decision, ...] = (), only: str | None = None) -> tuple[Digest, Message]:
+    data = await load_portfolio(session, team_id, today)
+    if only:
+        data.projects = [p for p in data.projects if p.key == only]
+    digest = compose(renderer, data, lifecycle_of, today, reader_id, decisions if kind == DigestKind.EXEC else ())
+    template = "digests/exec.json.j2" if kind == DigestKind.EXEC else "digests/team.json.j2"
+    message = renderer.message(template, digest=digest, now=utcnow(), open_gate_action=ActionId.DIGEST_OPEN_GATE)
+    return digest, message
+
+
+def due_date(subscription: DigestSubscription, tz: str, now: datetime) -> date | None:
+    """The local date of the digest this subscription should have received by now, if still in its window."""
+    local_today = now.astimezone(zone(tz)).date()
+    for day in (local_today, local_today - timedelta(days=1)):
+        if day.weekday() != subscription.weekday:
+            continue
+        send_at = local_instant(day, parse_time(subscription.local_time), zone(tz))
+        if send_at <= now < send_at + SEND_WINDOW:
+            return day
+    return None
+
+
+async def queue_digest(session: AsyncSession, subscription: DigestSubscription, message: Message,
+                       local_day: date) -> bool:
+    target = subscription.channel_id or subscription.user_id
+    key = f"digest:{subscription.team_id}:{subscription.kind}:{subscription.user_id}:{target}:{local_day.isoformat()}"
+    return await enqueue(session, team_id=subscription.team_id, key=key, kind=f"digest_{subscription.kind}",
+                         channel=target, message=message)
+
+
+def parse_kind(word: str | None) -> DigestKind | None:
+    if word is None:
+        return None
+    try:
+        return DigestKind(word.lower())
+    except ValueError:
+        raise InvalidInput({"kind": "Choose exec or team."}) from None
