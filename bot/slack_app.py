@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot.app import Headway
+from bot.events import first_delivery
 
 log = logging.getLogger("headway.slack")
 
@@ -34,10 +35,27 @@ def build_bolt_app(hw: Headway) -> AsyncApp:
         logger=log,
     )
     app.error(_answer_instead_of_500(hw))
+    app.use(_once_per_event(hw))
     from handlers import register_all
 
     register_all(app, hw)
     return app
+
+
+def _once_per_event(hw: Headway) -> Any:
+    """Events are handled once, however often Slack delivers them. The session closes before next()."""
+
+    async def middleware(body: dict[str, Any], next_: Any, response: BoltResponse) -> BoltResponse:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            async with hw.db.unit_of_work() as session:
+                first = await first_delivery(session, str(event_id), str(body.get("team_id", "")))
+            if not first:
+                return BoltResponse(status=200, body="")
+        await next_()
+        return response
+
+    return middleware
 
 
 def _answer_instead_of_500(hw: Headway) -> Any:

@@ -8,8 +8,9 @@ from bot.app import Headway
 
 
 def register_all(app: AsyncApp, hw: Headway) -> None:
-    from handlers import headway, standup_prompts, standups
+    from handlers import headway, home, standup_prompts, standups
 
     headway.register(app, hw)
     standups.register(app, hw)
     standup_prompts.register(app, hw)
+    home.register(app, hw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,12 +39,30 @@ class Stored:
     duplicate: bool
 
 
+RATE_METRIC = re.compile(r"precision|recall|accuracy|f1|auc|fpr|tpr|rate|sensitivity|specificity", re.I)
+NON_NEGATIVE_METRIC = re.compile(r"mae|rmse|mse|mape|error|latency|loss|time|ms\b|seconds", re.I)
+
+
+def implausible(project: Project, value: float) -> str | None:
+    """Why a value cannot be this project's metric (a rate above 1, a negative error), if it cannot."""
+    name = f"{project.metric_name} {project.metric_unit}"
+    if RATE_METRIC.search(name):
+        upper = 100.0 if project.metric_unit.strip() == "%" else 1.0
+        if not 0 <= value <= upper:
+            return f"{project.metric_name} is between 0 and {upper:g}."
+    elif NON_NEGATIVE_METRIC.search(name) and value < 0:
+        return f"{project.metric_name} cannot be negative."
+    return None
+
+
 def check_reading(project: Project, reading: Reading) -> None:
     problems = {}
     if reading.metric is not None and reading.metric.strip().lower() != project.metric_name.strip().lower():
         problems["metric"] = (f"{project.key} is measured by {project.metric_name!r}, not {reading.metric!r}.")
     if not math.isfinite(reading.value):
         problems["value"] = "The value must be a finite number."
+    elif reason := implausible(project, reading.value):
+        problems["value"] = reason
     if reading.measured_at.tzinfo is None:
         problems["measured_at"] = "Give the time with a time zone, e.g. 2026-11-24T10:00:00Z."
     if problems:

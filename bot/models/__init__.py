@@ -12,7 +12,7 @@ from bot.models.core import (
     StageTransition,
     Workspace,
 )
-from bot.models.digests import DigestKind, DigestSubscription
+from bot.models.digests import DigestKind, DigestSubscription, SlackEvent
 from bot.models.experiments import ApiToken, Experiment, ExperimentStatus, MlflowLink, WeeklyGoal
 from bot.models.gates import Gate, GateApprover, GateDecision, GateRule, GateStatus, GateVote
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
@@ -39,6 +39,7 @@ __all__ = [
     "GateVote",
     "DigestKind",
     "DigestSubscription",
+    "SlackEvent",
     "ApiToken",
     "Experiment",
     "ExperimentStatus",

@@ -36,3 +36,13 @@ class DigestSubscription(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SlackEvent(SQLModel, table=True):
+    """Events already handled, by Slack's event_id: a retried delivery (X-Slack-Retry-Num) is acked, not redone."""
+
+    __tablename__ = "slack_events"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(default="", max_length=32)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import enqueue
 from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.experiments.measurements import implausible
 from bot.ids import ActionId
 from bot.models import (
     Measurement,
@@ -34,8 +34,6 @@ from bot.standups.planner import refresh_report
 from bot.standups.report import run_key
 
 CONFIDENCE = ("low", "medium", "high")
-RATE_METRIC = re.compile(r"precision|recall|accuracy|f1|auc|fpr|tpr|rate|sensitivity|specificity", re.I)
-NON_NEGATIVE_METRIC = re.compile(r"mae|rmse|mse|mape|error|latency|loss|time|ms\b|seconds", re.I)
 
 
 @dataclass(frozen=True)
@@ -126,13 +124,8 @@ def _metric(value: Any, project: Project | None, errors: dict[str, str]) -> floa
     if project is None:
         errors["project"] = "Pick the project this metric value is for."
         return None
-    name = f"{project.metric_name} {project.metric_unit}"
-    if RATE_METRIC.search(name):
-        upper = 100.0 if project.metric_unit.strip() == "%" else 1.0
-        if not 0 <= number <= upper:
-            errors["metric_value"] = f"{project.metric_name} is between 0 and {upper:g}."
-    elif NON_NEGATIVE_METRIC.search(name) and number < 0:
-        errors["metric_value"] = f"{project.metric_name} cannot be negative."
+    if reason := implausible(project, number):
+        errors["metric_value"] = reason
     return number
 
 

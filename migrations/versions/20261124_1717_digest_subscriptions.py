@@ -1,4 +1,4 @@
-"""Digest subscriptions: who gets the exec or team digest, where and when.
+"""Digest subscriptions (who gets which digest, where, when) and handled Slack event ids.
 
 Revision ID: 0006
 Revises: 0004
@@ -17,6 +17,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "slack_events",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_index(op.f("ix_slack_events_received_at"), "slack_events", ["received_at"], unique=False)
     op.create_table(
         "digest_subscriptions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -38,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_slack_events_received_at"), table_name="slack_events")
+    op.drop_table("slack_events")
     with op.batch_alter_table("digest_subscriptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_digest_subscriptions_team_id"))
 

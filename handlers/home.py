@@ -1,0 +1,82 @@
+"""The App Home: published on `app_home_opened`, with quick actions for PMs (log a metric)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.app import Headway
+from bot.digests.home import build_home
+from bot.errors import HeadwayError, InvalidInput
+from bot.experiments import measurements
+from bot.ids import ActionId, CallbackId
+from bot.people import service as people
+from bot.projects.service import get_project
+from handlers.forms import read_state, view_metadata
+
+log = logging.getLogger(__name__)
+
+
+async def publish_home(hw: Headway, team_id: str, user_id: str) -> None:
+    async with hw.db.unit_of_work() as session:
+        actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
+        home = await build_home(session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), actor, hw.clock.now(),
+                                await hw.decisions_for(session, team_id, user_id))
+    view = hw.renderer.view("home/home.json.j2", home=home, ids=ActionId, now=hw.clock.now())
+    await hw.gateway.publish_home(user_id, view)
+
+
+def register(app: AsyncApp, hw: Headway) -> None:
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack()
+
+    async def opened(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            await publish_home(hw, body.get("team_id", ""), event["user"])
+
+    app.event("app_home_opened")(ack=ack_only, lazy=[opened])
+
+    async def open_log_form(body: dict[str, Any]) -> None:
+        view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
+            "views/notice.json.j2", title="Log a metric", text=":hourglass_flowing_sand: Loading…"))
+        try:
+            async with hw.db.unit_of_work() as session:
+                details = await get_project(session, body["team"]["id"], str(body["actions"][0].get("value")))
+            view = hw.renderer.view("home/log_metric.json.j2", callback_id=CallbackId.LOG_METRIC,
+                                    project=details.project, metadata={"key": details.project.key})
+        except HeadwayError as error:
+            view = hw.renderer.view("views/notice.json.j2", title="Log a metric", text=f":warning: {error}")
+        await hw.gateway.update_view(view_id, view)
+
+    app.action(ActionId.HOME_LOG_METRIC.value)(ack=ack_only, lazy=[open_log_form])
+
+    async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        values = read_state(view)
+        try:
+            value = float(values.get("value") or "")
+        except ValueError:
+            await ack(response_action="errors", errors={"value": "Please enter a number, such as 0.81."})
+            return
+        try:
+            async with hw.db.unit_of_work() as session:
+                actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
+                key = view_metadata(view).get("key") or ""
+                project = (await get_project(session, team_id, key)).project
+                await measurements.log_value(session, actor, key, project.metric_name, value,
+                                             (values.get("note") or "")[:500], f"home:{body.get('trigger_id')}",
+                                             hw.clock.now())
+        except (InvalidInput, HeadwayError) as error:
+            message = " ".join(error.errors.values()) if isinstance(error, InvalidInput) else str(error)
+            await ack(response_action="errors", errors={"value": message[:2000]})
+            return
+        context["headway_home"] = {"team_id": team_id, "user_id": user_id}
+        await ack()
+
+    async def refresh(context: AsyncBoltContext) -> None:
+        if context.get("headway_home"):
+            await publish_home(hw, **context["headway_home"])
+
+    app.view(CallbackId.LOG_METRIC.value)(ack=submit, lazy=[refresh])
