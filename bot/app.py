@@ -64,7 +64,8 @@ class Headway:
 def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
     metrics = Metrics()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = MeteredWebClient(metrics=metrics, token=token, base_url=settings.slack_api_url, timeout=10)
+    client = MeteredWebClient(metrics=metrics, token=token, base_url=settings.slack_api_url,
+                               timeout=settings.slack_timeout_seconds)
     db = Database(settings.database_url)
     gateway = SlackGateway(client)
     leadership = Leadership(db.engine)

@@ -1,7 +1,8 @@
 """`headway demo`: Headway against the built-in Slack emulator, on a throwaway SQLite database.
 
 Nothing but the install is needed: the emulator serves Slack's Web API on loopback, Headway is served in-process
-by uvicorn exactly as `headway serve` does, and `SlackDriver` plays the people (see `bot.demo_scenario`).
+by uvicorn exactly as `headway serve` does (on a `ManualClock` the story moves, with the scheduler off: the standup
+act runs the scheduler's tick itself), and `SlackDriver` plays the people (see `bot.demo_scenario`).
 A failure ends in one line on stderr and exit code 1 (130 when interrupted), never a traceback.
 """
 
@@ -16,10 +17,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
+from bot.clock import ManualClock
 from bot.config import ConfigError, load_settings
 from bot.demo_cast import TEAM_ID, emulator_config
 from bot.demo_printer import Printer
@@ -118,7 +121,9 @@ async def _run(printer: Printer, keep_database: str | None, started: float) -> N
                 slack_bot_token=emu.config.bot_token, slack_signing_secret=signing_secret,
                 slack_api_url=emu.api_url, database_url=url, host="127.0.0.1", port=0, scheduler_enabled=False,
             )
-            async with HeadwayServer(settings) as server, SlackDriver(
+            # The story's own clock: now for the first acts (dates relative to today), moved on for the standup.
+            clock = ManualClock(datetime.now(UTC))
+            async with HeadwayServer(settings, clock=clock) as server, SlackDriver(
                 server.url + "/slack/events", signing_secret, emu, team_id=TEAM_ID
             ) as driver:
                 _mute_uvicorn()

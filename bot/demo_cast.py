@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser
+from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser, RateLimitConfig
 
 TEAM_ID = "T0DEMO001"
 CHANNEL = EmulatorChannel(id="C0MLPROJ1", name="ml-projects")
@@ -50,8 +50,12 @@ CAST = (ADA, PRIYA, ELENA, KENJI, LUCAS)
 
 
 def emulator_config() -> EmulatorConfig:
+    """Slack's limits, except that one DM or channel may take a burst of 10 posts instead of 5: the story squeezes
+    a working day into seconds (Priya's prompt, reminder and thanks are hours apart in the story, not in real time),
+    so Slack's ~1 post per second per channel would only add waits for 429s that a real day would never hit."""
     return EmulatorConfig(team_id=TEAM_ID, team_name="Acme Analytics", users=[p.user for p in CAST],
-                          channels=[EmulatorChannel(id="C0GENERAL", name="general"), CHANNEL])
+                          channels=[EmulatorChannel(id="C0GENERAL", name="general"), CHANNEL],
+                          rate_limits=RateLimitConfig(overrides={"chat.postMessage": (1.0, 10.0)}))
 
 
 @dataclass(frozen=True)

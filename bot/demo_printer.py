@@ -13,14 +13,15 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from bot.slack_emulator import render_message, render_view
+from bot.slack_emulator import render_channel, render_message, render_view
 
 BOLD, DIM, CYAN, GREEN, YELLOW, RED, RESET = "\033[1m", "\033[2m", "\033[36m", "\033[32m", "\033[33m", "\033[31m", \
     "\033[0m"
 
 
 EMOJI = {":white_check_mark:": "✅", ":warning:": "⚠️", ":hourglass_flowing_sand:": "⏳", ":tada:": "🎉",
-         ":rocket:": "🚀", ":chart_with_upwards_trend:": "📈", ":chart_with_downwards_trend:": "📉"}
+         ":rocket:": "🚀", ":chart_with_upwards_trend:": "📈", ":chart_with_downwards_trend:": "📉", ":wave:": "👋",
+         ":bell:": "🔔", ":test_tube:": "🧪", ":rotating_light:": "🚨", ":fire:": "🔥"}
 _EMOJI = re.compile(r":[a-z0-9_+-]+:")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)>")
@@ -40,6 +41,7 @@ class Printer:
         self.width = width or max(60, min(columns, 100) - 4)
         self.users: Mapping[str, str] = {}
         self.channels: Mapping[str, str] = {}
+        self._after_activity = False
 
     # ------------------------------------------------------------ basics
     def _paint(self, text: str, *codes: str) -> str:
@@ -47,6 +49,7 @@ class Printer:
 
     def line(self, text: str = "") -> None:
         print(text, file=self.stream, flush=True)
+        self._after_activity = False
 
     def block(self, text: str, indent: str = "  ") -> None:
         for row in text.split("\n"):
@@ -69,7 +72,8 @@ class Printer:
             self.line(self._paint(row, DIM))
 
     def note(self, text: str) -> None:
-        self.line(self._paint(f"✓ {text}", GREEN))
+        for row in textwrap.wrap(f"✓ {text}", self.width, subsequent_indent="  "):
+            self.line(self._paint(row, GREEN))
 
     def warn(self, text: str) -> None:
         self.line(self._paint(f"! {text}", YELLOW))
@@ -92,13 +96,32 @@ class Printer:
         self._message(message)
 
     def channel_post(self, channel: str, message: Mapping[str, Any]) -> None:
-        self._seen_by(f"Headway → #{channel}:")
+        self.message_as(f"Headway → #{channel}:", message)
+
+    def message_as(self, label: str, message: Mapping[str, Any]) -> None:
+        self._seen_by(label)
         self._message(message)
+
+    def activity(self, text: str) -> None:
+        """One line for something Headway did in Slack that is not worth showing in full here."""
+        if not self._after_activity:
+            self.line()
+        self.line(self._paint(text, YELLOW))
+        self._after_activity = True
+
+    def thread(self, channel: str, messages: list[dict[str, Any]]) -> None:
+        """A message and its thread replies (indented), as the channel shows them."""
+        replies = len(messages) - 1
+        self._seen_by(f"#{channel}: the message and its {replies} {'reply' if replies == 1 else 'replies'}:")
+        readable = [self._readable(m) for m in messages]
+        self._bar(render_channel(readable, users=self.users, width=self.width - 4, color=self.color))
 
     def _message(self, message: Mapping[str, Any]) -> None:
         readable = self._readable(dict(message))
-        body = render_message(readable.get("blocks"), readable.get("text"), users=self.users, width=self.width - 4,
-                              color=self.color)
+        self._bar(render_message(readable.get("blocks"), readable.get("text"), users=self.users,
+                                 width=self.width - 4, color=self.color))
+
+    def _bar(self, body: str) -> None:
         bar = self._paint("│", DIM)
         if self.color:
             body = _BOLD.sub(lambda m: BOLD + m[1] + RESET, body)
@@ -120,8 +143,12 @@ class Printer:
         self._seen_by(f"{who} fills in:")
         pairs = list(values)
         pad = max((len(label) for label, _ in pairs), default=0)
+        room = max(20, self.width - pad - 6)
         for label, value in pairs:
-            self.line(f"    {label:<{pad}}  {self._paint(value, BOLD)}")
+            rows = textwrap.wrap(value, room) or [""]
+            self.line(f"    {label:<{pad}}  {self._paint(rows[0], BOLD)}")
+            for row in rows[1:]:
+                self.line(f"    {'':<{pad}}  {self._paint(row, BOLD)}")
 
     # ------------------------------------------------------------ the end
     def summary(self, rows: list[tuple[str, str]], api_calls: Mapping[str, int], database: str | None,

@@ -1,8 +1,8 @@
 """The scripted story `headway demo` tells, one async method per act.
 
-Every act plays Slack's side over real HTTP with `SlackDriver` (signed slash commands, modal submissions) against
-a running Headway, then prints what each person would see. Later acts (standups, gates, digests) are added as
-new methods and listed in `Scenario.ACTS`.
+Every act plays Slack's side over real HTTP with `SlackDriver` (signed slash commands, modal submissions, button
+clicks) against a running Headway, then prints what each person would see. Later acts (gates, digests) are added as
+new methods and listed in `Scenario.ACTS`; the standup round lives in `bot.demo_standups`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.demo_cast import ADA, CAST, CHANNEL, ELENA, PRIYA, TEAM_ID, Person, describe_fields, sample_projects
 from bot.demo_printer import Printer
+from bot.demo_standups import StandupRound
 from bot.projects import service as projects
 from bot.server import HeadwayServer
 from bot.slack_emulator import DriverResult, SlackDriver, SlackEmulator, render_message
@@ -29,19 +30,20 @@ class DemoError(Exception):
 
 
 class Scenario:
-    ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project")
+    ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round")
 
     def __init__(self, server: HeadwayServer, emulator: SlackEmulator, driver: SlackDriver, printer: Printer) -> None:
         self.server = server
         self.emu = emulator
         self.slack = driver
         self.out = printer
-        self.out.users = {p.id: p.handle for p in CAST} | emulator.user_names()
+        self.out.users = {p.id: p.handle for p in CAST} | emulator.user_names() | {
+            emulator.config.bot_user_id: emulator.config.bot_name}
         self.out.channels = {c.id: c.name for c in emulator.state.channels.values()}
         self.today = server.hw.clock.now().date()
         self.projects = sample_projects(self.today)
         self.stage_names = {stage.key: stage.name for stage in server.hw.lifecycle().stages}
-        self._posts_shown = 0
+        self._calls_shown = 0
         self._calls_checked = 0
 
     async def run(self) -> None:
@@ -104,38 +106,42 @@ class Scenario:
         self.out.ephemeral(ELENA.first_name, answer)
         self.expect(answer, "Expected by", f"{ELENA.first_name}'s `/headway project show {key}`")
 
+    async def standup_round(self) -> None:
+        await StandupRound(self).play()
+
     # ---------------------------------------------------------------- helpers
-    async def command(self, person: Person, text: str) -> dict[str, Any]:
-        """`/headway text` typed by person in #ml-projects; returns Headway's private answer."""
-        result = await self.slack.slash_command(person.id, "/headway", text, channel_id=CHANNEL.id)
-        self._check_ack(result, f"/headway {text}")
+    async def command(self, person: Person, text: str, command: str = "/headway") -> dict[str, Any]:
+        """`/headway text` (or another command) typed by person in #ml-projects; returns Headway's private answer."""
+        result = await self.slack.slash_command(person.id, command, text, channel_id=CHANNEL.id)
+        self.check_ack(result, f"{command} {text}")
         if isinstance(result.body, dict) and (result.body.get("blocks") or result.body.get("text")):
             return result.body  # answered right in the acknowledgement
         try:
             return await result.wait_for_response(timeout=ANSWER_TIMEOUT)
         except TimeoutError:
-            raise DemoError(f"Headway did not answer `/headway {text}` within {ANSWER_TIMEOUT:.0f} s") from None
+            raise DemoError(f"Headway did not answer `{command} {text}` within {ANSWER_TIMEOUT:.0f} s") from None
 
-    async def open_modal(self, person: Person, text: str) -> str:
+    async def open_modal(self, person: Person, text: str, command: str = "/headway") -> str:
         """Run a command that opens a modal; return the modal's id once Headway has filled it."""
         updates_before = len(self.emu.calls_to("views.update"))
-        result = await self.slack.slash_command(person.id, "/headway", text, channel_id=CHANNEL.id)
-        self._check_ack(result, f"/headway {text}")
+        result = await self.slack.slash_command(person.id, command, text, channel_id=CHANNEL.id)
+        self.check_ack(result, f"{command} {text}")
         await self.wait_for(lambda: len(self.emu.calls_to("views.update")) > updates_before,
-                            f"the `/headway {text}` modal")
+                            f"the `{command} {text}` modal")
         opened = self.emu.calls_to("views.open")[-1]
         if not opened.ok:
-            raise DemoError(f"Slack refused the modal for `/headway {text}`: {opened.error}")
+            raise DemoError(f"Slack refused the modal for `{command} {text}`: {opened.error}")
         view_id = opened.response["view"]["id"]
         view = self.emu.views.get(view_id) or {}
         if view.get("callback_id") is None:  # still a notice: loading, or not allowed
             text_shown = render_message(view.get("blocks"), users=self.out.users).strip()
-            raise DemoError(f"the `/headway {text}` modal shows no form: {text_shown.splitlines()[0][:200]}")
+            raise DemoError(f"the `{command} {text}` modal shows no form: {text_shown.splitlines()[0][:200]}")
         return view_id
 
-    async def wait_for(self, condition: Any, what: str) -> None:
+    async def wait_for(self, condition: Any, what: str) -> Any:
+        """Wait until `condition()` is truthy and return it."""
         try:
-            await self.emu.wait_until(condition, timeout=ANSWER_TIMEOUT)
+            return await self.emu.wait_until(condition, timeout=ANSWER_TIMEOUT)
         except TimeoutError:
             raise DemoError(f"gave up waiting for {what} after {ANSWER_TIMEOUT:.0f} s") from None
 
@@ -149,19 +155,32 @@ class Scenario:
             raise DemoError(f"unexpected answer to {what}: {first.strip()[:200]}")
 
     def show_new_posts(self) -> None:
-        """Print the messages Headway posted (DMs, channel posts) since the last time we looked."""
-        posts = self.emu.calls_to("chat.postMessage")
-        for call in posts[self._posts_shown:]:
-            if not call.ok:
+        """Print what Headway posted (DMs, channel posts) since the last time we looked; replies in a thread and
+        edits of a message are one line each (the standup act shows the whole thread at the end)."""
+        for call in self.emu.calls[self._calls_shown:]:
+            if call.method not in ("chat.postMessage", "chat.update") or not call.ok:
                 continue
             channel = str(call.params.get("channel", ""))
             message = {"blocks": call.params.get("blocks"), "text": call.params.get("text")}
             owner = self._dm_owner(channel)
-            if owner is not None:
+            if owner is not None and call.method == "chat.postMessage":
                 self.out.dm(owner, message)
+                continue
+            where = f"DM to {owner}" if owner else "#" + self.emu.state.channel_name(channel)
+            if call.method == "chat.update":
+                self.out.activity(f"Headway → {where}: edits its earlier message in place")
+            elif call.params.get("thread_ts"):
+                self.out.activity(f"Headway → {where}, a reply in the thread: {self._gist(message)}")
             else:
-                self.out.channel_post(self.emu.state.channel_name(channel), message)
-        self._posts_shown = len(posts)
+                self.out.channel_post(where.removeprefix("#"), message)
+        self._calls_shown = len(self.emu.calls)
+
+    def _gist(self, message: dict[str, Any]) -> str:
+        """The first line of a message, for the one-line mention of a thread reply."""
+        shown = render_message(message.get("blocks"), message.get("text"), users=self.out.users, width=200)
+        first = next((line for line in shown.splitlines() if line.strip()), "")
+        first = first.replace("*", "").replace("_", "").strip()
+        return first if len(first) <= 70 else first[:69] + "…"
 
     def _dm_owner(self, channel: str) -> str | None:
         members = self.emu.state.dm_channels.get(channel) or ([channel] if channel in self.emu.users else None)
@@ -170,14 +189,21 @@ class Scenario:
         by_id = {p.id: p.first_name for p in CAST}
         return ", ".join(by_id.get(m, self.out.users.get(m, m)) for m in members)
 
-    def _check_ack(self, result: DriverResult, what: str) -> None:
+    def failure(self, message: str) -> DemoError:
+        """The error to raise when the story cannot go on (for acts in other modules)."""
+        return DemoError(message)
+
+    def check_ack(self, result: DriverResult, what: str) -> None:
         if result.timed_out or result.status != 200:
             raise DemoError(f"Headway answered `{what}` with HTTP {result.status}: {result.text[:200]}")
 
     def _check_calls(self) -> None:
-        """Slack (the emulator) validates every call: a refused one means Headway sent something wrong."""
+        """Slack (the emulator) validates every call: a refused one means Headway sent something wrong.
+
+        A 429 is Slack asking to slow down (the story squeezes a day into seconds): Headway waits and sends again,
+        and the act's own checks fail if the message never arrives."""
         for call in self.emu.calls[self._calls_checked:]:
-            if not call.ok:
+            if not call.ok and call.error != "ratelimited":
                 raise DemoError(f"Slack refused Headway's {call.method} call: {call.error}")
         self._calls_checked = len(self.emu.calls)
 

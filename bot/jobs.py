@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.app import Headway
+from bot.experiments import mlflow
 from bot.models import Person, Standup, utcnow
 from bot.standups import planner
 
@@ -74,6 +75,7 @@ async def refresh_profiles(hw: Headway) -> int:
 
 def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("standups", lambda: standup_tick(hw), IntervalTrigger(seconds=60))
+    hw.scheduler.add("mlflow", lambda: mlflow.sync_all(hw), IntervalTrigger(hours=1))
     hw.scheduler.add("digests", lambda: send_due_digests(hw), IntervalTrigger(seconds=60))
     hw.scheduler.add("profiles", lambda: refresh_profiles(hw), CronTrigger(hour=3, minute=17), run_at_start=False)
 
@@ -98,9 +100,15 @@ async def send_due_digests(hw: Headway) -> int:
                 key = f"digest:{sub.team_id}:{sub.kind}:{sub.user_id}:{target}:{day.isoformat()}"
                 if (await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key))).first():
                     continue
-                _, message = await digests.build_digest(
+                digest, message = await digests.build_digest(
                     session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), sub.team_id, sub.user_id,
                     sub.kind, day, await hw.decisions_for(session, sub.team_id, sub.user_id))
+            # The exec digest's trend chart is uploaded before queuing, outside any transaction (Slack calls never
+            # hold one open). If we crash after the upload and before the queue commits, the next run uploads it
+            # again: harmless, as the first file is private (completed without a channel) and no message shows it;
+            # only the message must be sent once, and its outbox key (queued below, insert-or-nothing) sees to that.
+            message = await digests.with_trend_chart(hw.gateway.upload_file, hw.renderer, digest, sub.kind, message)
+            async with hw.db.unit_of_work() as session:
                 queued += await digests.queue_digest(session, sub, message, day)
         except Exception:
             log.exception("digest for %s/%s failed", sub.team_id, sub.user_id)

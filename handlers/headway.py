@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import Headway
-from handlers import digests, experiments, projects, roles
+from handlers import digests, experiments, mlflow, projects, roles
 from handlers.commands import register_command
 from handlers.registry import CommandRegistry
 
@@ -16,6 +16,7 @@ def build_registry() -> CommandRegistry:
     projects.add_subcommands(registry)
     roles.add_subcommands(registry)
     experiments.add_subcommands(registry)
+    mlflow.add_subcommands(registry)
     digests.add_subcommands(registry)
     return registry
 

@@ -79,7 +79,8 @@ def register(app: AsyncApp, hw: Headway) -> None:
                 skipped = await answers.skip_prompt(session, context)
             message = hw.renderer.message("standups/skipped.json.j2", standup_name=context.standup.name,
                                           away_until=None) if skipped else hw.renderer.message(
-                "errors/problem.json.j2", problem="You already answered this one; use “Edit my answer” to change it.")
+                "errors/problem.json.j2", problem="This standup is already answered or closed: use “Edit my answer” "
+                "or “Answer” to add to it.")
         except HeadwayError as error:
             message = hw.renderer.message("errors/problem.json.j2", problem=str(error))
         await hw.gateway.respond(body["response_url"], message, replace_original=False)
@@ -87,7 +88,9 @@ def register(app: AsyncApp, hw: Headway) -> None:
     app.action(ActionId.STANDUP_SKIP.value)(ack=ack_only, lazy=[skip])
 
     async def open_away(body: dict[str, Any]) -> None:
-        today = hw.clock.now().date()
+        async with hw.db.unit_of_work() as session:
+            person = await people.ensure_person(session, body["team"]["id"], body["user"]["id"], hw.gateway.profile)
+        today = hw.clock.now().astimezone(zone(person.tz)).date()  # the person's own date, not UTC's
         view = hw.renderer.view("standups/away_form.json.j2", callback_id=CallbackId.STANDUP_AWAY,
                                 default_end=today + timedelta(days=7),
                                 metadata={"prompt": _prompt_id(body), "response_url": body.get("response_url")})

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -244,7 +244,7 @@ class MlflowClient:
         try:
             response = await self._http.request(method, url, timeout=self.timeout, **kwargs)
         except httpx.ConnectError as error:
-            reason = "connection refused" if "refused" in str(error).lower() else _reason(error)
+            reason = "connection refused" if _refused(error) else _reason(error)
             raise MlflowUnreachable(f"Could not connect to MLflow at {self.tracking_url} ({reason}). Is the "
                                     "tracking server running, and can Headway reach that address?") from None
         except httpx.TimeoutException:
@@ -279,6 +279,18 @@ class MlflowClient:
         return MlflowError(f"{self.tracking_url} does not look like an MLflow tracking server ({what} for "
                            f"/api/2.0/mlflow/{endpoint}). Give the server's base URL, e.g. "
                            "http://mlflow.internal:5000, without /#/experiments/…")
+
+
+def _refused(error: BaseException) -> bool:
+    """httpx says "All connection attempts failed"; the refusal is further down the chain."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionRefusedError) or "refused" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _reason(error: Exception) -> str:
@@ -344,6 +356,11 @@ async def fetch_snapshot(client: MlflowClient, experiment_name: str, metric_key:
     return Snapshot(experiment, runs, {r.run_id: h for r, h in zip(wanted, histories, strict=True)})
 
 
+def from_millis(timestamp: int) -> datetime:
+    """MLflow's milliseconds since the epoch as an aware UTC datetime, exactly (no float rounding)."""
+    return datetime.fromtimestamp(timestamp // 1000, UTC) + timedelta(milliseconds=timestamp % 1000)
+
+
 def source_ref(run_id: str, metric_key: str, step: int, timestamp: int) -> str:
     """The idempotency key of one MLflow value; metric keys too long for 255 characters are hashed."""
     ref = f"mlflow:{run_id}:{metric_key}:{step}:{timestamp}"
@@ -395,7 +412,7 @@ async def store_snapshot(session: AsyncSession, link: MlflowLink, snapshot: Snap
                 duplicates += 1
                 continue
             stored = await record(session, project, Reading(
-                value=metric.value, measured_at=datetime.fromtimestamp(metric.timestamp / 1000, UTC),
+                value=metric.value, measured_at=from_millis(metric.timestamp),
                 source=MeasurementSource.MLFLOW, source_ref=ref,
                 note=run_note(run.run_name, run.experiment_id or snapshot.experiment.experiment_id)))
             known.add(ref)
@@ -437,31 +454,47 @@ class SyncSummary:
 
 
 async def sync_all(hw: Headway, client_factory: ClientFactory = MlflowClient) -> SyncSummary:
-    """The scheduled job: one unit of work per link; a link that fails keeps its error and the rest go on."""
+    """The scheduled job: one unit of work per link; a link that fails keeps its error and the rest go on.
+
+    MLflow is asked before the link's unit of work opens, so no transaction waits on the network; a link changed
+    in the meantime (relinked by a PM) is left for the next run.
+    """
     summary = SyncSummary()
     async with hw.db.unit_of_work() as session:
-        link_ids = (await session.exec(select(MlflowLink.id).order_by(MlflowLink.id))).all()
-    for link_id in link_ids:
+        links = (await session.exec(select(MlflowLink).order_by(MlflowLink.id))).all()
+    for listed in links:
+        target = (listed.tracking_url, listed.experiment_name, listed.metric_key)
+        snapshot: Snapshot | None = None
+        problem: str | None = None
+        try:
+            async with client_factory(listed.tracking_url) as client:
+                snapshot = await fetch_snapshot(client, listed.experiment_name, listed.metric_key)
+        except MlflowError as error:
+            problem = str(error)
+        except Exception as error:
+            log.exception("MLflow sync of link %s failed", listed.id)
+            problem = f"Headway could not read MLflow: {_reason(error)}"
         try:
             async with hw.db.unit_of_work() as session:
-                link = await session.get(MlflowLink, link_id)
-                if link is None:  # unlinked meanwhile
-                    continue
-                try:
-                    async with client_factory(link.tracking_url) as client:
-                        result = await sync_link(session, link, client, hw.clock.now())
-                except MlflowError as error:  # already on the link; commit it
-                    log.warning("MLflow sync of link %s failed: %s", link_id, error)
-                    summary.failed += 1
-                    summary.errors[link_id] = str(error)
-                    continue
-            summary.synced += 1
-            summary.imported += result.imported
+                link = await session.get(MlflowLink, listed.id)
+                if link is None or (link.tracking_url, link.experiment_name, link.metric_key) != target:
+                    continue  # unlinked or relinked meanwhile
+                if snapshot is None:
+                    link.last_error = (problem or "")[:500]
+                    session.add(link)
+                else:
+                    result = await store_snapshot(session, link, snapshot, hw.clock.now())
+                    summary.imported += result.imported
         except Exception as error:
-            log.exception("MLflow sync of link %s failed", link_id)
+            log.exception("storing MLflow values of link %s failed", listed.id)
+            problem = f"Headway could not store the values: {_reason(error)}"
+            await _record_error(hw, listed.id, problem)
+        if problem is None:
+            summary.synced += 1
+        else:
+            log.warning("MLflow sync of link %s failed: %s", listed.id, problem)
             summary.failed += 1
-            summary.errors[link_id] = f"Headway could not store the values: {_reason(error)}"
-            await _record_error(hw, link_id, summary.errors[link_id])
+            summary.errors[listed.id] = problem
     return summary
 
 

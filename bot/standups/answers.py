@@ -199,8 +199,9 @@ async def _queue_messages(session: AsyncSession, renderer: Renderer, context: Pr
 
 
 async def skip_prompt(session: AsyncSession, context: PromptContext) -> bool:
-    """Skip today's prompt; an answer already given stays (nothing is lost)."""
-    if context.prompt.status == PromptStatus.ANSWERED:
+    """Skip today's open prompt. An answer already given stays (nothing is lost), and a prompt whose
+    round has closed stays missed: skipping is for saying so in advance, not for rewriting the record."""
+    if context.prompt.status != PromptStatus.PROMPTED:
         return False
     context.prompt.status = PromptStatus.SKIPPED
     session.add(context.prompt)

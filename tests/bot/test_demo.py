@@ -114,3 +114,55 @@ def test_a_failure_mid_story_is_one_clear_line(tmp_path: Path) -> None:
     assert lines[0].startswith("headway demo failed:") and "project show FRAUD" in lines[0]
     assert "no_such_variable" in lines[0]  # what Headway logged, so the cause is visible
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_standup_round_in_three_time_zones(demo) -> None:
+    """One round: 09:30 in Tokyo, São Paulo and New York; answers in a thread; a blocker; a reminder; the cutoff;
+    a late answer; the stats."""
+    out = demo[0].stdout
+    act = out[out.index("── Priya runs /standup new"):out.index("── Summary")]
+    assert re.search(r"── [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}, 09:30 in Tokyo \(00:30 UTC\): the scheduler ticks", act)
+    assert act.index("09:30 in Tokyo") < act.index("09:30 in São Paulo") < act.index("09:30 in New York")
+    assert "@kenji (Tokyo), @lucas (São Paulo), @priya (New York)" in act
+
+    # each person's prompt, with its buttons, then the thanks with a button to edit the answer
+    for who in ("Kenji", "Lucas", "Priya"):
+        dms = act.split(f"Headway → DM to {who}:")[1:]
+        assert any("Time for your *fraud-team* standup" in dm.split("\n\n")[0] for dm in dms), who
+        assert any("Thanks — your *fraud-team* standup" in unwrap(dm.split("\n\n")[0]) for dm in dms), who
+    assert act.count("[ Answer ]  [ Skip today ]  [ I'm away ]") == 4  # three prompts and one reminder
+    assert act.count("[ Edit my answer ]") == 3
+    assert "Kenji sees a modal:" in act and "Metric value reached (optional)" in act and "[ Send ]" in act
+
+    # the reminder goes to Priya only, once
+    reminder = act[act.index("── 10:30 in New York"):act.index("── 13:30 in New York")]
+    assert "Headway → DM to Priya:" in reminder and "Friendly reminder" in reminder
+    assert act.count("Friendly reminder") == 1 and "Kenji has answered, so he gets no reminder" in act
+
+    # the cutoff edits the report message: who answered, who did not, the blocker on top
+    cutoff = unwrap(act[act.index("── 13:30 in New York (18:30 UTC): the cutoff"):act.index("── 14:10 in New York")])
+    assert "*Answered (2)*: @kenji, @lucas" in cutoff and "*No answer (1)*: @priya" in cutoff
+    assert "*Blocked (1)* • @lucas: March chargeback labels are incomplete" in cutoff
+
+    # the report message and its thread, as the channel shows them: replies indented under the parent
+    start = act.index("#ml-projects: the message and its 3 replies:")
+    thread_text = act[start:act.index("✓", start)]
+    assert [line.strip() for line in thread_text.splitlines() if line.strip().endswith("headway:")] == \
+        ["│ headway:", "│     headway:", "│     headway:", "│     headway:"]
+    thread = unwrap(thread_text)
+    assert "fraud-team standup ·" in thread and "*Answered (3)*: @kenji, @lucas, @priya" in thread
+    assert "_Late: @priya_" in thread and "*No answer (0)*: none — everyone answered" in thread
+    assert "🧪 *FRAUD* GBM + merchant velocity features recall reached *0.71* (target 0.9) · confidence: medium" \
+        in thread
+    assert "recall reached *0.74* (target 0.9) · confidence: low" in thread
+    assert "🚨 *Blocked:* March chargeback labels are incomplete: we need the payments team to re-export them." \
+        in thread
+    assert thread.index("@kenji *What did you try") < thread.index("@lucas *What did") < thread.index(
+        "@priya _(late)_ *What did you try")
+    assert "Headway → #ml-projects, a reply in the thread: @priya (late)" in act
+
+    assert "FRAUD measurements (recall 0.71 and 0.74, source: standup)" in unwrap(act)
+    stats = unwrap(act[act.index("── Priya runs /standup stats"):])
+    assert "*fraud-team* · response rate 100%" in stats
+    for handle in ("kenji", "lucas", "priya"):
+        assert f"@{handle}: 100% (1 answered, 0 missed)" in stats

@@ -216,3 +216,14 @@ async def test_standup_commands(slack, emulator, headway, clock, clean_database)
     assert "There is no standup called nope" in await say(PM, "stats nope")
     assert "deleted" in await say(ADMIN, "delete fraud-team")
     assert await rows(clean_database, Standup) == []
+
+
+async def test_a_closed_round_cannot_be_skipped_after_the_fact(slack, emulator, headway, clock, clean_database):
+    await create_standup(slack, emulator, [EXEC], PM)
+    clock.set(clock.now().replace(hour=8, minute=35))
+    await tick(headway, clock)
+    dm = await wait_prompt(emulator, EXEC)
+    await tick(headway, clock, hours=11)  # past the cutoff: missed
+    result = await slack.block_action(EXEC, "standup_skip", message=where(dm))
+    assert "already answered or closed" in all_text((await result.wait_for_response())["blocks"])
+    assert [p.status for p in await rows(clean_database, StandupPrompt)] == ["missed"]
