@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -89,6 +91,62 @@ def demo(
     from bot.demo import run_demo
 
     asyncio.run(run_demo(keep_database=keep))
+
+
+digest_cli = typer.Typer(name="digest", no_args_is_help=True, help="Weekly digests, as their readers get them.")
+cli.add_typer(digest_cli, name="digest")
+
+
+class PreviewFormat(StrEnum):
+    TEXT = "text"
+    BLOCKS = "blocks"
+    HTML = "html"
+
+
+class PreviewKind(StrEnum):
+    EXEC = "exec"
+    TEAM = "team"
+
+
+@digest_cli.command("preview")
+def digest_preview(
+    team: Annotated[str, typer.Option("--team", help="The Slack workspace id (T…).")],
+    user: Annotated[str, typer.Option("--user", help="The reader's Slack user id (U…).")],
+    fmt: Annotated[PreviewFormat, typer.Option("--format", help="text: readable in a terminal; blocks: the Block "
+                                                "Kit JSON payload; html: a standalone page.")] = PreviewFormat.TEXT,
+    kind: Annotated[PreviewKind, typer.Option("--kind", help="Which digest.")] = PreviewKind.EXEC,
+    on: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="As of this date (default: "
+                                                "today in the reader's time zone).")] = None,
+) -> None:
+    """Print exactly the digest a person would receive (reads DATABASE_URL; no Slack token needed)."""
+    settings = _settings()
+    from bot.digests import preview as previews
+    from bot.models import DigestKind
+
+    try:
+        result = asyncio.run(previews.build_preview(settings, team, user, DigestKind(kind.value),
+                                                    on.date() if on else None))
+    except (SchemaOutdated, previews.PreviewError) as error:
+        raise _fail(str(error)) from None
+    except Exception as error:  # a connection refused or a bad URL: say so in one line
+        raise _fail(f"cannot read the database: {type(error).__name__}: {str(error).splitlines()[0][:300]}") \
+            from None
+    if not result.reader_known:
+        typer.echo(f"headway: note: {user} has not used Headway in {team} yet: previewed in UTC, with no decisions",
+                   err=True)
+    if fmt == PreviewFormat.BLOCKS:
+        if result.chart_alt:
+            typer.echo(f"headway: note: {previews.CHART_NOTE}", err=True)
+        typer.echo(previews.as_blocks(result), nl=False)
+    elif fmt == PreviewFormat.HTML:
+        chart = None
+        if result.chart_alt:
+            from bot.digests.charts import trend_chart_png
+
+            chart = trend_chart_png(result.digest.shown, today=result.digest.today)
+        typer.echo(previews.as_html(result, chart), nl=False)
+    else:
+        typer.echo(previews.as_text(result), nl=False)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.app import Headway
 from bot.experiments import mlflow
+from bot.gates import tick as gate_jobs
 from bot.models import Person, Standup, utcnow
 from bot.standups import planner
 
@@ -78,6 +79,8 @@ def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("mlflow", lambda: mlflow.sync_all(hw), IntervalTrigger(hours=1))
     hw.scheduler.add("digests", lambda: send_due_digests(hw), IntervalTrigger(seconds=60))
     hw.scheduler.add("profiles", lambda: refresh_profiles(hw), CronTrigger(hour=3, minute=17), run_at_start=False)
+    hw.scheduler.add("gates", lambda: gate_tick(hw), IntervalTrigger(minutes=5))
+    hw.scheduler.add("gate_prompts", lambda: gate_prompts(hw), IntervalTrigger(hours=1))
 
 
 async def send_due_digests(hw: Headway) -> int:
@@ -114,3 +117,14 @@ async def send_due_digests(hw: Headway) -> int:
             log.exception("digest for %s/%s failed", sub.team_id, sub.user_id)
     hw.deliver()
     return queued
+
+
+async def gate_tick(hw: Headway) -> gate_jobs.GateTick:
+    """Close gates at their deadline (also after downtime), nudge approvers, end holds."""
+    return await gate_jobs.gate_tick(hw)
+
+
+async def gate_prompts(hw: Headway) -> gate_jobs.GateTick:
+    """Kill/continue prompts: stalled, overdue or past-kill-date projects; experiments past their timebox."""
+    weeks = getattr(hw.settings, "gate_stall_weeks", None) or gate_jobs.prompts.DEFAULT_STALL_WEEKS
+    return await gate_jobs.kill_continue_tick(hw, stall_weeks=weeks)

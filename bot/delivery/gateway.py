@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.client import MeteredWebClient
@@ -16,6 +17,10 @@ from bot.people.profile import Profile
 from bot.render import Message
 
 OUTBOX_EVENT = "headway_outbox"
+
+
+class UploadFailed(Exception):
+    """The bytes of an external upload did not reach Slack's upload_url."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,40 @@ class SlackGateway:
 
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         await self.client.views_publish(user_id=user_id, view=view)
+
+    async def upload_file(self, filename: str, content: bytes, *, title: str, alt_text: str | None = None) -> str:
+        """Upload a private file with Slack's external flow; returns its id (for an image block's slack_file).
+
+        files.getUploadURLExternal → POST the bytes to the one-time upload_url → files.completeUploadExternal
+        without a channel: the file is shared nowhere, only messages that reference it show it.
+        """
+        ticket = await self.client.files_getUploadURLExternal(filename=filename, length=len(content),
+                                                              alt_txt=alt_text)
+        await self._post_upload(str(ticket["upload_url"]), content)
+        await self.client.files_completeUploadExternal(files=[{"id": ticket["file_id"], "title": title}])
+        return str(ticket["file_id"])
+
+    async def _post_upload(self, url: str, content: bytes) -> None:
+        """The middle step is a plain HTTP POST, not a Web API method: counted as `upload_url` in /metrics."""
+        session = self.client.session
+        owned = session is None or session.closed
+        if owned:
+            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+        try:
+            async with session.post(url, data=content, headers={"Content-Type": "application/octet-stream"},
+                                    proxy=self.client.proxy,
+                                    ssl=self.client.ssl if self.client.ssl is not None else True) as response:
+                status = response.status
+                await response.read()
+        except Exception as exc:
+            self.client._metrics.slack_calls.labels("upload_url", type(exc).__name__).inc()
+            raise
+        finally:
+            if owned:
+                await session.close()
+        self.client._metrics.slack_calls.labels("upload_url", "ok" if status == 200 else str(status)).inc()
+        if status != 200:
+            raise UploadFailed(f"upload_url answered HTTP {status}")
 
     async def open_dm(self, user_id: str) -> str:
         response = await self.client.conversations_open(users=user_id)

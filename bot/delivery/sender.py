@@ -225,8 +225,26 @@ class OutboxSender:
             return "blocked"
         if status >= 500 or code in TRANSIENT_ERRORS:
             return await self._transient(row, f"HTTP {status} {code or ''}".strip())
+        if code == "invalid_blocks" and await self._without_images(row):
+            return "retry"
         await self._dead(row, f"Slack refused it: {code or status}")
         return "dead"
+
+    async def _without_images(self, row: OutboxMessage) -> bool:
+        """Slack may refuse an image of a file it will not show (e.g. a private upload): the words matter
+        more than the chart, so send the message again without its images rather than lose it."""
+        payload = json.loads(row.payload)
+        blocks = payload.get("blocks") or []
+        kept = [b for b in blocks if b.get("type") != "image"]
+        if len(kept) == len(blocks):
+            return False
+        payload["blocks"] = kept
+        log.warning("Slack refused the images in %s; sending it without them", row.key)
+        async with self._db.unit_of_work() as session:
+            await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
+                payload=json.dumps(payload, ensure_ascii=False), status=OutboxStatus.PENDING, next_attempt_at=utcnow(),
+                last_error="images refused", attempted_at=None))
+        return True
 
     async def _transient(self, row: OutboxMessage, error: str) -> str:
         if row.attempts + 1 >= self.max_attempts:

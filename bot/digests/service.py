@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from sqlmodel import select
@@ -17,6 +19,8 @@ from bot.lifecycle import Lifecycle
 from bot.models import DigestKind, DigestSubscription, Person, PersonRole, Project, Role, utcnow
 from bot.render import Message, Renderer
 from bot.standups.schedule import local_instant, parse_time, zone
+
+log = logging.getLogger(__name__)
 
 SEND_WINDOW = timedelta(hours=12)  # after downtime, a digest still goes out within half a day; later, skipped
 
@@ -73,9 +77,40 @@ async def build_digest(session: AsyncSession, renderer: Renderer, lifecycle_of: 
     if only:
         data.projects = [p for p in data.projects if p.key == only]
     digest = compose(renderer, data, lifecycle_of, today, reader_id, decisions if kind == DigestKind.EXEC else ())
+    return digest, render_digest(renderer, digest, kind)
+
+
+def render_digest(renderer: Renderer, digest: Digest, kind: DigestKind, chart: dict[str, str] | None = None) -> Message:
+    """The digest's message; `chart` ({"file_id", "alt_text"}) adds the uploaded trend chart (exec digest)."""
     template = "digests/exec.json.j2" if kind == DigestKind.EXEC else "digests/team.json.j2"
-    message = renderer.message(template, digest=digest, now=utcnow(), open_gate_action=ActionId.DIGEST_OPEN_GATE)
-    return digest, message
+    return renderer.message(template, digest=digest, now=utcnow(), open_gate_action=ActionId.DIGEST_OPEN_GATE,
+                            chart=chart)
+
+
+async def with_trend_chart(upload: Callable[..., Awaitable[str]], renderer: Renderer, digest: Digest,
+                           kind: DigestKind, message: Message) -> Message:
+    """The exec digest with its 8-week trend chart uploaded (`upload`: SlackGateway.upload_file) and shown.
+
+    Nothing to chart, or a chart or upload that fails: the digest goes out as it is, without the image (logged).
+    The chart is drawn in a worker thread: matplotlib takes a few hundred milliseconds that Slack's
+    3-second acknowledgements on this event loop must not wait for. It reads only `digest`: no SQL.
+    """
+    if kind != DigestKind.EXEC:
+        return message
+    from bot.digests.charts import alt_text, trend_chart_png  # matplotlib loads only when a chart is drawn
+
+    try:
+        png = await asyncio.to_thread(trend_chart_png, digest.shown, today=digest.today)
+        described = alt_text(digest.shown)
+        if png is None or described is None:
+            return message
+        file_id = await upload(f"headway-trend-{digest.today.isoformat()}.png", png,
+                               title=f"ML portfolio trend, week of {digest.today.isoformat()}", alt_text=described)
+    except Exception:
+        log.warning("the trend chart of %s's digest was not attached; the digest goes without it",
+                    digest.reader_id, exc_info=True)
+        return message
+    return render_digest(renderer, digest, kind, {"file_id": file_id, "alt_text": described})
 
 
 def due_date(subscription: DigestSubscription, tz: str, now: datetime) -> date | None:

@@ -139,3 +139,19 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(
         await second.stop()
     assert delivered_keys(emulator) == Counter({f"fan:{p}": 1 for p in people})
     assert all(r.status == "sent" for r in await rows(clean_database, OutboxMessage))
+
+
+async def test_a_message_whose_images_slack_refuses_goes_out_without_them(headway, emulator, clean_database):
+    emulator.fail_next("chat.postMessage", error="invalid_blocks")
+    message_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "The words"}},
+                      {"type": "image", "slack_file": {"id": "F0PRIVATE"}, "alt_text": "chart"}]
+    async with headway.hw.db.unit_of_work() as session:
+        await ensure_workspace(session, TEAM_ID)
+        await enqueue(session, team_id=TEAM_ID, key="digest", kind="digest_exec", channel=CHANNEL,
+                      message=Message(text="digest", blocks=message_blocks))
+    headway.hw.deliver()
+    await wait_settled(clean_database)
+    [row] = await rows(clean_database, OutboxMessage)
+    assert row.status == "sent"
+    [sent] = [c for c in emulator.calls_to("chat.postMessage") if c.response.get("ok")]
+    assert "image" not in str(sent.params["blocks"]) and "The words" in str(sent.params["blocks"])
