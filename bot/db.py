@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,3 +62,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def insert_or_ignore(session: AsyncSession, model: type, keys: list[str], **values: object) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on `keys`: True when this call inserted the row.
+
+    The one way Headway makes "create once" safe under concurrency (two replicas, a retried request).
+    """
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)

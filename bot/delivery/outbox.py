@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import insert_or_ignore
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
 from bot.render import Message
@@ -37,16 +36,11 @@ async def enqueue(
     payload = {"text": message.text, "blocks": message.blocks}
     if user_id:
         payload["user"] = user_id
-    values = dict(
-        team_id=team_id, key=key, kind=kind, method=str(method), channel=channel, thread_key=thread_key,
-        target_key=target_key, payload=json.dumps(payload, ensure_ascii=False), status=OutboxStatus.PENDING,
-        attempts=0, next_attempt_at=not_before or utcnow(), created_at=utcnow(),
+    return await insert_or_ignore(
+        session, OutboxMessage, ["key"], team_id=team_id, key=key, kind=kind, method=str(method), channel=channel,
+        thread_key=thread_key, target_key=target_key, payload=json.dumps(payload, ensure_ascii=False),
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=not_before or utcnow(), created_at=utcnow(),
     )
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
 
 
 async def find(session: AsyncSession, key: str) -> OutboxMessage | None:

@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import insert_or_ignore
 from bot.errors import InvalidInput, NotAllowed
 from bot.models import Measurement, MeasurementSource, Project, utcnow
 from bot.people.service import Actor
@@ -75,18 +74,13 @@ async def record(session: AsyncSession, project: Project, reading: Reading) -> S
     existing = await _find(session, project, reading)
     if existing is not None:
         return Stored(existing, duplicate=True)
-    values = dict(
-        team_id=project.team_id, project_id=project.id, experiment_id=reading.experiment_id,
-        metric=project.metric_name, value=reading.value, measured_at=reading.measured_at,
-        source=str(reading.source), source_ref=reading.source_ref[:255], user_id=reading.user_id,
-        note=reading.note[:500], created_at=utcnow(),
+    # The same reading arriving twice at the same moment is stored once.
+    inserted = await insert_or_ignore(
+        session, Measurement, ["project_id", "source", "source_ref"], team_id=project.team_id,
+        project_id=project.id, experiment_id=reading.experiment_id, metric=project.metric_name, value=reading.value,
+        measured_at=reading.measured_at, source=str(reading.source), source_ref=reading.source_ref[:255],
+        user_id=reading.user_id, note=reading.note[:500], created_at=utcnow(),
     )
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # ON CONFLICT DO NOTHING: the same reading arriving twice at the same moment is stored once.
-    statement = insert(Measurement).values(**values).on_conflict_do_nothing(
-        index_elements=["project_id", "source", "source_ref"])
-    inserted = (await session.exec(statement)).rowcount  # type: ignore[call-overload]
     found = await _find(session, project, reading)
     assert found is not None
     return Stored(found, duplicate=not inserted)

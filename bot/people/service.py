@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import insert_or_ignore
 from bot.errors import NotAllowed
 from bot.models import Person, PersonRole, Role, Workspace, utcnow
 from bot.people.profile import Profile, ProfileLookup
@@ -43,12 +44,13 @@ class RoleChange:
 
 
 async def ensure_workspace(session: AsyncSession, team_id: str, name: str = "") -> Workspace:
+    """The workspace row, created on first sight; two first requests at once both succeed (no race)."""
     workspace = await session.get(Workspace, team_id)
     if workspace is None:
-        workspace = Workspace(team_id=team_id, name=name)
-        session.add(workspace)
-        await session.flush()
-    return workspace
+        await insert_or_ignore(session, Workspace, ["team_id"], team_id=team_id, name=name, lifecycle="default",
+                               created_at=utcnow())
+        workspace = await session.get(Workspace, team_id)
+    return workspace  # type: ignore[return-value]
 
 
 async def find_person(session: AsyncSession, team_id: str, user_id: str) -> Person | None:
@@ -63,10 +65,11 @@ async def ensure_person(session: AsyncSession, team_id: str, user_id: str, looku
         return person
     await ensure_workspace(session, team_id)
     profile = await lookup(user_id)
-    person = _person_from(team_id, profile)
-    session.add(person)
-    await session.flush()
-    if profile.is_slack_admin:
+    fresh = _person_from(team_id, profile)
+    inserted = await insert_or_ignore(session, Person, ["team_id", "user_id"], **fresh.model_dump(exclude={"id"}))
+    person = await find_person(session, team_id, user_id)
+    assert person is not None
+    if inserted and profile.is_slack_admin:
         session.add(PersonRole(person_id=person.id, team_id=team_id, role=Role.ADMIN, granted_by=None))
         await session.flush()
     return person
