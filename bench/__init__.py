@@ -1,0 +1,1 @@
+"""Benchmarks: scripts, not tests. Each is one command (`python -m bench.<name>`); see bench/README.md."""

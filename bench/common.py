@@ -1,0 +1,238 @@
+"""What the benchmarks share: processes (emulator, servers), a migrated SQLite database, seeding through the
+domain services, percentiles, CPU-idle waits, /proc readings and the RESULTS.md writer."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import math
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Headway's modules are imported where used, so the bare app's process carries none of them
+    from bot.config import Settings
+    from bot.people.profile import Profile
+
+TEAM_ID = "T0HEADWAY"
+BOT_TOKEN = "xoxb-emulator"  # the emulator's default bot token
+SIGNING_SECRET = "bench-signing-secret-0123456789"
+ADMIN = "UBENCHADM"
+CHANNEL = "CBENCH001"
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def quick_httpx() -> None:
+    """For the load generator only: httpcore runs `import sniffio` on every request; when sniffio is not installed
+    each failed import walks sys.path (~0.2 ms, a third of the client's time per request). Cache the failure, so
+    httpcore assumes asyncio at once, as it would anyway."""
+    if importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+# ------------------------------------------------------------------ processes
+
+
+class Child:
+    """A subprocess that prints its URL on the first stdout line, then answers commands one JSON line each."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, url: str, log: Path, eof_stops: bool) -> None:
+        self.proc, self.url, self.log, self.eof_stops = proc, url, log, eof_stops
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @classmethod
+    async def start(cls, args: list[str], log: Path, *, eof_stops: bool, timeout: float = 60.0) -> Child:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=log.open("ab"), cwd=Path(__file__).parent.parent,
+        )
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout)  # type: ignore[union-attr]
+        if not line:
+            raise RuntimeError(f"{args} exited early:\n{tail(log)}")
+        return cls(proc, line.decode().strip(), log, eof_stops)
+
+    async def command(self, line: str) -> dict:
+        self.proc.stdin.write(line.encode() + b"\n")  # type: ignore[union-attr]
+        await self.proc.stdin.drain()  # type: ignore[union-attr]
+        answer = await self.proc.stdout.readline()  # type: ignore[union-attr]
+        if not answer:
+            raise RuntimeError(f"server died:\n{tail(self.log)}")
+        return json.loads(answer)
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]  # the bench runner stops on EOF
+            if not self.eof_stops:  # the emulator stops on SIGTERM
+                self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 15)
+            except TimeoutError:
+                self.proc.terminate()
+                await self.proc.wait()
+
+
+def tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
+def write_users(directory: Path, user_ids: Iterable[str]) -> Path:
+    users = [{"id": ADMIN, "name": "admin", "real_name": "Bench Admin", "is_admin": True}]
+    users += [{"id": u, "name": u.lower(), "real_name": u.title(), "tz": "UTC"} for u in user_ids]
+    path = directory / "users.json"
+    path.write_text(json.dumps({"team_id": TEAM_ID, "users": users, "channels": [{"id": CHANNEL, "name": "bench"}]}))
+    return path
+
+
+async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True) -> Child:
+    """`python -m bot.slack_emulator` in its own process; its URL is the Web API base (…/api/)."""
+    args = ["-m", "bot.slack_emulator", "--port", "0", "--users", str(write_users(directory, user_ids))]
+    args += [] if rate_limits else ["--no-rate-limits"]
+    return await Child.start(args, directory / "emulator.log", eof_stops=False)
+
+
+async def start_server(kind: str, directory: Path, api_url: str, db_url: str = "", *, scheduler: bool = False,
+                       profile: str = "") -> Child:
+    """`python -m bench.serve headway|bare` in its own process; its URL is the server's base URL."""
+    args = ["-m", "bench.serve", kind, "--api-url", api_url, "--db", db_url]
+    args += ["--scheduler"] if scheduler else []
+    args += ["--profile", profile] if profile else []
+    return await Child.start(args, directory / f"{kind}.log", eof_stops=True)
+
+
+def settings_for(db_url: str, api_url: str, *, scheduler: bool = False) -> Settings:
+    from bot.config import load_settings
+
+    return load_settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=api_url,
+                         database_url=db_url, host="127.0.0.1", port=0, scheduler_enabled=scheduler)
+
+
+def workdir(label: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"headway-bench-{label}-"))
+
+
+async def migrated_database(directory: Path) -> str:
+    from bot.migrate import upgrade
+
+    url = f"sqlite+aiosqlite:///{directory / 'headway.db'}"
+    await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
+    return url
+
+
+# ------------------------------------------------------------------ seeding through the domain services
+
+
+async def local_profile(user_id: str) -> Profile:
+    """Profiles as the emulator describes them, without a users.info call per person (Tier 4 would take ages)."""
+    from bot.people.profile import Profile
+
+    return Profile(user_id=user_id, name=user_id.lower(), real_name=user_id.title(), tz="UTC",
+                   is_slack_admin=user_id == ADMIN)
+
+
+async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable[str] = ()) -> None:
+    """A daily standup (every weekday, due one minute ago in UTC) with these participants; `pms` get the PM role."""
+    from bot.app import build_headway
+    from bot.models import Role
+    from bot.people import service as people
+    from bot.standups import service as standups
+    from bot.standups.draft import DEFAULT_QUESTIONS, StandupDraft
+    from bot.standups.schedule import WEEKDAYS
+
+    hw = build_headway(settings)
+    due = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
+    draft = StandupDraft(name="bench", participant_ids=tuple(user_ids), channel_id=CHANNEL, weekdays=WEEKDAYS,
+                         local_time=due, reminder_minutes=60, cutoff_minutes=600, questions=DEFAULT_QUESTIONS,
+                         holidays=())
+    try:
+        async with hw.db.unit_of_work() as session:
+            admin = await people.actor(session, TEAM_ID, ADMIN, local_profile)
+            for user_id in pms:
+                await people.set_roles(session, admin, user_id, [Role.PM], local_profile)
+            await standups.save_standup(session, admin, draft, local_profile)
+    finally:
+        await hw.db.dispose()
+
+
+# ------------------------------------------------------------------ measuring
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def wait_idle(pids: Iterable[int], timeout: float = 10.0, window: float = 0.2) -> None:
+    """Until these processes use < 5% of a core over `window` (lazy listeners and sends have drained)."""
+    pids, deadline = list(pids), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(p) for p in pids)
+        await asyncio.sleep(window)
+        if sum(cpu_seconds(p) for p in pids) - before < 0.05 * window:
+            return
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """VmRSS (resident now) and VmHWM (peak resident) from /proc/<pid>/status, in kB."""
+    found = re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.MULTILINE)
+    return {name: int(value) for name, value in found}
+
+
+async def emulator_calls(api_url: str, method: str) -> list[dict]:
+    import httpx
+
+    base = api_url.rstrip("/").removesuffix("/api")
+    async with httpx.AsyncClient(timeout=120) as client:
+        response = await client.get(f"{base}/_emulator/calls", params={"method": method})
+    return response.json()["calls"]
+
+
+def outbox_key(params: dict) -> str:
+    metadata = params.get("metadata") or {}
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    return (metadata.get("event_payload") or {}).get("key", "")
+
+
+# ------------------------------------------------------------------ reporting
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · nproc {len(os.sched_getaffinity(0))} · "
+            f"{model.group(1).strip() if model else platform.processor() or '?'} · Python {platform.python_version()}")
+
+
+def table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_section(name: str, title: str, body: str, command: str) -> None:
+    """Replace (or append) this benchmark's section of bench/RESULTS.md."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    section = f"{start}\n## {title}\n\n`{command}` — {machine()}\n\n{body.strip()}\n{end}"
+    text = RESULTS.read_text() if RESULTS.exists() else (
+        "# Benchmark results\n\nWritten by the benchmarks themselves (see README.md); each section is one real run.\n"
+        "Figures are ratios measured within the same run, since these machines are noisy.\n")
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+    print(f"\n{section}\n")

@@ -1,0 +1,148 @@
+"""One server in its own process for the benchmarks (so the load generator never shares its event loop).
+
+    python -m bench.serve headway --api-url URL --db URL [--scheduler] [--profile FILE]
+    python -m bench.serve bare --api-url URL
+
+`headway`: the whole app as `headway serve` builds and serves it (HeadwayServer's Starlette app on uvicorn: Bolt
+with lazy listeners, the outbox sender, /healthz, /metrics; the scheduler only with --scheduler).
+`bare`: a Bolt AsyncApp on the same server stack (uvicorn, the same Starlette route shape, Bolt's Starlette
+adapter, same signing) whose listeners only ack. Access logs are off for both.
+
+Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
+`tick` runs standup_tick and waits until no outbox row is pending or sending. EOF stops the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import json
+import socket
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bench.common import BOT_TOKEN, SIGNING_SECRET, settings_for
+from bot.ids import ActionId, CallbackId
+
+if TYPE_CHECKING:
+    from bot.app import Headway
+
+
+def bare_app(api_url: str) -> Starlette:
+    bolt = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url), signing_secret=SIGNING_SECRET,
+                    process_before_response=True)
+
+    async def ack_only(ack: AsyncAck) -> None:
+        await ack()
+
+    for command in ("/headway", "/standup", "/gate"):
+        bolt.command(command)(ack_only)
+    bolt.action(ActionId.STANDUP_SKIP.value)(ack_only)
+    bolt.view(CallbackId.PROJECT_FORM.value)(ack_only)
+
+    async def slack_events(request: Request) -> Response:
+        bolt_request = to_async_bolt_request(request, await request.body())
+        return to_starlette_response(await bolt.async_dispatch(bolt_request))
+
+    return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def serve(app: Starlette) -> tuple[str, Any]:
+    """Serve as `headway serve` does (HeadwayServer.serve_forever): uvicorn binds host and port itself. (Not as
+    HeadwayServer.start does: its pre-bound socket has proto 0, so asyncio never sets TCP_NODELAY on accepted
+    connections and every response with a body waits ~40 ms for the client's delayed ACK.)"""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                          access_log=False))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn only offers a flag; HeadwayServer.start polls too)
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.005)
+
+    async def stop() -> None:
+        server.should_exit = True
+        await task
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+async def outbox_counts(hw: Headway) -> dict[str, int]:
+    from sqlalchemy import text
+
+    async with hw.db.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT status, count(*) FROM outbox_messages GROUP BY status"))
+        return {status: count for status, count in rows.all()}
+
+
+async def tick(hw: Headway) -> dict[str, Any]:
+    """standup_tick, then wait until every outbox row is sent (or dead): the fan-out's elapsed time."""
+    from bot.jobs import standup_tick
+
+    started = time.perf_counter()
+    result = await standup_tick(hw)
+    planned = time.perf_counter()
+    while True:
+        counts = await outbox_counts(hw)
+        if not counts.get("pending") and not counts.get("sending"):
+            break
+        await asyncio.sleep(0.02)
+    return {"prompted": result.prompted, "failed": result.failed, "tick_s": planned - started,
+            "elapsed_s": time.perf_counter() - started, "outbox": counts}
+
+
+async def main(args: argparse.Namespace) -> None:
+    server = None
+    if args.kind == "headway":  # Headway's modules only here, so the bare app's process carries none of them
+        from bot.server import HeadwayServer
+
+        server = HeadwayServer(settings_for(args.db, args.api_url, scheduler=args.scheduler))
+        await server.check_schema()
+        url, stop = await serve(server.web)
+    else:
+        url, stop = await serve(bare_app(args.api_url))
+    print(url, flush=True)
+    while line := (await asyncio.to_thread(sys.stdin.readline)).strip():
+        if line == "tick" and server is not None:
+            answer: dict[str, Any] = await tick(server.hw)
+        else:
+            answer = {"error": f"unknown command {line!r}"}
+        print(json.dumps(answer), flush=True)
+    await stop()
+
+
+def run(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve")
+    parser.add_argument("kind", choices=["headway", "bare"])
+    parser.add_argument("--api-url", required=True, help="the Slack emulator's Web API base URL")
+    parser.add_argument("--db", default="", help="a migrated database URL (headway only)")
+    parser.add_argument("--scheduler", action="store_true", help="run scheduled jobs, as `headway serve` does")
+    parser.add_argument("--profile", default="", help="write a cProfile of the whole run to this file")
+    args = parser.parse_args(argv)
+    profiler = cProfile.Profile() if args.profile else None
+    with profiler or contextlib.nullcontext():
+        asyncio.run(main(args))
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    run()
