@@ -39,4 +39,3 @@ class ActionId(StrEnum):
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     DIGEST_OPEN_GATE = "digest_open_gate"
     HOME_LOG_METRIC = "home_log_metric"
-    HOME_REQUEST_GATE = "home_request_gate"

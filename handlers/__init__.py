@@ -14,3 +14,8 @@ def register_all(app: AsyncApp, hw: Headway) -> None:
     standups.register(app, hw)
     standup_prompts.register(app, hw)
     home.register(app, hw)
+
+    from handlers import gate_actions, gates
+
+    gates.register(app, hw)
+    gate_actions.register(app, hw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -11,7 +12,10 @@ from bot.app import Headway
 from bot.digests.home import build_home
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import measurements
+from bot.gates import queries as gate_queries
+from bot.gates.notify import card as gate_card
 from bot.ids import ActionId, CallbackId
+from bot.models import Project
 from bot.people import service as people
 from bot.projects.service import get_project
 from handlers.forms import read_state, view_metadata
@@ -80,3 +84,20 @@ def register(app: AsyncApp, hw: Headway) -> None:
             await publish_home(hw, **context["headway_home"])
 
     app.view(CallbackId.LOG_METRIC.value)(ack=submit, lazy=[refresh])
+
+    async def open_gate(body: dict[str, Any]) -> None:
+        """A decision button in the digest or on the Home: the gate's card, with its vote buttons, by DM."""
+        user_id = body["user"]["id"]
+        try:
+            gate_number = int(str(body["actions"][0].get("value")))
+            async with hw.db.unit_of_work() as session:
+                gate = await gate_queries.find_gate(session, body["team"]["id"], gate_number)
+                project = await session.get(Project, gate.project_id)
+                view = await gate_queries.load_view(session, gate, hw.lifecycle(project.lifecycle))
+            message = gate_card(hw.renderer, view, hw.lifecycle(project.lifecycle))
+        except (HeadwayError, ValueError, TypeError) as error:
+            problem = str(error) if isinstance(error, HeadwayError) else "That button is out of date."
+            message = hw.renderer.message("errors/problem.json.j2", problem=problem)
+        await hw.gateway.post_message(user_id, message)
+
+    app.action(re.compile(f"^{ActionId.DIGEST_OPEN_GATE.value}"))(ack=ack_only, lazy=[open_gate])

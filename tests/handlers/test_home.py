@@ -72,3 +72,20 @@ async def test_a_retried_event_is_handled_once(slack, emulator, headway):
     other = await slack.event(event, event_id="Ev0HOME2")
     assert other.status == 200
     await eventually(lambda: len(emulator.calls_to("views.publish")) == 2)
+
+
+async def test_decisions_waiting_for_an_exec_open_the_gate(slack, emulator, headway, clean_database):
+    from tests.handlers.gate_support import fraud_project, request_gate
+
+    await fraud_project(slack, emulator)
+    gate_id = (await request_gate(slack, emulator, clean_database, approvers=[EXEC])).id
+    home = await open_home(slack, emulator, EXEC)
+    text = all_text(home["blocks"])
+    assert "Decisions waiting for you" in text and f"FRAUD: gate #{gate_id}" in text
+    digest = await slack.slash_command(EXEC, "/headway", "digest preview", channel_id="C0GENERAL")
+    assert "1 decision waiting for you" in all_text((await digest.wait_for_response())["blocks"])
+    before = len([c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == EXEC])
+    await slack.block_action(EXEC, "digest_open_gate", view=home["id"])
+    dms = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                                    if c.params.get("channel") == EXEC][before:])
+    assert "gate_go" in str(dms[-1].params.get("blocks"))

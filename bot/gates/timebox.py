@@ -1,0 +1,51 @@
+"""Answers to "your experiment's timebox ended": extend it by a week, or conclude it (a pivot is a conclusion
+that says what changes next). Only the experiment's owner, the project's PMs and admins decide."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import HeadwayError, InvalidInput, NotAllowed, NotFound
+from bot.experiments import experiments
+from bot.models import Experiment, ExperimentStatus, Project
+from bot.people.service import Actor
+from bot.projects.service import get_project
+
+EXTENSION = timedelta(days=7)
+
+
+async def check(session: AsyncSession, actor: Actor, experiment_id: int) -> Experiment:
+    """The experiment, if this person may extend or conclude it now."""
+    experiment = await session.get(Experiment, experiment_id)
+    if experiment is None or experiment.team_id != actor.person.team_id:
+        raise NotFound(f"There is no experiment {experiment_id}.")
+    project = await session.get(Project, experiment.project_id)
+    details = await get_project(session, actor.person.team_id, project.key)  # type: ignore[union-attr]
+    if not (actor.user_id in (experiment.owner_id, experiment.created_by) or actor.is_admin
+            or actor.user_id in details.pm_ids):
+        raise NotAllowed("Only the experiment's owner, the project's PMs and admins can change it.")
+    if experiment.status == ExperimentStatus.CONCLUDED:
+        raise HeadwayError(f"Experiment #{experiment_id} is already concluded.")
+    return experiment
+
+
+async def extend(session: AsyncSession, actor: Actor, experiment_id: int, today: date) -> Experiment:
+    experiment = await check(session, actor, experiment_id)
+    experiment.end_date = max(experiment.end_date, today) + EXTENSION
+    experiment.status = ExperimentStatus.RUNNING
+    session.add(experiment)
+    await session.flush()
+    return experiment
+
+
+async def conclude(session: AsyncSession, actor: Actor, experiment_id: int, outcome: str, pivot: bool,
+                   now: datetime) -> Experiment:
+    await check(session, actor, experiment_id)
+    text = outcome.strip()
+    if not text:
+        raise InvalidInput({"outcome": "Write down what you learned, even if it is a negative result."})
+    if len(text) > 2000:
+        raise InvalidInput({"outcome": "Please keep it under 2,000 characters."})
+    return await experiments.close_experiment(session, actor, experiment_id, f"Pivot: {text}" if pivot else text, now)
