@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.demo_cast import ADA, CAST, CHANNEL, ELENA, PRIYA, TEAM_ID, Person, describe_fields, sample_projects
+from bot.demo_portfolio import PortfolioActs
 from bot.demo_printer import Printer
 from bot.demo_standups import StandupRound
 from bot.projects import service as projects
@@ -30,7 +31,8 @@ class DemoError(Exception):
 
 
 class Scenario:
-    ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round")
+    ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round",
+            "gate", "digest_and_home")
 
     def __init__(self, server: HeadwayServer, emulator: SlackEmulator, driver: SlackDriver, printer: Printer) -> None:
         self.server = server
@@ -108,6 +110,12 @@ class Scenario:
 
     async def standup_round(self) -> None:
         await StandupRound(self).play()
+
+    async def gate(self) -> None:
+        await PortfolioActs(self).gate()
+
+    async def digest_and_home(self) -> None:
+        await PortfolioActs(self).digest_and_home()
 
     # ---------------------------------------------------------------- helpers
     async def command(self, person: Person, text: str, command: str = "/headway") -> dict[str, Any]:

@@ -166,3 +166,10 @@ def test_a_standup_round_in_three_time_zones(demo) -> None:
     assert "*fraud-team* · response rate 100%" in stats
     for handle in ("kenji", "lucas", "priya"):
         assert f"@{handle}: 100% (1 answered, 0 missed)" in stats
+
+
+def test_the_story_ends_with_a_gate_the_digest_and_the_home(demo) -> None:
+    out = demo[0].stdout
+    assert "Gate #1 · FRAUD: Feasibility → Design & Requirements" in out
+    assert "Elena clicks Go" in out and "FRAUD is now in Design & Requirements" in out
+    assert "ML portfolio · week of" in out and "Portfolio by stage" in out

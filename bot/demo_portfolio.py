@@ -1,0 +1,62 @@
+"""The last acts of `headway demo`: a go/no-go gate on FRAUD, then the executive digest and the App Home."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.demo_cast import ELENA, PRIYA
+
+if TYPE_CHECKING:
+    from bot.demo_scenario import Scenario
+
+
+class PortfolioActs:
+    def __init__(self, scenario: Scenario) -> None:
+        self.s = scenario
+
+    async def gate(self) -> None:
+        s = self.s
+        s.out.step(f"{PRIYA.first_name} runs /gate request FRAUD")
+        s.out.say("Feasibility is done: Priya asks for a go/no-go decision to move FRAUD to Design & Requirements. "
+                  "The form lists Feasibility's exit criteria; she marks them and names Elena as approver.")
+        view_id = await s.open_modal(PRIYA, "request FRAUD", command="/gate")
+        view = s.emu.views[view_id]
+        criteria = [b["block_id"] for b in view["blocks"] if str(b.get("block_id", "")).startswith("crit_")]
+        values = {key: "met" for key in criteria}
+        values.update({"summary": "Recall 0.74 on held-out data against a 0.62 baseline; the data is good enough "
+                                  "to design the product around it.", "approvers": [ELENA.id], "rule": "all"})
+        posts = len(s.emu.calls_to("chat.postMessage"))
+        result = await s.slack.view_submission(PRIYA.id, view_id, values)
+        if result.status != 200 or result.response_action == "errors":
+            raise s.failure(f"Headway refused the gate request: {result.errors or result.status}")
+        await s.wait_for_posts(posts + 2, "the gate card in the channel and Elena's DM")
+        s.show_new_posts()
+        card = next(c for c in reversed(s.emu.calls_to("chat.postMessage"))
+                    if c.ok and c.params.get("channel") == ELENA.id)
+        s.out.step(f"{ELENA.first_name} clicks Go on the card in her DM")
+        updates = len(s.emu.calls_to("chat.update"))
+        clicked = await s.slack.block_action(ELENA.id, "gate_go", message=(card.response["channel"],
+                                                                          card.response["ts"]))
+        s.check_ack(clicked, "the Go button")
+        await s.wait_for(lambda: len(s.emu.calls_to("chat.update")) > updates, "the card updated in place")
+        await s.wait_for(lambda: False if not clicked.responses else clicked.responses, "Elena's confirmation")
+        s.out.ephemeral(ELENA.first_name, clicked.responses[-1])
+        s.show_new_posts()
+        answer = await s.command(ELENA, "project show FRAUD")
+        s.expect(answer, "Design & Requirements", "FRAUD's stage after the gate")
+        s.out.say("FRAUD is now in Design & Requirements; the stage change is in its history with the decision.")
+
+    async def digest_and_home(self) -> None:
+        s = self.s
+        s.out.step(f"{ELENA.first_name}'s weekly executive digest (/headway digest preview)")
+        s.out.say("Execs get it every Monday at 08:30 in their own time zone; the preview shows it now.")
+        answer = await s.command(ELENA, "digest preview")
+        s.out.ephemeral(ELENA.first_name, answer)
+        s.expect(answer, "ML portfolio", "the executive digest")
+        s.out.step(f"{PRIYA.first_name} opens Headway's App Home")
+        publishes = len(s.emu.calls_to("views.publish"))
+        result = await s.slack.event({"type": "app_home_opened", "user": PRIYA.id, "tab": "home"})
+        s.check_ack(result, "app_home_opened")
+        await s.wait_for(lambda: len(s.emu.calls_to("views.publish")) > publishes, "the App Home")
+        home = s.emu.calls_to("views.publish")[-1].response["view"]
+        s.out.view(PRIYA.first_name, home)
