@@ -31,8 +31,9 @@ class PortfolioActs:
             raise s.failure(f"Headway refused the gate request: {result.errors or result.status}")
         await s.wait_for_posts(posts + 2, "the gate card in the channel and Elena's DM")
         s.show_new_posts()
-        card = next(c for c in reversed(s.emu.calls_to("chat.postMessage"))
-                    if c.ok and c.params.get("channel") == ELENA.id)
+        card = await s.wait_for(lambda: next((c for c in reversed(s.emu.calls_to("chat.postMessage"))
+                                              if c.ok and c.params.get("channel") == ELENA.id), None),
+                                "the gate card in Elena's DM")
         s.out.step(f"{ELENA.first_name} clicks Go on the card in her DM")
         updates = len(s.emu.calls_to("chat.update"))
         clicked = await s.slack.block_action(ELENA.id, "gate_go", message=(card.response["channel"],

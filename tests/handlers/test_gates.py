@@ -268,9 +268,12 @@ async def test_a_move_into_production_needs_named_signoffs(slack, emulator, head
     from tests.conftest import SIGNING_SECRET, TEAM_ID
 
     await fraud_project(slack, emulator, stage="development")
+    await (await slack.slash_command(ADMIN, "/headway", f"role <@{OTHER}> exec", channel_id=CHANNEL)
+           ).wait_for_response()
     view_id = await open_request(slack, emulator)
     blocks = {b.get("block_id"): b for b in emulator.views[view_id]["blocks"]}
     assert {"signoff_privacy", "signoff_legal_compliance", "signoff_model_validation"} <= set(blocks)
+    assert blocks["approvers"]["element"]["initial_users"] == [EXEC, OTHER, PM]  # owner, exec sponsor, PM
     assert blocks["to_stage"]["element"]["initial_option"]["value"] == "production"
     view = emulator.views[view_id]
     async with SlackDriver(headway.url, SIGNING_SECRET, emulator, team_id=TEAM_ID, client_checks=False) as forged:
@@ -284,7 +287,7 @@ async def test_a_move_into_production_needs_named_signoffs(slack, emulator, head
     [gate] = await rows(clean_database, Gate)
     approvers = {a.user_id: (a.roles, a.signoff) for a in await ordered(clean_database, GateApprover)}
     assert approvers == {EXEC: ("business_owner", False), ADMIN: ("privacy", True),
-                         OTHER: ("legal_compliance", True), MEMBER: ("model_validation", True)}
+                         OTHER: ("executive_sponsor,legal_compliance", True), MEMBER: ("model_validation", True)}
     assert "Privacy sign-off" in text_of(await card(emulator, gate.id, ADMIN))
     await go(slack, EXEC, await card(emulator, gate.id, EXEC))  # "any one" still needs every sign-off
     await go(slack, ADMIN, await card(emulator, gate.id, ADMIN))
@@ -376,5 +379,5 @@ async def test_the_longest_input_stays_within_slacks_limits_everywhere(slack, em
     await eventually(lambda: posted(emulator, f"gate:{gate.id}:closed:channel"))
     dead = [r.key for r in await rows(clean_database, OutboxMessage) if r.status == "dead"]
     assert dead == []
-    assert all(c.response.get("ok") for c in emulator.calls if c.method in ("chat.postMessage", "chat.update",
-                                                                            "views.open", "views.update"))
+    refused = [(c.method, c.response.get("error")) for c in emulator.calls if not c.response.get("ok")]
+    assert all(error == "ratelimited" for _, error in refused), refused  # a burst of edits may be slowed down
