@@ -126,5 +126,5 @@ async def gate_tick(hw: Headway) -> gate_jobs.GateTick:
 
 async def gate_prompts(hw: Headway) -> gate_jobs.GateTick:
     """Kill/continue prompts: stalled, overdue or past-kill-date projects; experiments past their timebox."""
-    weeks = getattr(hw.settings, "gate_stall_weeks", None) or gate_jobs.prompts.DEFAULT_STALL_WEEKS
+    weeks = hw.settings.gate_stall_weeks
     return await gate_jobs.kill_continue_tick(hw, stall_weeks=weeks)
