@@ -86,16 +86,16 @@ class Leadership:
             self._task = asyncio.create_task(self._watch(), name="leadership")
 
     async def _watch(self) -> None:
-        while True:
+        while self._task is not None:
             await self.try_acquire()
             await asyncio.sleep(self._check_seconds)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None  # the loop ends even if a cancellation is swallowed
+        if task is not None:
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1)
         await self._drop()
 
 

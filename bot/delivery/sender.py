@@ -49,24 +49,31 @@ class OutboxSender:
         self._lease = lease  # how long a claimed row is ours before another sender may take it over
         self._blocked_until: dict[tuple[str, str], datetime] = {}
         self._task: asyncio.Task[None] | None = None
-        self._recovering: set[int] = set()  # rows a crashed sender left mid-send: check Slack before resending
+        self._recovering: set[int] = set()
+        self._stopping = False  # rows a crashed sender left mid-send: check Slack before resending
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
+        """Stop the loop. The flag matters: Python 3.11's wait_for can swallow a cancellation, and a loop
+        that only relied on it would then run forever (and hang shutdown)."""
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                self._task.result()
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.drain()
             except Exception:  # the database may be restarting: keep the loop alive and try again
