@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.background import BackgroundWork
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
@@ -35,6 +36,7 @@ class Headway:
     clock: Clock
     outbox: OutboxSender
     leadership: Leadership
+    background: BackgroundWork = field(default_factory=BackgroundWork)
     custom_lifecycle: Lifecycle | None = None
     _builtin_cache: dict[str, Lifecycle] = field(default_factory=dict)
 
@@ -56,6 +58,7 @@ class Headway:
 
     async def close(self) -> None:
         self.scheduler.shutdown()
+        await self.background.close()
         await self.outbox.stop()
         await self.leadership.stop()
         await self.db.dispose()

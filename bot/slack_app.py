@@ -1,4 +1,4 @@
-"""The Bolt app: verifies Slack's signature, acks fast (process_before_response + lazy listeners)."""
+"""The Bolt app: verifies Slack's signature, acks fast (process_before_response; work queued after the ack)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,8 @@ def build_web_app(hw: Headway, bolt: AsyncApp, *, run_scheduler: bool = True) ->
         raw = await request.body()
         try:
             bolt_request = to_async_bolt_request(request, raw)
-            bolt_response = await bolt.async_dispatch(bolt_request)
+            with hw.background.foreground():
+                bolt_response = await bolt.async_dispatch(bolt_request)
         except Exception:  # a body Bolt cannot parse or route: 4xx with a reason, never a 500
             if verifier is not None and not verifier.is_valid_request(raw, dict(request.headers)):
                 return JSONResponse({"error": "invalid signature"}, status_code=401)

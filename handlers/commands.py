@@ -1,4 +1,4 @@
-"""Wiring a CommandRegistry into Bolt: parse and ack in ~1 ms, do the work in a lazy listener."""
+"""Wiring a CommandRegistry into Bolt: parse and ack in ~1 ms, then work behind the acks (handlers.deferred)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.app import Headway
+from handlers.deferred import acked
 from handlers.registry import CommandRegistry, Resolved
 from handlers.replies import ack_body, answering_errors
 from handlers.requests import CommandRequest
@@ -40,7 +41,7 @@ def register_command(app: AsyncApp, hw: Headway, registry: CommandRegistry) -> N
         request = CommandRequest.from_body(body, tuple(context["headway_args"]))
         await answering_errors(hw, request.response_url, resolved.sub.run(hw, request))
 
-    app.command(registry.command)(ack=acknowledge, lazy=[work])
+    app.command(registry.command)(acked(hw, acknowledge, work))
 
 
 def help_message(hw: Headway, registry: CommandRegistry) -> Any:

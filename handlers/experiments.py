@@ -15,6 +15,7 @@ from bot.models import Experiment, Project
 from bot.people import service as people
 from bot.progress.judgement import MetricSpec, progress_fraction
 from bot.projects.service import get_project
+from handlers.deferred import acked
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import respond
@@ -142,4 +143,4 @@ def register(app: AsyncApp, hw: Headway) -> None:
             await hw.gateway.post_message(outcome["user_id"], hw.renderer.message(
                 "experiments/done.json.j2", what="started", experiment=experiment, key=outcome["key"]))
 
-    app.view(CallbackId.EXPERIMENT_FORM.value)(ack=submit, lazy=[confirm])
+    app.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, confirm))

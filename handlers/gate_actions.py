@@ -22,6 +22,7 @@ from bot.ids import ActionId, CallbackId
 from bot.models import GateDecision, Project
 from bot.people import service as people
 from bot.render import Message
+from handlers.deferred import ack_only, acked
 from handlers.forms import read_state, view_metadata
 from handlers.gates import done_message, gate_env, open_request_form
 
@@ -249,10 +250,8 @@ async def submit_conclude(hw: Headway, ack: AsyncAck, body: dict[str, Any], view
 
 
 def register(app: AsyncApp, hw: Headway) -> None:
-    async def ack_only(ack: AsyncAck) -> None:
-        await ack()
 
-    def lazy(handler: Any) -> Any:
+    def on_click(handler: Any) -> Any:
         async def run(body: dict[str, Any]) -> None:
             await handler(hw, body)
         return run
@@ -276,15 +275,15 @@ def register(app: AsyncApp, hw: Headway) -> None:
         await open_request_form(hw, body["trigger_id"], body["team"]["id"], body["user"]["id"], _value(body)[:12],
                                 response_url=body.get("response_url"))
 
-    app.action(ActionId.GATE_GO.value)(ack=ack_only, lazy=[lazy(vote_go)])
+    app.action(ActionId.GATE_GO.value)(acked(hw, ack_only, on_click(vote_go)))
     for action in RATIONALE_VOTES:
-        app.action(action.value)(ack=ack_only, lazy=[lazy(open_vote_form)])
-    app.view(CallbackId.GATE_VOTE.value)(ack=submitted(submit_vote), lazy=[deliver])
-    app.action(ActionId.GATE_EXTEND.value)(ack=ack_only, lazy=[lazy(open_extend_form)])
-    app.view(CallbackId.GATE_EXTEND.value)(ack=submitted(submit_extend), lazy=[deliver])
-    app.action(ActionId.GATE_CLOSE_AS_IS.value)(ack=ack_only, lazy=[lazy(close_as_is)])
-    app.action(ActionId.GATE_REQUEST_OPEN.value)(ack=ack_only, lazy=[request_from_prompt])
-    app.action(ActionId.GATE_EXPERIMENT_EXTEND.value)(ack=ack_only, lazy=[lazy(extend_experiment)])
+        app.action(action.value)(acked(hw, ack_only, on_click(open_vote_form)))
+    app.view(CallbackId.GATE_VOTE.value)(acked(hw, submitted(submit_vote), deliver))
+    app.action(ActionId.GATE_EXTEND.value)(acked(hw, ack_only, on_click(open_extend_form)))
+    app.view(CallbackId.GATE_EXTEND.value)(acked(hw, submitted(submit_extend), deliver))
+    app.action(ActionId.GATE_CLOSE_AS_IS.value)(acked(hw, ack_only, on_click(close_as_is)))
+    app.action(ActionId.GATE_REQUEST_OPEN.value)(acked(hw, ack_only, request_from_prompt))
+    app.action(ActionId.GATE_EXPERIMENT_EXTEND.value)(acked(hw, ack_only, on_click(extend_experiment)))
     for action in (ActionId.GATE_EXPERIMENT_PIVOT, ActionId.GATE_EXPERIMENT_CONCLUDE):
-        app.action(action.value)(ack=ack_only, lazy=[lazy(open_conclude_form)])
-    app.view(CallbackId.GATE_EXPERIMENT_CONCLUDE.value)(ack=submitted(submit_conclude), lazy=[confirm_concluded])
+        app.action(action.value)(acked(hw, ack_only, on_click(open_conclude_form)))
+    app.view(CallbackId.GATE_EXPERIMENT_CONCLUDE.value)(acked(hw, submitted(submit_conclude), confirm_concluded))

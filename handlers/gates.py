@@ -18,6 +18,7 @@ from bot.ids import CallbackId
 from bot.people import service as people
 from bot.projects import service as projects
 from handlers.commands import register_command
+from handlers.deferred import acked
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import respond
@@ -179,4 +180,4 @@ def register(app: AsyncApp, hw: Headway) -> None:
         if context.get("headway_gate"):
             hw.deliver()
 
-    app.view(CallbackId.GATE_REQUEST.value)(ack=submit, lazy=[deliver])
+    app.view(CallbackId.GATE_REQUEST.value)(acked(hw, submit, deliver))

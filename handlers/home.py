@@ -18,6 +18,7 @@ from bot.ids import ActionId, CallbackId
 from bot.models import Project
 from bot.people import service as people
 from bot.projects.service import get_project
+from handlers.deferred import ack_only, acked
 from handlers.forms import read_state, view_metadata
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,12 @@ async def publish_home(hw: Headway, team_id: str, user_id: str) -> None:
 
 
 def register(app: AsyncApp, hw: Headway) -> None:
-    async def ack_only(ack: AsyncAck) -> None:
-        await ack()
 
     async def opened(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
             await publish_home(hw, body.get("team_id", ""), event["user"])
 
-    app.event("app_home_opened")(ack=ack_only, lazy=[opened])
+    app.event("app_home_opened")(acked(hw, ack_only, opened))
 
     async def open_log_form(body: dict[str, Any]) -> None:
         view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
@@ -54,7 +53,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
             view = hw.renderer.view("views/notice.json.j2", title="Log a metric", text=f":warning: {error}")
         await hw.gateway.update_view(view_id, view)
 
-    app.action(ActionId.HOME_LOG_METRIC.value)(ack=ack_only, lazy=[open_log_form])
+    app.action(ActionId.HOME_LOG_METRIC.value)(acked(hw, ack_only, open_log_form))
 
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
@@ -83,7 +82,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
         if context.get("headway_home"):
             await publish_home(hw, **context["headway_home"])
 
-    app.view(CallbackId.LOG_METRIC.value)(ack=submit, lazy=[refresh])
+    app.view(CallbackId.LOG_METRIC.value)(acked(hw, submit, refresh))
 
     async def open_gate(body: dict[str, Any]) -> None:
         """A decision button in the digest or on the Home: the gate's card, with its vote buttons, by DM."""
@@ -100,4 +99,4 @@ def register(app: AsyncApp, hw: Headway) -> None:
             message = hw.renderer.message("errors/problem.json.j2", problem=problem)
         await hw.gateway.post_message(user_id, message)
 
-    app.action(re.compile(f"^{ActionId.DIGEST_OPEN_GATE.value}"))(ack=ack_only, lazy=[open_gate])
+    app.action(re.compile(f"^{ActionId.DIGEST_OPEN_GATE.value}"))(acked(hw, ack_only, open_gate))

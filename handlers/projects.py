@@ -17,6 +17,7 @@ from bot.projects import service as projects
 from bot.projects.card import describe
 from bot.projects.draft import validate_draft
 from bot.projects.status import project_status
+from handlers.deferred import acked
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import respond
@@ -148,7 +149,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
         except Exception:
             log.exception("could not confirm the saved project to its author")
 
-    app.view(CallbackId.PROJECT_FORM.value)(ack=submit, lazy=[confirm])
+    app.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, confirm))
 
 
 

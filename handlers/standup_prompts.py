@@ -17,6 +17,7 @@ from bot.models import AbsenceKind, StandupAnswer
 from bot.people import service as people
 from bot.standups import absence, answers
 from bot.standups.schedule import zone
+from handlers.deferred import ack_only, acked
 from handlers.forms import read_state, view_metadata
 
 log = logging.getLogger(__name__)
@@ -60,14 +61,12 @@ async def open_answer_form(hw: Headway, body: dict[str, Any]) -> None:
 
 
 def register(app: AsyncApp, hw: Headway) -> None:
-    async def ack_only(ack: AsyncAck) -> None:
-        await ack()
 
     async def answer(body: dict[str, Any]) -> None:
         await open_answer_form(hw, body)
 
-    app.action(ActionId.STANDUP_ANSWER.value)(ack=ack_only, lazy=[answer])
-    app.action(ActionId.STANDUP_EDIT.value)(ack=ack_only, lazy=[answer])
+    app.action(ActionId.STANDUP_ANSWER.value)(acked(hw, ack_only, answer))
+    app.action(ActionId.STANDUP_EDIT.value)(acked(hw, ack_only, answer))
 
     async def skip(body: dict[str, Any]) -> None:
         prompt_id = _prompt_id(body)
@@ -85,7 +84,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
             message = hw.renderer.message("errors/problem.json.j2", problem=str(error))
         await hw.gateway.respond(body["response_url"], message, replace_original=False)
 
-    app.action(ActionId.STANDUP_SKIP.value)(ack=ack_only, lazy=[skip])
+    app.action(ActionId.STANDUP_SKIP.value)(acked(hw, ack_only, skip))
 
     async def open_away(body: dict[str, Any]) -> None:
         async with hw.db.unit_of_work() as session:
@@ -96,7 +95,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
                                 metadata={"prompt": _prompt_id(body), "response_url": body.get("response_url")})
         await hw.gateway.open_view(body["trigger_id"], view)
 
-    app.action(ActionId.STANDUP_AWAY.value)(ack=ack_only, lazy=[open_away])
+    app.action(ActionId.STANDUP_AWAY.value)(acked(hw, ack_only, open_away))
 
     async def submit_answer(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                             context: AsyncBoltContext) -> None:
@@ -123,7 +122,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
         if context.get("headway_sent"):
             hw.deliver()
 
-    app.view(CallbackId.STANDUP_ANSWER.value)(ack=submit_answer, lazy=[deliver])
+    app.view(CallbackId.STANDUP_ANSWER.value)(acked(hw, submit_answer, deliver))
 
     async def submit_away(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                           context: AsyncBoltContext) -> None:
@@ -151,7 +150,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
                                           away_until=date.fromisoformat(outcome["until"]))
             await hw.gateway.respond(outcome["response_url"], message)
 
-    app.view(CallbackId.STANDUP_AWAY.value)(ack=submit_away, lazy=[confirm_away])
+    app.view(CallbackId.STANDUP_AWAY.value)(acked(hw, submit_away, confirm_away))
 
 
 def _day(value: Any) -> date | None:

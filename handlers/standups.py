@@ -18,6 +18,7 @@ from bot.standups.draft import DEFAULT_QUESTIONS, validate_standup
 from bot.standups.schedule import zone
 from bot.standups.stats import standup_stats
 from handlers.commands import register_command
+from handlers.deferred import acked
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import respond
@@ -206,7 +207,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
                                           name=outcome["name"], count=0, until=None, start=None)
             await hw.gateway.post_message(outcome["user_id"], message)
 
-    app.view(CallbackId.STANDUP_FORM.value)(ack=submit, lazy=[confirm])
+    app.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, confirm))
 
 
 

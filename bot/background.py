@@ -1,0 +1,127 @@
+"""Work that runs after Slack has been answered, on tracked tasks, behind the acks.
+
+Slack wants an answer within 3 s; the work behind it (reading the database, rendering, calling Slack back) can
+wait a moment. So acks come first: while any Slack request is in flight, queued work waits — until the requests
+have been quiet for `grace` seconds, or until the work has waited `max_wait` (well inside the 3 s a trigger_id
+lives, so a modal opened from the work still opens). Under no load the work starts after `grace` (2 ms).
+
+One dispatcher starts queued work in order, at most `concurrency` at a time, so a burst of a thousand clicks
+costs one wake-up per start rather than a thousand. Every task is tracked: `close()` lets queued and running
+work finish (up to a timeout), then cancels what is left, so shutdown never leaves a task behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Coroutine, Iterator
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundWork:
+    def __init__(self, *, grace: float = 0.002, max_wait: float = 0.5, concurrency: int = 16) -> None:
+        self.grace, self.max_wait, self.concurrency = grace, max_wait, concurrency
+        self._queue: deque[tuple[float, Coroutine[Any, Any, None]]] = deque()
+        self._running: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+        self._last_request_end = 0.0
+        self._changed = asyncio.Event()  # something the dispatcher waits for happened
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._flushing = False
+        self._closed = False
+
+    # ------------------------------------------------------------ the request side
+
+    @contextlib.contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Mark a Slack request in flight: queued work waits until it (and its neighbours) are answered."""
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._last_request_end = asyncio.get_running_loop().time()
+            if not self._in_flight:
+                self._changed.set()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Queue work to run after the current acks; exceptions are logged, never lost silently."""
+        if self._closed:
+            work.close()
+            log.warning("background work refused: shutting down")
+            return
+        self._queue.append((asyncio.get_running_loop().time(), work))
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="headway-background")
+        self._changed.set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue) + len(self._running)
+
+    # ------------------------------------------------------------ the dispatcher
+
+    async def _dispatch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            self._changed.clear()
+            delay = self._delay(loop.time())
+            if delay <= 0:
+                self._start(self._queue.popleft()[1])
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._changed.wait()
+
+    def _delay(self, now: float) -> float:
+        """Seconds until the head of the queue may start (0: now)."""
+        if len(self._running) >= self.concurrency:
+            return 3600.0  # woken when a task finishes
+        if self._flushing:
+            return 0.0
+        waited = now - self._queue[0][0]
+        if waited >= self.max_wait:
+            return 0.0
+        if self._in_flight:
+            return self.max_wait - waited  # woken early when the requests are answered
+        quiet_for = now - self._last_request_end
+        return 0.0 if quiet_for >= self.grace else min(self.grace - quiet_for, self.max_wait - waited)
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._running.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._changed.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
+    # ------------------------------------------------------------ shutdown
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Finish queued and running work (up to `timeout` seconds), then cancel whatever is left."""
+        self._flushing = True
+        self._changed.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while self._queue or self._running:
+                    if self._queue and (self._dispatcher is None or self._dispatcher.done()):
+                        self._dispatcher = asyncio.create_task(self._dispatch())
+                    await asyncio.sleep(0.01)
+        self._closed = True
+        leftovers = [self._dispatcher] if self._dispatcher else []
+        leftovers += list(self._running)
+        for task in leftovers:
+            task.cancel()
+        for _, work in self._queue:
+            work.close()
+        if self._queue:
+            log.warning("shutdown: %d background work items were not started", len(self._queue))
+        self._queue.clear()
+        await asyncio.gather(*leftovers, return_exceptions=True)

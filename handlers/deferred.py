@@ -1,0 +1,47 @@
+"""Ack, then work: the one way Headway's listeners defer what Slack need not wait for.
+
+Bolt's lazy listeners deep-copy the whole request before the ack goes out (over half of an action's ack time);
+here the ack function answers Slack and the work functions are queued on `hw.background` with the very same
+parsed body and context. Both kinds of function name the arguments they want, as Bolt listeners do:
+`ack`, `body`, `context`, `view`, `event`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+
+from bot.app import Headway
+
+Listener = Callable[..., Awaitable[None]]
+ARGUMENTS = frozenset({"ack", "body", "context", "view", "event"})
+
+
+def _wanted(function: Listener) -> tuple[str, ...]:
+    names = tuple(inspect.signature(function).parameters)
+    unknown = set(names) - ARGUMENTS
+    if unknown:
+        raise TypeError(f"{function.__qualname__} asks for {sorted(unknown)}; only {sorted(ARGUMENTS)} are given")
+    return names
+
+
+async def ack_only(ack: AsyncAck) -> None:
+    await ack()
+
+
+def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
+    """A Bolt listener: run `acknowledge` (it must call ack), then queue each of `work` behind the acks."""
+    ack_names, work_names = _wanted(acknowledge), [_wanted(w) for w in work]
+
+    async def listener(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, view: dict[str, Any] | None,
+                       event: dict[str, Any] | None) -> None:
+        given = {"ack": ack, "body": body, "context": context, "view": view, "event": event}
+        await acknowledge(**{name: given[name] for name in ack_names})
+        for function, names in zip(work, work_names, strict=True):
+            hw.background.spawn(function(**{name: given[name] for name in names}))
+
+    listener.__qualname__ = listener.__name__ = f"acked_{acknowledge.__name__}"
+    return listener
