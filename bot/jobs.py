@@ -7,10 +7,10 @@ import logging
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.app import Headway
+from bot.delivery.errors import RateLimited, SlackUnavailable
 from bot.experiments import mlflow
 from bot.gates import tick as gate_jobs
 from bot.models import Person, Standup, utcnow
@@ -58,11 +58,11 @@ async def refresh_profiles(hw: Headway) -> int:
     for person_id, user_id in people:
         try:
             profile = await hw.gateway.profile(user_id)
-        except SlackApiError as error:
-            if error.response.status_code == 429:
-                await asyncio.sleep(int(error.response.headers.get("Retry-After", 1)))
-            else:
-                log.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
+        except RateLimited as error:
+            await asyncio.sleep(error.retry_after)
+            continue
+        except SlackUnavailable as error:
+            log.warning("users.info for %s failed: %s", user_id, error.error)
             continue
         async with hw.db.unit_of_work() as session:
             person = await session.get(Person, person_id)

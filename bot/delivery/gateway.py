@@ -1,6 +1,7 @@
 """The one door to Slack: every outbound Web API call and response_url post goes through here.
 
-It speaks Headway's plain types (Message, Profile) so callers never build raw API payloads.
+It speaks Headway's plain types (Message, Profile) so callers never build raw API payloads, and, where callers
+handle failures, raises Headway's own errors (bot.delivery.errors) so they never import slack_sdk.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.client import MeteredWebClient
+from bot.delivery.errors import RateLimited, SlackUnavailable
 from bot.people.profile import Profile
 from bot.render import Message
 
@@ -139,7 +142,11 @@ class SlackGateway:
         return response["channel"]["id"]
 
     async def profile(self, user_id: str) -> Profile:
-        user = (await self.client.users_info(user=user_id))["user"]
+        """users.info as a Profile; Slack's refusals arrive as RateLimited (429) or SlackUnavailable."""
+        try:
+            user = (await self.client.users_info(user=user_id))["user"]
+        except SlackApiError as error:
+            raise _unavailable("users.info", error) from error
         return Profile(
             user_id=user["id"],
             name=user.get("name", ""),
@@ -149,3 +156,10 @@ class SlackGateway:
             is_bot=bool(user.get("is_bot")),
             deleted=bool(user.get("deleted")),
         )
+
+
+def _unavailable(method: str, error: SlackApiError) -> SlackUnavailable:
+    """A SlackApiError as Headway's error: 429 keeps its Retry-After (1 s when Slack sends none)."""
+    if error.response.status_code == 429:
+        return RateLimited(method, int(error.response.headers.get("Retry-After", 1)))
+    return SlackUnavailable(method, str(error.response.get("error") or error.response.status_code))

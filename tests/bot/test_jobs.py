@@ -1,5 +1,6 @@
 """Scheduled jobs through their public entry points: the profile refresh and the standup tick."""
 
+import time
 from datetime import UTC, datetime
 
 from bot.jobs import refresh_profiles
@@ -21,6 +22,19 @@ async def test_time_zones_are_refreshed_and_one_failure_stops_nothing(slack, emu
     assert zones[EXEC] in ("America/Los_Angeles", "Europe/Berlin")  # unless hers was the failing lookup
     await refresh_profiles(headway.hw)
     assert {p.user_id: p.tz for p in await rows(clean_database, Person)}[EXEC] == "America/Los_Angeles"
+
+
+async def test_a_rate_limited_lookup_waits_out_retry_after_and_the_rest_go_on(
+        slack, emulator, headway, clean_database):
+    await create_standup(slack, emulator, [EXEC, MEMBER], PM)
+    emulator.users[MEMBER].tz = "Asia/Tokyo"
+    emulator.fail_next("users.info", status=429, retry_after=1)  # the first lookup is rate limited
+    started = time.monotonic()
+    refreshed = await refresh_profiles(headway.hw)
+    assert time.monotonic() - started >= 0.9  # Retry-After honoured before the next lookup
+    zones = {p.user_id: p.tz for p in await rows(clean_database, Person)}
+    assert refreshed == len(zones) - 1
+    assert zones[MEMBER] in ("Asia/Tokyo", "Asia/Kolkata")  # unless his was the rate-limited lookup
 
 
 async def test_schedule_changes_apply_without_a_restart(slack, emulator, headway, clock, clean_database):

@@ -1,0 +1,23 @@
+"""Slack failures in Headway's own terms, so code outside bot/delivery never catches slack_sdk types.
+
+Not HeadwayError: these are not something the person can fix, and handlers must not show them as if they were.
+"""
+
+from __future__ import annotations
+
+
+class SlackUnavailable(Exception):
+    """Slack answered a Web API call with an error; `error` is Slack's code (e.g. user_not_found) or HTTP status."""
+
+    def __init__(self, method: str, error: str) -> None:
+        super().__init__(f"{method} failed: {error}")
+        self.method = method
+        self.error = error
+
+
+class RateLimited(SlackUnavailable):
+    """Slack answered 429: the call may be retried after `retry_after` seconds."""
+
+    def __init__(self, method: str, retry_after: int) -> None:
+        super().__init__(method, "ratelimited")
+        self.retry_after = retry_after
