@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.app import Headway
 from bot.errors import InvalidInput
-from bot.experiments import mlflow
+from bot.experiments import mlflow, mlflow_client
 from bot.models import MlflowLink
 from bot.people import service as people
 from handlers.registry import CommandRegistry
@@ -42,9 +42,9 @@ async def link_mlflow(hw: Headway, req: CommandRequest) -> None:
                           usage=USAGE)
             return
     try:
-        async with mlflow.MlflowClient(checked.tracking_url) as client:
+        async with mlflow_client.MlflowClient(checked.tracking_url) as client:
             snapshot = await mlflow.fetch_snapshot(client, checked.experiment_name, checked.metric_key)
-    except mlflow.MlflowError as error:
+    except mlflow_client.MlflowError as error:
         await respond(hw, req.response_url, TEMPLATE, key=checked.project.key, problems=[str(error)], usage=USAGE)
         return
     async with hw.db.unit_of_work() as session:

@@ -1,6 +1,6 @@
 """MLflow as a source of measurements: link a project to one experiment and metric, then import its history.
 
-Headway talks to the tracking server's REST API 2.0 over httpx (no MLflow library). Every value of the linked
+The tracking server is read through `mlflow_client` (its REST API, no MLflow library). Every value of the linked
 metric in every active run becomes a Measurement with source `mlflow` and the source_ref
 `mlflow:{run_id}:{metric_key}:{step}:{timestamp}`, so a second sync stores nothing twice. The note says which run
 and experiment a value came from (`run NAME in experiment ID`): with the run id from the ref and the link's
@@ -20,15 +20,22 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import HeadwayError, InvalidInput, NotAllowed
 from bot.experiments.measurements import Reading, record
+from bot.experiments.mlflow_client import (
+    MlflowClient,
+    MlflowError,
+    MlflowExperiment,
+    MlflowMetric,
+    MlflowRun,
+    short_reason,
+)
 from bot.models import Measurement, MeasurementSource, MlflowLink, Project, utcnow
 from bot.people.service import Actor
 from bot.projects.service import can_edit, get_project
@@ -38,27 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 10.0
-RUNS_PAGE_SIZE = 1000  # MLflow's own default page for runs/search
-HISTORY_PAGE_SIZE = 25000  # what MLflow's own client asks for (GET_METRIC_HISTORY_MAX_RESULTS)
-MAX_PAGES = 1000  # a server that keeps handing out page tokens is cut off rather than followed forever
 CONCURRENT_HISTORIES = 4
 _NOTE = re.compile(r"^run (?P<run>.*) in experiment (?P<experiment>[^ ]+)$", re.DOTALL)
-
-
-# ---------------------------------------------------------------- errors
-
-
-class MlflowError(HeadwayError):
-    """Talking to MLflow went wrong; the message is written for the person who linked the project."""
-
-
-class MlflowUnreachable(MlflowError):
-    """Connection refused, DNS failure, timeout: nothing useful came back."""
-
-
-class MlflowNotFound(MlflowError):
-    """The tracking server answered, but has no such experiment."""
 
 
 # ---------------------------------------------------------------- linking
@@ -131,194 +119,6 @@ async def link_project(session: AsyncSession, by: Actor, key: str, tracking_url:
     session.add(link)
     await session.flush()
     return link
-
-
-# ---------------------------------------------------------------- the REST client
-
-
-@dataclass(frozen=True)
-class MlflowExperiment:
-    experiment_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class MlflowRun:
-    run_id: str
-    run_name: str
-    experiment_id: str
-    start_time: int | None
-    metric_keys: frozenset[str]  # the keys the run has logged (from the run's latest metrics)
-
-
-@dataclass(frozen=True)
-class MlflowMetric:
-    key: str
-    value: float
-    timestamp: int  # milliseconds since the epoch
-    step: int
-
-
-class MlflowClient:
-    """A small async client for MLflow's REST API 2.0, bound to one tracking server.
-
-    Every failure becomes an MlflowError whose message says what to check. Use it as an async context manager
-    (or call `aclose`). Pass `http` to reuse an httpx.AsyncClient (its base URL is ignored).
-    """
-
-    def __init__(self, tracking_url: str, *, timeout: float = TIMEOUT_SECONDS,
-                 http: httpx.AsyncClient | None = None) -> None:
-        self.tracking_url = tracking_url.rstrip("/")
-        self.timeout = timeout
-        self._own_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout, follow_redirects=True,
-                                               headers={"User-Agent": "Headway (MLflow sync)"})
-
-    async def __aenter__(self) -> MlflowClient:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self._http.aclose()
-
-    async def experiment_by_name(self, name: str) -> MlflowExperiment:
-        try:
-            body = await self._call("GET", "experiments/get-by-name", params={"experiment_name": name})
-        except MlflowNotFound:
-            raise MlflowNotFound(f"MLflow at {self.tracking_url} has no experiment named {name!r}. Check the "
-                                 "spelling (names are case-sensitive) and quote names with spaces.") from None
-        experiment = body.get("experiment")
-        if not isinstance(experiment, dict) or not experiment.get("experiment_id"):
-            raise self._not_mlflow("experiments/get-by-name", "no experiment in the answer")
-        if experiment.get("lifecycle_stage") == "deleted":
-            raise MlflowNotFound(f"The experiment {name!r} at {self.tracking_url} is deleted in MLflow.")
-        return MlflowExperiment(str(experiment["experiment_id"]), str(experiment.get("name") or name))
-
-    async def search_runs(self, experiment_ids: list[str], *, page_size: int = RUNS_PAGE_SIZE) -> list[MlflowRun]:
-        """Every active run of the experiments, oldest first, following page tokens."""
-        runs: list[MlflowRun] = []
-        token: str | None = None
-        for _ in range(MAX_PAGES):
-            payload: dict[str, Any] = {"experiment_ids": experiment_ids, "max_results": page_size,
-                                       "order_by": ["attributes.start_time ASC"]}
-            if token:
-                payload["page_token"] = token
-            body = await self._call("POST", "runs/search", json=payload)
-            page = body.get("runs") or []
-            if not isinstance(page, list):
-                raise self._not_mlflow("runs/search", "`runs` is not a list")
-            runs.extend(_run(item) for item in page if isinstance(item, dict))
-            next_token = body.get("next_page_token") or None
-            if not next_token or not page or next_token == token:
-                return runs
-            token = next_token
-        log.warning("MLflow at %s kept paging runs/search; stopped after %s pages", self.tracking_url, MAX_PAGES)
-        return runs
-
-    async def metric_history(self, run_id: str, metric_key: str, *,
-                             page_size: int = HISTORY_PAGE_SIZE) -> list[MlflowMetric]:
-        """Every value of one metric in one run, following page tokens where the server paginates."""
-        values: list[MlflowMetric] = []
-        token: str | None = None
-        for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"run_id": run_id, "metric_key": metric_key, "max_results": page_size}
-            if token:
-                params["page_token"] = token
-            body = await self._call("GET", "metrics/get-history", params=params)
-            page = body.get("metrics") or []
-            if not isinstance(page, list):
-                raise self._not_mlflow("metrics/get-history", "`metrics` is not a list")
-            values.extend(m for m in (_metric(item, metric_key) for item in page) if m is not None)
-            next_token = body.get("next_page_token") or None
-            if not next_token or not page or next_token == token:
-                return values
-            token = next_token
-        log.warning("MLflow at %s kept paging get-history; stopped after %s pages", self.tracking_url, MAX_PAGES)
-        return values
-
-    async def _call(self, method: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
-        url = f"{self.tracking_url}/api/2.0/mlflow/{endpoint}"
-        try:
-            response = await self._http.request(method, url, timeout=self.timeout, **kwargs)
-        except httpx.ConnectError as error:
-            reason = "connection refused" if _refused(error) else _reason(error)
-            raise MlflowUnreachable(f"Could not connect to MLflow at {self.tracking_url} ({reason}). Is the "
-                                    "tracking server running, and can Headway reach that address?") from None
-        except httpx.TimeoutException:
-            raise MlflowUnreachable(f"MLflow at {self.tracking_url} did not answer within "
-                                    f"{self.timeout:g} s.") from None
-        except httpx.HTTPError as error:
-            raise MlflowUnreachable(f"Could not talk to MLflow at {self.tracking_url} ({_reason(error)}).") from None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code >= 400:
-            raise self._http_error(endpoint, response.status_code, body)
-        if not isinstance(body, dict):
-            raise self._not_mlflow(endpoint, f"HTTP {response.status_code} with a body that is not a JSON object")
-        return body
-
-    def _http_error(self, endpoint: str, status: int, body: Any) -> MlflowError:
-        code = body.get("error_code") if isinstance(body, dict) else None
-        message = str(body.get("message") or "")[:200] if isinstance(body, dict) else ""
-        if status == 404 and code == "RESOURCE_DOES_NOT_EXIST":
-            return MlflowNotFound(message or f"MLflow at {self.tracking_url} does not know that.")
-        if status == 404:
-            return self._not_mlflow(endpoint, "HTTP 404")
-        if status in (401, 403):
-            return MlflowError(f"MLflow at {self.tracking_url} refused access (HTTP {status}); Headway does not "
-                               "support MLflow servers that need a login yet.")
-        detail = f": {message}" if message else ""
-        return MlflowError(f"MLflow at {self.tracking_url} answered HTTP {status} to {endpoint}{detail}")
-
-    def _not_mlflow(self, endpoint: str, what: str) -> MlflowError:
-        return MlflowError(f"{self.tracking_url} does not look like an MLflow tracking server ({what} for "
-                           f"/api/2.0/mlflow/{endpoint}). Give the server's base URL, e.g. "
-                           "http://mlflow.internal:5000, without /#/experiments/…")
-
-
-def _refused(error: BaseException) -> bool:
-    """httpx says "All connection attempts failed"; the refusal is further down the chain."""
-    seen: BaseException | None = error
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, ConnectionRefusedError) or "refused" in str(seen).lower():
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _reason(error: Exception) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text[:120]
-
-
-def _run(item: dict[str, Any]) -> MlflowRun:
-    info = item.get("info") or {}
-    data = item.get("data") or {}
-    run_id = str(info.get("run_id") or info.get("run_uuid") or "")
-    tags = {t.get("key"): t.get("value") for t in data.get("tags") or [] if isinstance(t, dict)}
-    name = info.get("run_name") or tags.get("mlflow.runName") or run_id[:8]
-    keys = frozenset(str(m.get("key")) for m in data.get("metrics") or [] if isinstance(m, dict))
-    start = info.get("start_time")
-    return MlflowRun(run_id=run_id, run_name=str(name), experiment_id=str(info.get("experiment_id") or ""),
-                     start_time=int(start) if start is not None else None, metric_keys=keys)
-
-
-def _metric(item: Any, metric_key: str) -> MlflowMetric | None:
-    if not isinstance(item, dict):
-        return None
-    try:
-        # int64 fields may arrive as JSON strings; unset proto fields (step 0) may be left out
-        return MlflowMetric(key=str(item.get("key") or metric_key), value=float(item["value"]),
-                            timestamp=int(item.get("timestamp") or 0), step=int(item.get("step") or 0))
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 # ---------------------------------------------------------------- syncing
@@ -473,7 +273,7 @@ async def sync_all(hw: Headway, client_factory: ClientFactory = MlflowClient) ->
             problem = str(error)
         except Exception as error:
             log.exception("MLflow sync of link %s failed", listed.id)
-            problem = f"Headway could not read MLflow: {_reason(error)}"
+            problem = f"Headway could not read MLflow: {short_reason(error)}"
         try:
             async with hw.db.unit_of_work() as session:
                 link = await session.get(MlflowLink, listed.id)
@@ -487,7 +287,7 @@ async def sync_all(hw: Headway, client_factory: ClientFactory = MlflowClient) ->
                     summary.imported += result.imported
         except Exception as error:
             log.exception("storing MLflow values of link %s failed", listed.id)
-            problem = f"Headway could not store the values: {_reason(error)}"
+            problem = f"Headway could not store the values: {short_reason(error)}"
             await _record_error(hw, listed.id, problem)
         if problem is None:
             summary.synced += 1

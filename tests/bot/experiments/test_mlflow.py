@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy import update
 
 from bot.db import Database
-from bot.experiments.mlflow import MlflowClient, measurement_run_url, sync_all
+from bot.experiments.mlflow import measurement_run_url, sync_all
+from bot.experiments.mlflow_client import MlflowClient
 from bot.models import Measurement, MlflowLink
 from tests.conftest import CHANNEL, MEMBER, PM
 from tests.handlers.test_projects import FRAUD, create, make_pm
