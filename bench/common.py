@@ -140,7 +140,8 @@ async def local_profile(user_id: str) -> Profile:
                    is_slack_admin=user_id == ADMIN)
 
 
-async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable[str] = ()) -> None:
+async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable[str] = (),
+                       name: str = "bench") -> None:
     """A daily standup (every weekday, due one minute ago in UTC) with these participants; `pms` get the PM role."""
     from bot.app import build_headway
     from bot.models import Role
@@ -151,7 +152,7 @@ async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable
 
     hw = build_headway(settings)
     due = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
-    draft = StandupDraft(name="bench", participant_ids=tuple(user_ids), channel_id=CHANNEL, weekdays=WEEKDAYS,
+    draft = StandupDraft(name=name, participant_ids=tuple(user_ids), channel_id=CHANNEL, weekdays=WEEKDAYS,
                          local_time=due, reminder_minutes=60, cutoff_minutes=600, questions=DEFAULT_QUESTIONS,
                          holidays=())
     try:

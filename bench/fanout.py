@@ -24,6 +24,7 @@ import json
 import time
 from collections import Counter
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
@@ -84,8 +85,10 @@ async def delivered(emulator: Child) -> tuple[Counter, int]:
 
 
 async def plain_poster(api_url: str, messages: list[dict]) -> float:
-    """Post the same messages as fast as the client allows, CONCURRENCY at a time; return the elapsed seconds."""
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url, timeout=30)
+    """Post the same messages as fast as the client allows, CONCURRENCY at a time, over one kept-alive aiohttp
+    session (as Headway's client does); return the elapsed seconds."""
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url, timeout=30, session=session)
     pending = iter(messages)
 
     async def worker() -> None:
@@ -104,8 +107,11 @@ async def plain_poster(api_url: str, messages: list[dict]) -> float:
                     await asyncio.sleep(int(error.response.headers.get("Retry-After", 1)))
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return time.perf_counter() - started
+    try:
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return time.perf_counter() - started
+    finally:
+        await session.close()
 
 
 async def fan_out(size: int) -> dict:
@@ -159,8 +165,9 @@ async def main(sizes: list[int]) -> None:
     body += (f"\n\nThe rate-limit floor is ~0 s: every prompt is a DM to a different person (one channel each, "
              f"under chat.postMessage's per-channel burst) and the emulator has no workspace-wide chat.postMessage "
              f"limit; the standup channel gets one report message. So the floor is a plain poster: slack_sdk's "
-             f"AsyncWebClient posting the same {CONCURRENCY} at a time (the outbox sender's concurrency) to a fresh "
-             f"emulator. Headway's time runs from standup_tick's start (planning the prompts, in one transaction) "
+             f"AsyncWebClient on one kept-alive aiohttp session posting the same messages {CONCURRENCY} at a time "
+             f"(the outbox sender's concurrency) to a fresh emulator, with nothing to plan and nothing to record. "
+             f"Headway's time runs from standup_tick's start (planning the prompts, in one transaction) "
              f"until no outbox row is pending or sending; lost/duplicated count the emulator's successful "
              f"chat.postMessage calls by the outbox key in their metadata.")
     write_section("fanout", "Standup fan-out (headway vs a plain poster)", body, "python -m bench.fanout")

@@ -61,6 +61,7 @@ class Headway:
         await self.background.close()
         await self.outbox.stop()
         await self.leadership.stop()
+        await self.gateway.client.aclose()
         await self.db.dispose()
 
 

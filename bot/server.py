@@ -98,6 +98,7 @@ class HeadwayServer:
         """Stop at once, as a killed process would: no draining, no shutdown hooks (for fault tests)."""
         await self.hw.outbox.stop()
         self.hw.scheduler.shutdown()
+        await self.hw.background.close(timeout=0)  # queued work dies with the process
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -105,6 +106,7 @@ class HeadwayServer:
         if self._server is not None:
             for server in self._server.servers:
                 server.close()
+        await self.hw.gateway.client.aclose()
         await self.hw.db.dispose()
         self._server = self._task = None
 

@@ -7,40 +7,53 @@ twice — a restart, a second scheduler firing, a retried Slack delivery — sto
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_or_ignore
+from bot.db import insert_many_or_ignore
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
 from bot.render import Message
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    team_id: str,
-    key: str,
-    kind: str,
-    channel: str,
-    message: Message,
-    method: OutboxMethod = OutboxMethod.POST,
-    thread_key: str | None = None,
-    target_key: str | None = None,
-    user_id: str | None = None,
-    not_before: datetime | None = None,
-) -> bool:
-    """Queue a message unless one with this key exists; True when this call queued it."""
-    payload = {"text": message.text, "blocks": message.blocks}
-    if user_id:
-        payload["user"] = user_id
-    return await insert_or_ignore(
-        session, OutboxMessage, ["key"], team_id=team_id, key=key, kind=kind, method=str(method), channel=channel,
-        thread_key=thread_key, target_key=target_key, payload=json.dumps(payload, ensure_ascii=False),
-        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=not_before or utcnow(), created_at=utcnow(),
-    )
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for the outbox: what it is for (`key`, `kind`), where it goes and what it says."""
+
+    team_id: str
+    key: str
+    kind: str
+    channel: str
+    message: Message
+    method: OutboxMethod = OutboxMethod.POST
+    thread_key: str | None = None
+    target_key: str | None = None
+    user_id: str | None = None
+    not_before: datetime | None = None
+
+    def row(self, now: datetime) -> dict[str, object]:
+        payload: dict[str, object] = {"text": self.message.text, "blocks": self.message.blocks}
+        if self.user_id:
+            payload["user"] = self.user_id
+        return dict(team_id=self.team_id, key=self.key, kind=self.kind, method=str(self.method), channel=self.channel,
+                    thread_key=self.thread_key, target_key=self.target_key,
+                    payload=json.dumps(payload, ensure_ascii=False), status=OutboxStatus.PENDING, attempts=0,
+                    next_attempt_at=self.not_before or now, created_at=now)
+
+
+async def enqueue(session: AsyncSession, **outgoing: Any) -> bool:
+    """Queue a message (the fields of `Outgoing`) unless one with this key exists; True when this call queued it."""
+    return await enqueue_many(session, [Outgoing(**outgoing)]) == 1
+
+
+async def enqueue_many(session: AsyncSession, messages: list[Outgoing]) -> int:
+    """Queue many messages in a few statements (a standup's prompts); returns how many were new."""
+    now = utcnow()
+    return await insert_many_or_ignore(session, OutboxMessage, ["key"], [m.row(now) for m in messages])
 
 
 async def find(session: AsyncSession, key: str) -> OutboxMessage | None:

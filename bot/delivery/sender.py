@@ -42,15 +42,18 @@ class Dependency(Exception):
 class OutboxSender:
     def __init__(self, db: Database, gateway: SlackGateway, metrics: Metrics, *, max_attempts: int = 6,
                  concurrency: int = 16, batch: int = 500, poll_seconds: float = 1.0,
-                 lease: timedelta = timedelta(seconds=60)) -> None:
+                 lease: timedelta = timedelta(seconds=60), mark_batch: int = 100) -> None:
         self._db, self._gateway, self._metrics = db, gateway, metrics
         self.max_attempts, self._concurrency, self._batch, self._poll = max_attempts, concurrency, batch, poll_seconds
         self._wake = asyncio.Event()
         self._lease = lease  # how long a claimed row is ours before another sender may take it over
         self._blocked_until: dict[tuple[str, str], datetime] = {}
         self._task: asyncio.Task[None] | None = None
-        self._recovering: set[int] = set()
-        self._stopping = False  # rows a crashed sender left mid-send: check Slack before resending
+        self._recovering: set[int] = set()  # rows a crashed sender left mid-send: check Slack before resending
+        self._stopping = False
+        self._sent: dict[int, tuple[str, dict[str, object]]] = {}  # sends not yet recorded: id -> (key, values)
+        self._sent_refs: dict[str, tuple[str, str]] = {}  # their keys -> (channel, ts), for threads and updates
+        self._mark_batch = mark_batch
 
     def wake(self) -> None:
         self._wake.set()
@@ -103,7 +106,10 @@ class OutboxSender:
                         break
             return sent
 
-        results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()))
+        try:
+            results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()))
+        finally:
+            await self._flush_sent()
         sent = sum(results)
         if sent and len(rows) == self._batch:
             self.wake()
@@ -126,10 +132,12 @@ class OutboxSender:
                 return []
             ids = [row_id for row_id, _, _ in found]
             # Only a row whose last attempt ended without a clear answer (a crash mid-call, a timeout)
-            # may already be in Slack.
+            # may already be in Slack. The claim itself counts as the attempt: a row it leaves "sending"
+            # (the process died before recording the answer) is looked up in Slack before it is sent again.
             self._recovering.update(row_id for row_id, _, attempted in found if attempted is not None)
             await session.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids), *due)  # type: ignore[call-overload]
-                               .values(status=OutboxStatus.SENDING, next_attempt_at=now + self._lease, claim=token))
+                               .values(status=OutboxStatus.SENDING, next_attempt_at=now + self._lease, claim=token,
+                                       attempted_at=now))
         async with self._db.unit_of_work() as session:
             return list((await session.exec(
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
@@ -143,7 +151,7 @@ class OutboxSender:
         async with self._db.unit_of_work() as session:
             for row in rows:
                 await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id)  # type: ignore[call-overload]
-                                   .values(status=OutboxStatus.PENDING, next_attempt_at=when))
+                                   .values(status=OutboxStatus.PENDING, next_attempt_at=when, attempted_at=None))
 
     async def _deliver(self, row: OutboxMessage) -> str:
         if self._blocked_until_for(row) > utcnow():
@@ -156,7 +164,6 @@ class OutboxSender:
                 if found is not None:
                     await self._mark_sent(row, found.channel, found.ts)
                     return "sent"
-            await self._mark_attempt(row)
             channel, ts = await self._send(row)
         except Dependency:
             await self._reschedule(row, timedelta(seconds=1), error="waiting for the message it depends on",
@@ -186,11 +193,6 @@ class OutboxSender:
                         error.response.get("error"))
             return None
 
-    async def _mark_attempt(self, row: OutboxMessage) -> None:
-        async with self._db.unit_of_work() as session:
-            await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id)  # type: ignore[call-overload]
-                               .values(attempted_at=utcnow()))
-
     async def _send(self, row: OutboxMessage) -> tuple[str | None, str | None]:
         payload = json.loads(row.payload)
         message = Message(text=payload.get("text", ""), blocks=payload.get("blocks") or [])
@@ -211,6 +213,8 @@ class OutboxSender:
         raise ValueError(f"unknown outbox method {row.method}")
 
     async def _sent_ref(self, key: str) -> tuple[str, str]:
+        if key in self._sent_refs:
+            return self._sent_refs[key]
         async with self._db.unit_of_work() as session:
             target = (await session.exec(select(OutboxMessage).where(OutboxMessage.key == key))).first()
         if target is None or target.status == OutboxStatus.DEAD:
@@ -280,8 +284,28 @@ class OutboxSender:
                 status=OutboxStatus.DEAD, last_error=error, attempts=attempts or row.attempts + 1))
 
     async def _mark_sent(self, row: OutboxMessage, channel: str | None, ts: str | None) -> None:
+        """Record a send. Recorded in batches (one write per wave, not per message); until the batch is written,
+        messages threaded under this one find its ts here. A crash before the write leaves the row "sending",
+        and the claim's lookup in Slack finds the message instead of sending it twice."""
         self._metrics.outbox_sent.labels(row.kind).inc()
-        async with self._db.unit_of_work() as session:
-            await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
-                status=OutboxStatus.SENT, result_channel=channel, result_ts=ts, sent_at=utcnow(), last_error=None,
-                attempts=row.attempts + 1))
+        self._sent[row.id] = (row.key, dict(id=row.id, status=OutboxStatus.SENT, result_channel=channel,
+                                            result_ts=ts, sent_at=utcnow(), last_error=None,
+                                            attempts=row.attempts + 1))
+        if ts:
+            self._sent_refs[row.key] = (channel or row.channel, ts)
+        if len(self._sent) >= self._mark_batch:
+            await self._flush_sent()
+
+    async def _flush_sent(self) -> None:
+        if not self._sent:
+            return
+        marks, self._sent = list(self._sent.values()), {}
+        try:
+            async with self._db.unit_of_work() as session:
+                await session.exec(update(OutboxMessage), params=[mark for _, mark in marks])  # type: ignore[call-overload]
+        except Exception:
+            log.exception("could not record %d sends; they will be looked up in Slack when their lease ends",
+                          len(marks))
+        finally:
+            for key, _ in marks:
+                self._sent_refs.pop(key, None)

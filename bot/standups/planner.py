@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery.outbox import enqueue
+from bot.delivery.outbox import Outgoing, enqueue, enqueue_many
 from bot.ids import ActionId
 from bot.models import (
     Absence,
@@ -49,31 +49,46 @@ async def absent_users(session: AsyncSession, team_id: str, standup_id: int, day
     return set(rows)
 
 
-async def prompt_person(
-    session: AsyncSession, renderer: Renderer, details: StandupDetails, person: Person, times: PromptTimes,
+async def prompt_people(
+    session: AsyncSession, renderer: Renderer, details: StandupDetails, due: list[tuple[Person, PromptTimes]],
     now: datetime,
-) -> bool:
-    """Create the run (and its report parent) and this person's prompt; False when it already existed.
+) -> int:
+    """Create the runs (and their report parents) and the prompts of whoever has none yet; returns how many.
 
+    In bulk — one query per run for who already has a prompt, one insert for the prompts and a few for their
+    messages — so prompting a thousand people is a handful of statements, not thousands.
     A prompt sent late (after downtime) still gets its full reminder delay, unless the cutoff comes first.
     """
     standup = details.standup
-    run = await _ensure_run(session, renderer, details, times)
-    existing = (await session.exec(select(StandupPrompt.id).where(
-        StandupPrompt.run_id == run.id, StandupPrompt.user_id == person.user_id))).first()
-    if existing is not None:
-        return False
-    prompt = StandupPrompt(team_id=standup.team_id, run_id=run.id, standup_id=standup.id, user_id=person.user_id,
-                           tz=person.tz, prompt_at=times.prompt_at,
-                           remind_at=max(times.remind_at, now + (times.remind_at - times.prompt_at)),
-                           cutoff_at=times.cutoff_at)
-    session.add(prompt)
+    runs: dict[date, StandupRun] = {}
+    prompted_in: dict[int, set[str]] = {}
+    prompts: list[StandupPrompt] = []
+    for person, times in due:
+        if times.local_date not in runs:
+            runs[times.local_date] = await _ensure_run(session, renderer, details, times)
+        run = runs[times.local_date]
+        if run.id not in prompted_in:
+            prompted_in[run.id] = set((await session.exec(select(StandupPrompt.user_id).where(  # type: ignore[arg-type]
+                StandupPrompt.run_id == run.id))).all())
+        if person.user_id in prompted_in[run.id]:
+            continue
+        prompted_in[run.id].add(person.user_id)
+        prompts.append(StandupPrompt(
+            team_id=standup.team_id, run_id=run.id, standup_id=standup.id, user_id=person.user_id, tz=person.tz,
+            prompt_at=times.prompt_at, remind_at=max(times.remind_at, now + (times.remind_at - times.prompt_at)),
+            cutoff_at=times.cutoff_at))
+    if not prompts:
+        return 0
+    session.add_all(prompts)
     await session.flush()
-    message = renderer.message("standups/prompt.json.j2", standup=standup, prompt=prompt, run_date=run.run_date,
-                               ids=ActionId, reminder=False)
-    await enqueue(session, team_id=standup.team_id, key=f"{run_key(standup.id, run.run_date)}:{person.user_id}:prompt",
-                  kind="standup_prompt", channel=person.user_id, message=message)
-    return True
+    run_dates = {run.id: run.run_date for run in runs.values()}
+    await enqueue_many(session, [Outgoing(
+        team_id=standup.team_id, key=f"{run_key(standup.id, run_dates[p.run_id])}:{p.user_id}:prompt",
+        kind="standup_prompt", channel=p.user_id,
+        message=renderer.message("standups/prompt.json.j2", standup=standup, prompt=p,
+                                 run_date=run_dates[p.run_id], ids=ActionId, reminder=False),
+    ) for p in prompts])
+    return len(prompts)
 
 
 async def _ensure_run(session: AsyncSession, renderer: Renderer, details: StandupDetails,
@@ -116,7 +131,7 @@ async def plan_standup(session: AsyncSession, renderer: Renderer, standup: Stand
     weekdays, at = parse_weekdays(standup.weekdays), parse_time(standup.local_time)
     holidays = details.holidays
     absent_by_day: dict[date, set[str]] = {}
-    prompted = 0
+    due: list[tuple[Person, PromptTimes]] = []
     for person in people:
         if person.deleted or person.is_bot:
             continue
@@ -128,8 +143,8 @@ async def plan_standup(session: AsyncSession, renderer: Renderer, standup: Stand
                                                                  times.local_date)
         if person.user_id in absent_by_day[times.local_date]:
             continue
-        prompted += await prompt_person(session, renderer, details, person, times, now)
-    return prompted
+        due.append((person, times))
+    return await prompt_people(session, renderer, details, due, now)
 
 
 async def send_reminders(session: AsyncSession, renderer: Renderer, now: datetime) -> int:
@@ -181,13 +196,15 @@ async def run_now(session: AsyncSession, renderer: Renderer, details: StandupDet
     standup = details.standup
     people = (await session.exec(select(Person).where(
         Person.team_id == standup.team_id, Person.user_id.in_(details.participant_ids)))).all()  # type: ignore[attr-defined]
-    prompted = 0
+    due: list[tuple[Person, PromptTimes]] = []
+    absent_by_day: dict[date, set[str]] = {}
     for person in people:
         local_date = now.astimezone(zone(person.tz)).date()
-        if person.user_id in await absent_users(session, standup.team_id, standup.id, local_date):
+        if local_date not in absent_by_day:
+            absent_by_day[local_date] = await absent_users(session, standup.team_id, standup.id, local_date)
+        if person.user_id in absent_by_day[local_date]:
             continue
-        times = PromptTimes(local_date=local_date, prompt_at=now,
-                            remind_at=now + timedelta(minutes=standup.reminder_minutes),
-                            cutoff_at=now + timedelta(minutes=standup.cutoff_minutes))
-        prompted += await prompt_person(session, renderer, details, person, times, now)
-    return prompted
+        due.append((person, PromptTimes(local_date=local_date, prompt_at=now,
+                                        remind_at=now + timedelta(minutes=standup.reminder_minutes),
+                                        cutoff_at=now + timedelta(minutes=standup.cutoff_minutes))))
+    return await prompt_people(session, renderer, details, due, now)

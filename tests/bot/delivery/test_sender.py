@@ -122,6 +122,8 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(
     await first.start()
     if crash_mid_send:  # Slack accepts this post but answers slowly: we die before recording it
         emulator.slow_next("chat.postMessage", seconds=5)
+    # and the rest slowly enough that the crash lands between waves of sends
+    emulator.slow_next("chat.postMessage", seconds=0.2, count=len(people))
     await queue(first, [{"key": f"fan:{p}", "channel": p} for p in people])
     if crash_mid_send:
         await eventually(lambda: len(emulator.calls_to("chat.postMessage")) >= 1)
