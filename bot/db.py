@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -103,17 +104,18 @@ async def insert_or_ignore(session: AsyncSession, model: type, keys: list[str], 
 
     The one way Headway makes "create once" safe under concurrency (two replicas, a retried request).
     """
-    return await insert_many_or_ignore(session, model, keys, [values]) == 1
+    result = await session.exec(_insert_ignoring(session, model, keys).values(**values))  # type: ignore[call-overload]
+    return bool(result.rowcount)
 
 
-async def insert_many_or_ignore(session: AsyncSession, model: type, keys: list[str], rows: list[dict[str, object]],
-                                *, chunk: int = 200) -> int:
-    """`insert_or_ignore` for many rows, a few hundred per statement; returns how many were inserted."""
+async def insert_many_or_ignore(session: AsyncSession, model: type, keys: list[str],
+                                rows: list[dict[str, object]]) -> None:
+    """`insert_or_ignore` for many rows at once (one compiled statement, executed for all of them)."""
+    if rows:
+        await session.exec(_insert_ignoring(session, model, keys), params=rows)  # type: ignore[call-overload]
+
+
+def _insert_ignoring(session: AsyncSession, model: type, keys: list[str]) -> Any:
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    inserted = 0
-    for start in range(0, len(rows), chunk):
-        statement = insert(model).values(rows[start:start + chunk]).on_conflict_do_nothing(index_elements=keys)
-        result = await session.exec(statement)  # type: ignore[call-overload]
-        inserted += max(result.rowcount, 0)
-    return inserted
+    return insert(model).on_conflict_do_nothing(index_elements=keys)

@@ -19,6 +19,9 @@ from bot.standups import planner
 log = logging.getLogger(__name__)
 
 
+PROMPT_CHUNK = 200
+
+
 async def standup_tick(hw: Headway) -> planner.TickResult:
     """Prompt who is due, remind who has not answered, close runs past their cutoff."""
     now = hw.clock.now()
@@ -30,8 +33,16 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
         try:
             async with hw.db.unit_of_work() as session:
                 standup = await session.get(Standup, standup_id)
-                if standup is not None and not standup.paused:
-                    result.prompted += await planner.plan_standup(session, hw.renderer, standup, now)
+                if standup is None or standup.paused:
+                    continue
+                details, due = await planner.due_prompts(session, standup, now)
+            # A few hundred people per transaction: the outbox starts sending the first while the rest are
+            # planned, and a failure part-way leaves the rest to the next tick (prompts and keys are unique).
+            for start in range(0, len(due), PROMPT_CHUNK):
+                async with hw.db.unit_of_work() as session:
+                    result.prompted += await planner.prompt_people(session, hw.renderer, details,
+                                                                   due[start:start + PROMPT_CHUNK], now)
+                hw.deliver()
         except Exception:
             log.exception("planning standup %s failed", standup_id)
             result.failed += 1

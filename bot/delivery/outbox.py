@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_many_or_ignore
+from bot.db import insert_many_or_ignore, insert_or_ignore
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
 from bot.render import Message
@@ -47,13 +47,13 @@ class Outgoing:
 
 async def enqueue(session: AsyncSession, **outgoing: Any) -> bool:
     """Queue a message (the fields of `Outgoing`) unless one with this key exists; True when this call queued it."""
-    return await enqueue_many(session, [Outgoing(**outgoing)]) == 1
+    return await insert_or_ignore(session, OutboxMessage, ["key"], **Outgoing(**outgoing).row(utcnow()))
 
 
-async def enqueue_many(session: AsyncSession, messages: list[Outgoing]) -> int:
-    """Queue many messages in a few statements (a standup's prompts); returns how many were new."""
+async def enqueue_many(session: AsyncSession, messages: list[Outgoing]) -> None:
+    """Queue many messages in one statement (a standup's prompts); those whose key exists are left alone."""
     now = utcnow()
-    return await insert_many_or_ignore(session, OutboxMessage, ["key"], [m.row(now) for m in messages])
+    await insert_many_or_ignore(session, OutboxMessage, ["key"], [m.row(now) for m in messages])
 
 
 async def find(session: AsyncSession, key: str) -> OutboxMessage | None:

@@ -120,11 +120,11 @@ async def _closing_time(session: AsyncSession, details: StandupDetails, times: P
     return max([*cutoffs, times.cutoff_at])
 
 
-async def plan_standup(session: AsyncSession, renderer: Renderer, standup: Standup, now: datetime) -> int:
+async def due_prompts(session: AsyncSession, standup: Standup,
+                      now: datetime) -> tuple[StandupDetails, list[tuple[Person, PromptTimes]]]:
+    """Who is due a prompt of this standup now (in their own zone, on its days, not away, not on a holiday)."""
     participant_ids = tuple((await session.exec(select(StandupParticipant.user_id).where(
         StandupParticipant.standup_id == standup.id))).all())
-    if not participant_ids:
-        return 0
     details = StandupDetails(standup, participant_ids)
     people = (await session.exec(select(Person).where(
         Person.team_id == standup.team_id, Person.user_id.in_(participant_ids)))).all()  # type: ignore[attr-defined]
@@ -144,7 +144,7 @@ async def plan_standup(session: AsyncSession, renderer: Renderer, standup: Stand
         if person.user_id in absent_by_day[times.local_date]:
             continue
         due.append((person, times))
-    return await prompt_people(session, renderer, details, due, now)
+    return details, due
 
 
 async def send_reminders(session: AsyncSession, renderer: Renderer, now: datetime) -> int:
