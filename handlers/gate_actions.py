@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.app import Headway
-from bot.errors import HeadwayError, InvalidInput
+from bot.errors import HeadwayError
 from bot.gates import manage, queries, timebox, voting
 from bot.gates.form import VoteDraft, add_working_days, validate_vote
 from bot.gates.notify import words
@@ -25,6 +25,7 @@ from bot.render import Message
 from handlers.deferred import ack_only, acked
 from handlers.forms import read_state, view_metadata
 from handlers.gates import done_message, gate_env, open_request_form
+from handlers.replies import FORM_PROBLEMS, ack_form_problem
 
 RATIONALE_VOTES = {
     ActionId.GATE_GO_CONDITIONS: GateDecision.GO_CONDITIONS, ActionId.GATE_PIVOT: GateDecision.PIVOT,
@@ -122,13 +123,8 @@ async def submit_vote(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: di
             draft = validate_vote(decision, read_state(view), hw.lifecycle(project.lifecycle),  # type: ignore[union-attr]
                                   gate.from_stage, hw.clock.now().date())
             result = await voting.cast_vote(session, gate_env(hw), team_id, gate_id, user_id, draft)
-    except InvalidInput as error:
-        await ack(response_action="errors", errors=error.errors)
-        return
-    except (HeadwayError, KeyError, TypeError, ValueError) as error:
-        text = str(error) if isinstance(error, HeadwayError) else "This form is out of date."
-        await ack(response_action="update", view=hw.renderer.view(
-            "views/notice.json.j2", title="Vote", text=f":warning: {text}"))
+    except FORM_PROBLEMS as error:
+        await ack_form_problem(hw, ack, error, "Vote")
         return
     context["headway_sent"] = True
     closed = f" The gate is now closed: *{DECISION_LABELS[result.verdict.outcome]}*." if result.verdict else ""
@@ -167,13 +163,8 @@ async def submit_extend(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: 
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
             await manage.extend(session, gate_env(hw), actor, gate_id, until)
-    except InvalidInput as error:
-        await ack(response_action="errors", errors=error.errors)
-        return
-    except (HeadwayError, TypeError, ValueError) as error:
-        text = str(error) if isinstance(error, HeadwayError) else "This form is out of date."
-        await ack(response_action="update", view=hw.renderer.view(
-            "views/notice.json.j2", title="Extend the deadline", text=f":warning: {text}"))
+    except FORM_PROBLEMS as error:
+        await ack_form_problem(hw, ack, error, "Extend the deadline")
         return
     context["headway_sent"] = True
     await ack()
@@ -236,13 +227,8 @@ async def submit_conclude(hw: Headway, ack: AsyncAck, body: dict[str, Any], view
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
             await timebox.conclude(session, actor, experiment_id, str(read_state(view).get("outcome") or ""),
                                    bool(metadata.get("pivot")), hw.clock.now())
-    except InvalidInput as error:
-        await ack(response_action="errors", errors={"outcome": " ".join(error.errors.values())})
-        return
-    except (HeadwayError, TypeError, ValueError) as error:
-        text = str(error) if isinstance(error, HeadwayError) else "This form is out of date."
-        await ack(response_action="update", view=hw.renderer.view(
-            "views/notice.json.j2", title="Experiment", text=f":warning: {text}"))
+    except FORM_PROBLEMS as error:
+        await ack_form_problem(hw, ack, error, "Experiment", field="outcome")
         return
     context["headway_concluded"] = {"id": experiment_id, "response_url": metadata.get("response_url"),
                                     "user_id": user_id}

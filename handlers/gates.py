@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.app import Headway
-from bot.errors import HeadwayError, InvalidInput
+from bot.errors import HeadwayError
 from bot.gates import manage, queries
 from bot.gates.approvers import ROLE_LABELS
 from bot.gates.form import CRITERION_STATUSES, RULE_LABELS, validate_request
@@ -21,7 +21,7 @@ from handlers.commands import register_command
 from handlers.deferred import acked
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
-from handlers.replies import respond
+from handlers.replies import FORM_PROBLEMS, ack_form_problem, respond
 from handlers.requests import CommandRequest
 
 PM_ONLY = "the project's PMs and admins"
@@ -165,13 +165,8 @@ def register(app: AsyncApp, hw: Headway) -> None:
                 draft = validate_request(read_state(view), lifecycle, leaving, slots, hw.clock.now().date())
                 gate = await create_gate(session, gate_env(hw), actor, details, lifecycle, draft, leaving.key,
                                          hw.gateway.profile)
-        except InvalidInput as error:
-            await ack(response_action="errors", errors=error.errors)
-            return
-        except (HeadwayError, KeyError) as error:
-            problem = str(error) if isinstance(error, HeadwayError) else "This form is out of date; open it again."
-            await ack(response_action="update", view=hw.renderer.view(
-                "views/notice.json.j2", title="Request a gate", text=f":warning: {problem}"))
+        except FORM_PROBLEMS as error:
+            await ack_form_problem(hw, ack, error, "Request a gate")
             return
         context["headway_gate"] = gate.id
         await ack()

@@ -10,6 +10,8 @@ from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
 from bot.render import Message
 
+FORM_PROBLEMS = (HeadwayError, KeyError, TypeError, ValueError)  # what a wrong, stale or tampered form raises
+
 log = logging.getLogger(__name__)
 
 
@@ -46,3 +48,16 @@ async def _try_respond(hw: Headway, response_url: str, message: Message) -> None
         await hw.gateway.respond(response_url, message)
     except Exception:
         log.exception("could not send the error answer either")
+
+
+async def ack_form_problem(hw: Headway, ack: Any, error: BaseException, title: str, *,
+                           field: str | None = None) -> None:
+    """How a modal submission answers a problem: fields in error get inline messages (all on `field` when the
+    form has one input); anything else turns the modal into a notice saying what to do."""
+    if isinstance(error, InvalidInput):
+        await ack(response_action="errors",
+                  errors={field: " ".join(error.errors.values())} if field else error.errors)
+        return
+    text = str(error) if isinstance(error, HeadwayError) else "This form is out of date; open it again."
+    await ack(response_action="update", view=hw.renderer.view("views/notice.json.j2", title=title,
+                                                              text=f":warning: {text}"))

@@ -19,6 +19,7 @@ from bot.standups import absence, answers
 from bot.standups.schedule import zone
 from handlers.deferred import ack_only, acked
 from handlers.forms import read_state, view_metadata
+from handlers.replies import FORM_PROBLEMS, ack_form_problem
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +108,8 @@ def register(app: AsyncApp, hw: Headway) -> None:
                 projects = await answers.projects_for(session, team_id, user_id)
                 form = answers.validate_answer(read_state(view), json.loads(prompt.standup.questions), projects)
                 await answers.record_answer(session, hw.renderer, prompt, form, hw.clock.now())
-        except InvalidInput as error:
-            await ack(response_action="errors", errors=error.errors)
-            return
-        except (HeadwayError, TypeError, ValueError) as error:
-            problem = str(error) if isinstance(error, HeadwayError) else "This form is out of date."
-            await ack(response_action="update", view=hw.renderer.view(
-                "views/notice.json.j2", title="Standup", text=f":warning: {problem}"))
+        except FORM_PROBLEMS as error:
+            await ack_form_problem(hw, ack, error, "Standup")
             return
         context["headway_sent"] = True
         await ack()
