@@ -93,7 +93,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
                 gate = await gate_queries.find_gate(session, body["team"]["id"], gate_number)
                 project = await session.get(Project, gate.project_id)
                 view = await gate_queries.load_view(session, gate, hw.lifecycle(project.lifecycle))
-            message = gate_card(hw.renderer, view, hw.lifecycle(project.lifecycle))
+            message = gate_card(hw.renderer, view, hw.lifecycle(project.lifecycle), hw.clock.now())
         except (HeadwayError, ValueError, TypeError) as error:
             problem = str(error) if isinstance(error, HeadwayError) else "That button is out of date."
             message = hw.renderer.message("errors/problem.json.j2", problem=problem)

@@ -32,7 +32,7 @@ async def authorized(session: AsyncSession, env: GateEnv, actor: Actor, gate_id:
 
 async def _refreshed(session: AsyncSession, env: GateEnv, gate_id: int, lifecycle: Lifecycle) -> GateView:
     view = await load_view(session, await reload(session, gate_id), lifecycle)
-    await notify.refresh_cards(session, env.renderer, view, lifecycle)
+    await notify.refresh_cards(session, env.renderer, view, lifecycle, env.now)
     return view
 
 
@@ -106,6 +106,7 @@ async def close_due(session: AsyncSession, env: GateEnv, gate_id: int) -> Verdic
         details = await get_project(session, gate.team_id, project.key)  # type: ignore[union-attr]
         lifecycle = env.lifecycles(details.project.lifecycle)
         view = await load_view(session, gate, lifecycle)
+        await notify.refresh_cards(session, env.renderer, view, lifecycle, env.now)  # "deadline passed" on the card
         await notify.tell(session, env.renderer, view, lifecycle, what="quorum",
                           people=list(details.pm_ids or (gate.requested_by,)), channel=False,
                           key=f"quorum:{gate.deadline.isoformat()}")

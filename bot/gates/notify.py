@@ -7,6 +7,7 @@ so a burst of votes never leaves an out-of-date card behind.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -34,8 +35,13 @@ def words(lifecycle: Lifecycle | None = None) -> dict[str, Any]:
             "stage_names": {s.key: s.name for s in lifecycle.stages} if lifecycle else {}}
 
 
-def card(renderer: Renderer, view: GateView, lifecycle: Lifecycle) -> Message:
-    return renderer.message("gates/card.json.j2", v=view, **words(lifecycle))
+def overdue(view: GateView, now: datetime) -> bool:
+    """Open past its deadline: the votes did not decide and the PM has been asked to extend or close it."""
+    return view.is_open and now >= view.gate.deadline_at
+
+
+def card(renderer: Renderer, view: GateView, lifecycle: Lifecycle, now: datetime) -> Message:
+    return renderer.message("gates/card.json.j2", v=view, overdue=overdue(view, now), **words(lifecycle))
 
 
 def _places(view: GateView) -> list[tuple[str, str]]:
@@ -44,22 +50,25 @@ def _places(view: GateView) -> list[tuple[str, str]]:
     return places + [(a.user_id, a.user_id) for a in view.approvers]
 
 
-async def post_cards(session: AsyncSession, renderer: Renderer, view: GateView, lifecycle: Lifecycle) -> None:
-    message = card(renderer, view, lifecycle)
+async def post_cards(session: AsyncSession, renderer: Renderer, view: GateView, lifecycle: Lifecycle,
+                     now: datetime) -> None:
+    message = card(renderer, view, lifecycle, now)
     for where, channel in _places(view):
         await enqueue(session, team_id=view.gate.team_id, key=card_key(view.gate.id, where), kind="gate_card",
                       channel=channel, message=message)
 
 
-async def refresh_cards(session: AsyncSession, renderer: Renderer, view: GateView, lifecycle: Lifecycle) -> None:
+async def refresh_cards(session: AsyncSession, renderer: Renderer, view: GateView, lifecycle: Lifecycle,
+                        now: datetime) -> None:
     """Replace every copy of the card with its current state (chat.update through the outbox)."""
-    message = card(renderer, view, lifecycle)
+    message = card(renderer, view, lifecycle, now)
+    version = f"v{view.gate.version}" + (":overdue" if overdue(view, now) else "")
     targets = [card_key(view.gate.id, where) for where, _ in _places(view)]
     await session.exec(update(OutboxMessage).where(  # type: ignore[call-overload]
         OutboxMessage.target_key.in_(targets), OutboxMessage.kind == "gate_card_update",  # type: ignore[union-attr]
         OutboxMessage.status == OutboxStatus.PENDING).values(status=OutboxStatus.CANCELLED))
     for (_, channel), target in zip(_places(view), targets, strict=True):
-        await enqueue(session, team_id=view.gate.team_id, key=f"{target}:v{view.gate.version}",
+        await enqueue(session, team_id=view.gate.team_id, key=f"{target}:{version}",
                       kind="gate_card_update", channel=channel, method=OutboxMethod.UPDATE, target_key=target,
                       message=message)
 

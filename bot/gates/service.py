@@ -119,7 +119,7 @@ async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details
                                  roles=",".join(dict.fromkeys(roles))[:200], signoff=user_id in signoff_of))
     await session.flush()
     view = await load_view(session, gate, lifecycle)
-    await notify.post_cards(session, env.renderer, view, lifecycle)
+    await notify.post_cards(session, env.renderer, view, lifecycle, env.now)
     await notify.tell(session, env.renderer, view, lifecycle, what="requested", people=[actor.user_id], channel=False,
                       key="requested")
     return gate

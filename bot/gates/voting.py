@@ -76,7 +76,7 @@ async def settle(session: AsyncSession, env: GateEnv, gate: Gate, *, closed_by: 
                      ballots(view.votes), final=env.now >= gate.deadline_at, forced=forced)
     if verdict is None:
         if refresh:
-            await notify.refresh_cards(session, env.renderer, view, lifecycle)
+            await notify.refresh_cards(session, env.renderer, view, lifecycle, env.now)
         return None
     found = outcome.details_of(verdict, view.votes)
     closed = await session.exec(update(Gate).where(  # type: ignore[call-overload]
@@ -94,7 +94,7 @@ async def settle(session: AsyncSession, env: GateEnv, gate: Gate, *, closed_by: 
                                   .execution_options(populate_existing=True))).one()  # as it is now, not as read
     await outcome.apply(session, gate, project, verdict.outcome, found, lifecycle, closed_by, env.now)
     view = await load_view(session, gate, lifecycle)
-    await notify.refresh_cards(session, env.renderer, view, lifecycle)
+    await notify.refresh_cards(session, env.renderer, view, lifecycle, env.now)
     pms = (await get_project(session, gate.team_id, project.key)).pm_ids
     await notify.tell(session, env.renderer, view, lifecycle, what="closed", people=[*pms, gate.requested_by],
                       channel=True, key="closed")

@@ -109,6 +109,8 @@ async def test_reminders_each_working_day_a_last_call_and_a_question_at_the_dead
     assert await keys(clean_database, f"gate:{gate.id}:quorum") == [f"gate:{gate.id}:quorum:2026-11-30:{PM}"]
     question = (await eventually(lambda: posted(emulator, f"gate:{gate.id}:quorum:2026-11-30:{PM}")))[0]
     assert "without a decision: 1 of 2 approvers voted" in text_of(question)
+    await latest_card_text(emulator, clean_database, gate.id, "channel",
+                           "deadline passed on *Mon 30 Nov 2026* without a decision")  # not "decide by" a past day
     updates = len(emulator.calls_to("views.update"))
     assert (await slack.block_action(MEMBER, "gate_extend", message=where(question))).status == 200
     await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
