@@ -14,6 +14,7 @@ from bot.delivery.errors import RateLimited, SlackUnavailable
 from bot.experiments import mlflow
 from bot.gates import tick as gate_jobs
 from bot.models import Person, Standup, utcnow
+from bot.people.profile import UnknownUser
 from bot.standups import planner
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,8 @@ async def refresh_profiles(hw: Headway) -> int:
         except RateLimited as error:
             await asyncio.sleep(error.retry_after)
             continue
-        except SlackUnavailable as error:
-            log.warning("users.info for %s failed: %s", user_id, error.error)
+        except (SlackUnavailable, UnknownUser) as error:
+            log.warning("users.info for %s failed: %s", user_id, error)
             continue
         async with hw.db.unit_of_work() as session:
             person = await session.get(Person, person_id)

@@ -16,7 +16,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.errors import RateLimited, SlackUnavailable
-from bot.people.profile import Profile
+from bot.people.profile import Profile, UnknownUser
 from bot.render import Message
 
 OUTBOX_EVENT = "headway_outbox"
@@ -142,10 +142,13 @@ class SlackGateway:
         return response["channel"]["id"]
 
     async def profile(self, user_id: str) -> Profile:
-        """users.info as a Profile; Slack's refusals arrive as RateLimited (429) or SlackUnavailable."""
+        """users.info as a Profile; an unknown user is UnknownUser (the person can pick again), other refusals
+        arrive as RateLimited (429) or SlackUnavailable."""
         try:
             user = (await self.client.users_info(user=user_id))["user"]
         except SlackApiError as error:
+            if error.response.get("error") in ("user_not_found", "user_not_visible"):
+                raise UnknownUser(user_id) from error
             raise _unavailable("users.info", error) from error
         return Profile(
             user_id=user["id"],

@@ -23,7 +23,7 @@ from bot.gates.voting import GateEnv
 from bot.lifecycle import Lifecycle, Stage
 from bot.models import Gate, GateApprover, Project, ProjectState
 from bot.people import service as people
-from bot.people.profile import ProfileLookup
+from bot.people.profile import ProfileLookup, UnknownUser
 from bot.people.service import Actor
 from bot.projects.service import ProjectDetails, can_edit
 
@@ -113,7 +113,11 @@ async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details
     await session.flush()
     signoff_of = {user: role for role, user in draft.signoffs.items()}
     for user_id in draft.approvers:
-        await people.ensure_person(session, project.team_id, user_id, lookup)  # their time zone, for reminders
+        try:
+            await people.ensure_person(session, project.team_id, user_id, lookup)  # their time zone, for reminders
+        except UnknownUser as error:
+            field = f"signoff_{signoff_of[user_id]}" if user_id in signoff_of else "approvers"
+            raise InvalidInput({field: str(error)}) from error
         roles = [*defaults.roles.get(user_id, ()), *[r for r, u in draft.signoffs.items() if u == user_id]]
         session.add(GateApprover(team_id=project.team_id, gate_id=gate.id, user_id=user_id,
                                  roles=",".join(dict.fromkeys(roles))[:200], signoff=user_id in signoff_of))

@@ -5,6 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.errors import NotFound
+
+
+class UnknownUser(NotFound):
+    """Slack has no such user (or will not show them to Headway): a forged or stale id, a removed account."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"Slack does not know the user {user_id}; pick them again.")
+        self.user_id = user_id
+
 
 @dataclass(frozen=True)
 class Profile:

@@ -49,3 +49,9 @@ async def test_the_last_admin_cannot_step_down(slack, clean_database):
 async def test_bad_role_words_and_missing_mentions_get_help(slack):
     assert "is not a role" in await run(slack, ADMIN, f"role <@{PM}> wizard")
     assert "Mention the person" in await run(slack, ADMIN, "role pat pm")
+
+
+async def test_a_user_slack_does_not_know_gets_a_clear_answer_and_no_row(slack, clean_database):
+    text = await run(slack, ADMIN, "role <@UNOBODY42> pm")
+    assert "Slack does not know the user UNOBODY42" in text
+    assert await rows(clean_database, Person, Person.user_id == "UNOBODY42") == []
