@@ -45,3 +45,21 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
 
     listener.__qualname__ = listener.__name__ = f"acked_{acknowledge.__name__}"
     return listener
+
+
+QUEUED = "headway_queued"  # set by an ack that committed outbox rows
+
+
+def queued(context: AsyncBoltContext) -> None:
+    """Say, inside an ack, that its transaction queued messages: `nudge_outbox` then wakes the sender."""
+    context[QUEUED] = True
+
+
+def nudge_outbox(hw: Headway) -> Listener:
+    """Work for acks that queue messages: wake the outbox sender at once rather than at its next poll."""
+
+    async def nudge(context: AsyncBoltContext) -> None:
+        if context.get(QUEUED):
+            hw.deliver()
+
+    return nudge

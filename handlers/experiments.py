@@ -11,14 +11,14 @@ from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements, tokens
 from bot.ids import CallbackId
-from bot.models import Experiment, Project
+from bot.models import Project
 from bot.people import service as people
 from bot.progress.judgement import MetricSpec, progress_fraction
 from bot.projects.service import get_project
-from handlers.deferred import acked
+from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
-from handlers.replies import respond
+from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
 
 
@@ -126,21 +126,16 @@ def register(app: AsyncApp, hw: Headway) -> None:
                 actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
                 draft = experiments.validate_experiment(read_state(view), actor, hw.clock.now().date())
                 experiment = await experiments.create_experiment(session, actor, key, draft, hw.clock.now().date())
+                await confirm_saved(hw, session, body, "experiments/done.json.j2", what="started",
+                                    experiment=experiment, key=key)
         except InvalidInput as error:
             await ack(response_action="errors", errors=error.errors)
             return
         except HeadwayError as error:
             await ack(response_action="errors", errors={"hypothesis": str(error)[:2000]})
             return
-        context["headway_outcome"] = {"id": experiment.id, "key": key, "user_id": user_id}
+        queued(context)
         await ack()
 
-    async def confirm(context: AsyncBoltContext) -> None:
-        outcome = context.get("headway_outcome")
-        if outcome:
-            async with hw.db.unit_of_work() as session:
-                experiment = await session.get(Experiment, outcome["id"])
-            await hw.gateway.post_message(outcome["user_id"], hw.renderer.message(
-                "experiments/done.json.j2", what="started", experiment=experiment, key=outcome["key"]))
 
-    app.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, confirm))
+    app.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))

@@ -22,7 +22,7 @@ from bot.ids import ActionId, CallbackId
 from bot.models import GateDecision, Project
 from bot.people import service as people
 from bot.render import Message
-from handlers.deferred import ack_only, acked
+from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.gates import done_message, gate_env, open_request_form
 from handlers.replies import FORM_PROBLEMS, ack_form_problem
@@ -126,7 +126,7 @@ async def submit_vote(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: di
     except FORM_PROBLEMS as error:
         await ack_form_problem(hw, ack, error, "Vote")
         return
-    context["headway_sent"] = True
+    queued(context)
     closed = f" The gate is now closed: *{DECISION_LABELS[result.verdict.outcome]}*." if result.verdict else ""
     await ack(response_action="update", view=hw.renderer.view(
         "views/notice.json.j2", title="Vote",
@@ -166,7 +166,7 @@ async def submit_extend(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: 
     except FORM_PROBLEMS as error:
         await ack_form_problem(hw, ack, error, "Extend the deadline")
         return
-    context["headway_sent"] = True
+    queued(context)
     await ack()
 
 
@@ -247,9 +247,6 @@ def register(app: AsyncApp, hw: Headway) -> None:
             await handler(hw, ack, body, view, context)
         return run
 
-    async def deliver(context: AsyncBoltContext) -> None:
-        if context.get("headway_sent"):
-            hw.deliver()
 
     async def confirm_concluded(context: AsyncBoltContext) -> None:
         outcome = context.get("headway_concluded")
@@ -264,9 +261,9 @@ def register(app: AsyncApp, hw: Headway) -> None:
     app.action(ActionId.GATE_GO.value)(acked(hw, ack_only, on_click(vote_go)))
     for action in RATIONALE_VOTES:
         app.action(action.value)(acked(hw, ack_only, on_click(open_vote_form)))
-    app.view(CallbackId.GATE_VOTE.value)(acked(hw, submitted(submit_vote), deliver))
+    app.view(CallbackId.GATE_VOTE.value)(acked(hw, submitted(submit_vote), nudge_outbox(hw)))
     app.action(ActionId.GATE_EXTEND.value)(acked(hw, ack_only, on_click(open_extend_form)))
-    app.view(CallbackId.GATE_EXTEND.value)(acked(hw, submitted(submit_extend), deliver))
+    app.view(CallbackId.GATE_EXTEND.value)(acked(hw, submitted(submit_extend), nudge_outbox(hw)))
     app.action(ActionId.GATE_CLOSE_AS_IS.value)(acked(hw, ack_only, on_click(close_as_is)))
     app.action(ActionId.GATE_REQUEST_OPEN.value)(acked(hw, ack_only, request_from_prompt))
     app.action(ActionId.GATE_EXPERIMENT_EXTEND.value)(acked(hw, ack_only, on_click(extend_experiment)))

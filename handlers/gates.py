@@ -18,7 +18,7 @@ from bot.ids import CallbackId
 from bot.people import service as people
 from bot.projects import service as projects
 from handlers.commands import register_command
-from handlers.deferred import acked
+from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import FORM_PROBLEMS, ack_form_problem, respond
@@ -163,16 +163,13 @@ def register(app: AsyncApp, hw: Headway) -> None:
                 leaving = lifecycle.stage(str(metadata.get("leaving")))
                 slots = tuple(s for s in metadata.get("slots") or [] if s in ROLE_LABELS)
                 draft = validate_request(read_state(view), lifecycle, leaving, slots, hw.clock.now().date())
-                gate = await create_gate(session, gate_env(hw), actor, details, lifecycle, draft, leaving.key,
-                                         hw.gateway.profile)
+                await create_gate(session, gate_env(hw), actor, details, lifecycle, draft, leaving.key,
+                                  hw.gateway.profile)
         except FORM_PROBLEMS as error:
             await ack_form_problem(hw, ack, error, "Request a gate")
             return
-        context["headway_gate"] = gate.id
+        queued(context)
         await ack()
 
-    async def deliver(context: AsyncBoltContext) -> None:
-        if context.get("headway_gate"):
-            hw.deliver()
 
-    app.view(CallbackId.GATE_REQUEST.value)(acked(hw, submit, deliver))
+    app.view(CallbackId.GATE_REQUEST.value)(acked(hw, submit, nudge_outbox(hw)))

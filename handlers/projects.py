@@ -17,10 +17,10 @@ from bot.projects import service as projects
 from bot.projects.card import describe
 from bot.projects.draft import validate_draft
 from bot.projects.status import project_status
-from handlers.deferred import acked
+from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
-from handlers.replies import respond
+from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
 
 log = logging.getLogger(__name__)
@@ -129,27 +129,19 @@ def register(app: AsyncApp, hw: Headway) -> None:
                     details = await projects.update_project(session, actor, original, draft)
                 else:
                     details = await projects.create_project(session, actor, draft, lifecycle.key)
+                await confirm_saved(hw, session, body, "projects/saved.json.j2", key=details.project.key,
+                                    name=details.project.name, created=not original)
         except InvalidInput as error:
             await ack(response_action="errors", errors=_inline(error.errors, block_ids))
             return
         except HeadwayError as error:
             await ack(response_action="errors", errors={"key": str(error)[:2000]})
             return
-        context["headway_outcome"] = {"key": details.project.key, "name": details.project.name,
-                                      "created": not metadata.get("key"), "user_id": user_id}
+        queued(context)
         await ack()
 
-    async def confirm(context: AsyncBoltContext) -> None:
-        outcome = context.get("headway_outcome")
-        if not outcome:
-            return
-        message = hw.renderer.message("projects/saved.json.j2", **{k: outcome[k] for k in ("key", "name", "created")})
-        try:
-            await hw.gateway.post_message(outcome["user_id"], message)
-        except Exception:
-            log.exception("could not confirm the saved project to its author")
 
-    app.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, confirm))
+    app.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
 
 
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from bot.app import Headway
+from bot.delivery.outbox import enqueue
 from bot.errors import HeadwayError, InvalidInput
 from bot.render import Message
 
@@ -61,3 +62,9 @@ async def ack_form_problem(hw: Headway, ack: Any, error: BaseException, title: s
     text = str(error) if isinstance(error, HeadwayError) else "This form is out of date; open it again."
     await ack(response_action="update", view=hw.renderer.view("views/notice.json.j2", title=title,
                                                               text=f":warning: {text}"))
+
+
+async def confirm_saved(hw: Headway, session: Any, body: dict[str, Any], template: str, **context: Any) -> None:
+    """The "saved" DM after a modal, queued in the save's own transaction: sent once, retried, never lost."""
+    await enqueue(session, team_id=body["team"]["id"], key=f"saved:{body['view']['id']}", kind="form_saved",
+                  channel=body["user"]["id"], message=hw.renderer.message(template, **context))

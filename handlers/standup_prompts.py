@@ -17,7 +17,7 @@ from bot.models import AbsenceKind, StandupAnswer
 from bot.people import service as people
 from bot.standups import absence, answers
 from bot.standups.schedule import zone
-from handlers.deferred import ack_only, acked
+from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.replies import FORM_PROBLEMS, ack_form_problem
 
@@ -111,14 +111,11 @@ def register(app: AsyncApp, hw: Headway) -> None:
         except FORM_PROBLEMS as error:
             await ack_form_problem(hw, ack, error, "Standup")
             return
-        context["headway_sent"] = True
+        queued(context)
         await ack()
 
-    async def deliver(context: AsyncBoltContext) -> None:
-        if context.get("headway_sent"):
-            hw.deliver()
 
-    app.view(CallbackId.STANDUP_ANSWER.value)(acked(hw, submit_answer, deliver))
+    app.view(CallbackId.STANDUP_ANSWER.value)(acked(hw, submit_answer, nudge_outbox(hw)))
 
     async def submit_away(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                           context: AsyncBoltContext) -> None:

@@ -18,10 +18,10 @@ from bot.standups.draft import DEFAULT_QUESTIONS, validate_standup
 from bot.standups.schedule import zone
 from bot.standups.stats import standup_stats
 from handlers.commands import register_command
-from handlers.deferred import acked
+from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
-from handlers.replies import respond
+from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
 
 
@@ -190,24 +190,20 @@ def register(app: AsyncApp, hw: Headway) -> None:
             async with hw.db.unit_of_work() as session:
                 actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
                 details = await standups.save_standup(session, actor, draft, hw.gateway.profile, original)
+                await confirm_saved(hw, session, body, "standups/done.json.j2",
+                                    what="created" if original is None else "updated", name=details.standup.name,
+                                    count=0, until=None, start=None)
         except InvalidInput as error:
             await ack(response_action="errors", errors=error.errors)
             return
         except HeadwayError as error:
             await ack(response_action="errors", errors={"name": str(error)[:2000]})
             return
-        context["headway_outcome"] = {"name": details.standup.name, "created": original is None,
-                                      "user_id": user_id}
+        queued(context)
         await ack()
 
-    async def confirm(context: AsyncBoltContext) -> None:
-        outcome = context.get("headway_outcome")
-        if outcome:
-            message = hw.renderer.message("standups/done.json.j2", what="created" if outcome["created"] else "updated",
-                                          name=outcome["name"], count=0, until=None, start=None)
-            await hw.gateway.post_message(outcome["user_id"], message)
 
-    app.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, confirm))
+    app.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
 
 
 
