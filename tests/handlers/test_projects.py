@@ -70,6 +70,21 @@ async def test_submitting_the_form_creates_the_project(slack, emulator, clean_da
     assert "FRAUD" in confirmation[-1].params["text"]
 
 
+async def test_the_saved_confirmation_survives_slack_failing_and_arrives_once(slack, emulator, clean_database):
+    await make_pm(slack)
+    view_id = await open_form(slack, emulator, PM)
+    emulator.fail_next("chat.postMessage", status=500, count=2)  # Slack is having a moment as the form saves
+    assert not (await slack.view_submission(PM, view_id, FRAUD)).body
+
+    def delivered():
+        return [c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == PM
+                and c.response.get("ok")]
+
+    [confirmation] = await eventually(delivered, timeout=15)
+    assert "FRAUD" in confirmation.params["text"]
+    assert len([c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == PM]) == 3
+
+
 async def test_invalid_fields_come_back_inline_and_nothing_is_stored(slack, emulator, clean_database):
     await make_pm(slack)
     bad = dict(FRAUD, key="9lives", target="0.5", expected_date="2026-01-01")
