@@ -41,7 +41,7 @@ from bench.common import (
     table,
     wait_idle,
     workdir,
-    write_section,
+    write_backend_section,
 )
 from bot.ids import ActionId, CallbackId
 from bot.slack_emulator import RemoteLink, SlackDriver, slack_signature
@@ -228,7 +228,7 @@ async def main(quick: bool, profile: str) -> None:
              "Throughput ratio = headway requests/s ÷ bare requests/s in the same cell (closed loop, so at c=100 "
              f"latency mostly mirrors throughput). Tracebacks in the headway server log: {errors}."
              + (" (--quick run)" if quick else ""))
-    write_section("ack_latency", "Ack latency (headway vs bare Bolt app)", body, "python -m bench.ack_latency")
+    write_backend_section("ack_latency", "Ack latency (headway vs bare Bolt app)", body, "python -m bench.ack_latency")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ domain services, percentiles, CPU-idle waits, /proc readings and the RESULTS.md 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import json
 import math
@@ -122,11 +123,54 @@ def workdir(label: str) -> Path:
 
 
 async def migrated_database(directory: Path) -> str:
+    """A migrated database for one benchmark: SQLite in `directory`, or, when HEADWAY_BENCH_DATABASE_URL names a
+    PostgreSQL server (e.g. postgresql://127.0.0.1:5432/test), a scratch database there, dropped at exit."""
     from bot.migrate import upgrade
 
     url = f"sqlite+aiosqlite:///{directory / 'headway.db'}"
+    if server := os.environ.get(DATABASE_ENV):
+        url = await _scratch_postgresql(server, f"headway_bench_{directory.name.replace('-', '_')[-40:]}")
     await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
     return url
+
+
+DATABASE_ENV = "HEADWAY_BENCH_DATABASE_URL"
+
+
+def backend() -> str:
+    """Which database the benchmarks use, for the results."""
+    return "PostgreSQL" if os.environ.get(DATABASE_ENV) else "SQLite"
+
+
+def write_backend_section(name: str, title: str, body: str, command: str) -> None:
+    """write_section, one section per database backend (SQLite, the default, or PostgreSQL)."""
+    if backend() == "SQLite":
+        write_section(name, f"{title} — SQLite", body, command)
+    else:
+        write_section(f"{name}_postgresql", f"{title} — PostgreSQL", body,
+                      f"{DATABASE_ENV}=postgresql://127.0.0.1:5432/test {command}")
+
+
+async def _scratch_postgresql(server: str, name: str) -> str:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.config import normalize_database_url
+
+    base = normalize_database_url(server)
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    await admin(f'CREATE DATABASE "{name}"')
+    atexit.register(lambda: asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 # ------------------------------------------------------------------ seeding through the domain services

@@ -42,7 +42,7 @@ from bench.common import (
     start_server,
     table,
     workdir,
-    write_section,
+    write_backend_section,
 )
 from bot.delivery.gateway import OUTBOX_EVENT
 from bot.delivery.sender import OutboxSender
@@ -170,7 +170,7 @@ async def main(sizes: list[int]) -> None:
              f"Headway's time runs from standup_tick's start (planning the prompts, in one transaction) "
              f"until no outbox row is pending or sending; lost/duplicated count the emulator's successful "
              f"chat.postMessage calls by the outbox key in their metadata.")
-    write_section("fanout", "Standup fan-out (headway vs a plain poster)", body, "python -m bench.fanout")
+    write_backend_section("fanout", "Standup fan-out (headway vs a plain poster)", body, "python -m bench.fanout")
 
 
 if __name__ == "__main__":
