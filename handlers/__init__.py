@@ -1,4 +1,4 @@
-"""Slack listeners. Each module registers its own with `register(app, hw)`; nothing registers on import."""
+"""Slack listeners. Each module registers its own with `register(router, hw)`; nothing registers on import."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from bot.app import Headway
 
 
 def register_all(app: AsyncApp, hw: Headway) -> None:
-    from handlers import headway, home, standup_prompts, standups
+    from handlers import gate_actions, gates, headway, home, standup_prompts, standups
+    from handlers.replies import ack_body
+    from handlers.router import Router
 
-    headway.register(app, hw)
-    standups.register(app, hw)
-    standup_prompts.register(app, hw)
-    home.register(app, hw)
+    router = Router()
+    for module in (headway, standups, standup_prompts, home, gates, gate_actions):
+        module.register(router, hw)
 
-    from handlers import gate_actions, gates
+    def unknown_command(name: str) -> dict[str, object]:
+        return ack_body(hw.renderer.message("errors/problem.json.j2",
+                                            problem=f"Headway has no {name} command. Try /headway help."))
 
-    gates.register(app, hw)
-    gate_actions.register(app, hw)
+    router.attach(app, unknown_command)

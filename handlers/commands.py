@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from handlers.deferred import acked
 from handlers.registry import CommandRegistry, Resolved
 from handlers.replies import ack_body, answering_errors
 from handlers.requests import CommandRequest
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
 
 
-def register_command(app: AsyncApp, hw: Headway, registry: CommandRegistry) -> None:
+def register_command(router: Router, hw: Headway, registry: CommandRegistry) -> None:
     async def acknowledge(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         resolved = registry.resolve(body.get("text", ""))
         if not isinstance(resolved, Resolved):
@@ -41,7 +42,7 @@ def register_command(app: AsyncApp, hw: Headway, registry: CommandRegistry) -> N
         request = CommandRequest.from_body(body, tuple(context["headway_args"]))
         await answering_errors(hw, request.response_url, resolved.sub.run(hw, request))
 
-    app.command(registry.command)(acked(hw, acknowledge, work))
+    router.command(registry.command)(acked(hw, acknowledge, work))
 
 
 def help_message(hw: Headway, registry: CommandRegistry) -> Any:

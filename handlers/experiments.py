@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
@@ -20,6 +20,7 @@ from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
+from handlers.router import Router
 
 
 def add_subcommands(registry: CommandRegistry) -> None:
@@ -117,7 +118,7 @@ async def set_goal(hw: Headway, req: CommandRequest) -> None:
                   key=req.args[0].upper()[:12])
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
+def register(router: Router, hw: Headway) -> None:
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         key = view_metadata(view).get("key") or ""
@@ -138,4 +139,4 @@ def register(app: AsyncApp, hw: Headway) -> None:
         await ack()
 
 
-    app.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from bot.errors import HeadwayError
@@ -26,6 +26,7 @@ from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.gates import done_message, gate_env, open_request_form
 from handlers.replies import FORM_PROBLEMS, ack_form_problem
+from handlers.router import Router
 
 RATIONALE_VOTES = {
     ActionId.GATE_GO_CONDITIONS: GateDecision.GO_CONDITIONS, ActionId.GATE_PIVOT: GateDecision.PIVOT,
@@ -235,7 +236,7 @@ async def submit_conclude(hw: Headway, ack: AsyncAck, body: dict[str, Any], view
     await ack()
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
+def register(router: Router, hw: Headway) -> None:
 
     def on_click(handler: Any) -> Any:
         async def run(body: dict[str, Any]) -> None:
@@ -258,15 +259,15 @@ def register(app: AsyncApp, hw: Headway) -> None:
         await open_request_form(hw, body["trigger_id"], body["team"]["id"], body["user"]["id"], _value(body)[:12],
                                 response_url=body.get("response_url"))
 
-    app.action(ActionId.GATE_GO.value)(acked(hw, ack_only, on_click(vote_go)))
+    router.action(ActionId.GATE_GO.value)(acked(hw, ack_only, on_click(vote_go)))
     for action in RATIONALE_VOTES:
-        app.action(action.value)(acked(hw, ack_only, on_click(open_vote_form)))
-    app.view(CallbackId.GATE_VOTE.value)(acked(hw, submitted(submit_vote), nudge_outbox(hw)))
-    app.action(ActionId.GATE_EXTEND.value)(acked(hw, ack_only, on_click(open_extend_form)))
-    app.view(CallbackId.GATE_EXTEND.value)(acked(hw, submitted(submit_extend), nudge_outbox(hw)))
-    app.action(ActionId.GATE_CLOSE_AS_IS.value)(acked(hw, ack_only, on_click(close_as_is)))
-    app.action(ActionId.GATE_REQUEST_OPEN.value)(acked(hw, ack_only, request_from_prompt))
-    app.action(ActionId.GATE_EXPERIMENT_EXTEND.value)(acked(hw, ack_only, on_click(extend_experiment)))
+        router.action(action.value)(acked(hw, ack_only, on_click(open_vote_form)))
+    router.view(CallbackId.GATE_VOTE.value)(acked(hw, submitted(submit_vote), nudge_outbox(hw)))
+    router.action(ActionId.GATE_EXTEND.value)(acked(hw, ack_only, on_click(open_extend_form)))
+    router.view(CallbackId.GATE_EXTEND.value)(acked(hw, submitted(submit_extend), nudge_outbox(hw)))
+    router.action(ActionId.GATE_CLOSE_AS_IS.value)(acked(hw, ack_only, on_click(close_as_is)))
+    router.action(ActionId.GATE_REQUEST_OPEN.value)(acked(hw, ack_only, request_from_prompt))
+    router.action(ActionId.GATE_EXPERIMENT_EXTEND.value)(acked(hw, ack_only, on_click(extend_experiment)))
     for action in (ActionId.GATE_EXPERIMENT_PIVOT, ActionId.GATE_EXPERIMENT_CONCLUDE):
-        app.action(action.value)(acked(hw, ack_only, on_click(open_conclude_form)))
-    app.view(CallbackId.GATE_EXPERIMENT_CONCLUDE.value)(acked(hw, submitted(submit_conclude), confirm_concluded))
+        router.action(action.value)(acked(hw, ack_only, on_click(open_conclude_form)))
+    router.view(CallbackId.GATE_EXPERIMENT_CONCLUDE.value)(acked(hw, submitted(submit_conclude), confirm_concluded))

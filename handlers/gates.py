@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from bot.errors import HeadwayError
@@ -23,6 +23,7 @@ from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import FORM_PROBLEMS, ack_form_problem, respond
 from handlers.requests import CommandRequest
+from handlers.router import Router
 
 PM_ONLY = "the project's PMs and admins"
 
@@ -149,8 +150,8 @@ async def conditions_met(hw: Headway, req: CommandRequest) -> None:
     await hw.gateway.respond(req.response_url, done_message(hw, "conditions_met", gate_id=view.gate.id))
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
-    register_command(app, hw, build_registry())
+def register(router: Router, hw: Headway) -> None:
+    register_command(router, hw, build_registry())
 
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         metadata = view_metadata(view)
@@ -172,4 +173,4 @@ def register(app: AsyncApp, hw: Headway) -> None:
         await ack()
 
 
-    app.view(CallbackId.GATE_REQUEST.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.GATE_REQUEST.value)(acked(hw, submit, nudge_outbox(hw)))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
-
 from bot.app import Headway
 from handlers import digests, experiments, mlflow, projects, roles
 from handlers.commands import register_command
 from handlers.registry import CommandRegistry
+from handlers.router import Router
 
 
 def build_registry() -> CommandRegistry:
@@ -21,7 +20,7 @@ def build_registry() -> CommandRegistry:
     return registry
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
-    register_command(app, hw, build_registry())
-    projects.register(app, hw)
-    experiments.register(app, hw)
+def register(router: Router, hw: Headway) -> None:
+    register_command(router, hw, build_registry())
+    projects.register(router, hw)
+    experiments.register(router, hw)

@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from bot.digests.home import build_home
@@ -20,6 +20,7 @@ from bot.people import service as people
 from bot.projects.service import get_project
 from handlers.deferred import ack_only, acked
 from handlers.forms import read_state, view_metadata
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,13 @@ async def publish_home(hw: Headway, team_id: str, user_id: str) -> None:
     await hw.gateway.publish_home(user_id, view)
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
+def register(router: Router, hw: Headway) -> None:
 
     async def opened(body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
             await publish_home(hw, body.get("team_id", ""), event["user"])
 
-    app.event("app_home_opened")(acked(hw, ack_only, opened))
+    router.event("app_home_opened")(acked(hw, ack_only, opened))
 
     async def open_log_form(body: dict[str, Any]) -> None:
         view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
@@ -53,7 +54,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
             view = hw.renderer.view("views/notice.json.j2", title="Log a metric", text=f":warning: {error}")
         await hw.gateway.update_view(view_id, view)
 
-    app.action(ActionId.HOME_LOG_METRIC.value)(acked(hw, ack_only, open_log_form))
+    router.action(ActionId.HOME_LOG_METRIC.value)(acked(hw, ack_only, open_log_form))
 
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
@@ -82,7 +83,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
         if context.get("headway_home"):
             await publish_home(hw, **context["headway_home"])
 
-    app.view(CallbackId.LOG_METRIC.value)(acked(hw, submit, refresh))
+    router.view(CallbackId.LOG_METRIC.value)(acked(hw, submit, refresh))
 
     async def open_gate(body: dict[str, Any]) -> None:
         """A decision button in the digest or on the Home: the gate's card, with its vote buttons, by DM."""
@@ -99,4 +100,4 @@ def register(app: AsyncApp, hw: Headway) -> None:
             message = hw.renderer.message("errors/problem.json.j2", problem=problem)
         await hw.gateway.post_message(user_id, message)
 
-    app.action(re.compile(f"^{ActionId.DIGEST_OPEN_GATE.value}"))(acked(hw, ack_only, open_gate))
+    router.action(re.compile(f"^{ActionId.DIGEST_OPEN_GATE.value}"))(acked(hw, ack_only, open_gate))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
@@ -22,6 +22,7 @@ from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ async def show_status(hw: Headway, req: CommandRequest) -> None:
     await respond(hw, req.response_url, "projects/status.json.j2", status=status)
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
+def register(router: Router, hw: Headway) -> None:
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         metadata = view_metadata(view)
         team_id, user_id = body["team"]["id"], body["user"]["id"]
@@ -141,7 +142,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
         await ack()
 
 
-    app.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
 
 
 

@@ -7,7 +7,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from sqlmodel import select
 
 from bot.app import Headway
@@ -20,6 +20,7 @@ from bot.standups.schedule import zone
 from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.replies import FORM_PROBLEMS, ack_form_problem
+from handlers.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +62,13 @@ async def open_answer_form(hw: Headway, body: dict[str, Any]) -> None:
     await hw.gateway.update_view(view_id, view)
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
+def register(router: Router, hw: Headway) -> None:
 
     async def answer(body: dict[str, Any]) -> None:
         await open_answer_form(hw, body)
 
-    app.action(ActionId.STANDUP_ANSWER.value)(acked(hw, ack_only, answer))
-    app.action(ActionId.STANDUP_EDIT.value)(acked(hw, ack_only, answer))
+    router.action(ActionId.STANDUP_ANSWER.value)(acked(hw, ack_only, answer))
+    router.action(ActionId.STANDUP_EDIT.value)(acked(hw, ack_only, answer))
 
     async def skip(body: dict[str, Any]) -> None:
         prompt_id = _prompt_id(body)
@@ -85,7 +86,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
             message = hw.renderer.message("errors/problem.json.j2", problem=str(error))
         await hw.gateway.respond(body["response_url"], message, replace_original=False)
 
-    app.action(ActionId.STANDUP_SKIP.value)(acked(hw, ack_only, skip))
+    router.action(ActionId.STANDUP_SKIP.value)(acked(hw, ack_only, skip))
 
     async def open_away(body: dict[str, Any]) -> None:
         async with hw.db.unit_of_work() as session:
@@ -96,7 +97,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
                                 metadata={"prompt": _prompt_id(body), "response_url": body.get("response_url")})
         await hw.gateway.open_view(body["trigger_id"], view)
 
-    app.action(ActionId.STANDUP_AWAY.value)(acked(hw, ack_only, open_away))
+    router.action(ActionId.STANDUP_AWAY.value)(acked(hw, ack_only, open_away))
 
     async def submit_answer(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                             context: AsyncBoltContext) -> None:
@@ -115,7 +116,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
         await ack()
 
 
-    app.view(CallbackId.STANDUP_ANSWER.value)(acked(hw, submit_answer, nudge_outbox(hw)))
+    router.view(CallbackId.STANDUP_ANSWER.value)(acked(hw, submit_answer, nudge_outbox(hw)))
 
     async def submit_away(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                           context: AsyncBoltContext) -> None:
@@ -143,7 +144,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
                                           away_until=date.fromisoformat(outcome["until"]))
             await hw.gateway.respond(outcome["response_url"], message)
 
-    app.view(CallbackId.STANDUP_AWAY.value)(acked(hw, submit_away, confirm_away))
+    router.view(CallbackId.STANDUP_AWAY.value)(acked(hw, submit_away, confirm_away))
 
 
 def _day(value: Any) -> date | None:

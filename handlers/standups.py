@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
@@ -23,6 +23,7 @@ from handlers.forms import read_state, view_metadata
 from handlers.registry import CommandRegistry
 from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
+from handlers.router import Router
 
 
 def build_registry() -> CommandRegistry:
@@ -179,8 +180,8 @@ async def stats(hw: Headway, req: CommandRequest) -> None:
     await respond(hw, req.response_url, "standups/stats.json.j2", stats=results)
 
 
-def register(app: AsyncApp, hw: Headway) -> None:
-    register_command(app, hw, build_registry())
+def register(router: Router, hw: Headway) -> None:
+    register_command(router, hw, build_registry())
 
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         original = view_metadata(view).get("name")
@@ -203,7 +204,7 @@ def register(app: AsyncApp, hw: Headway) -> None:
         await ack()
 
 
-    app.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
 
 
 
