@@ -8,6 +8,7 @@ the same client_id is stored once. Errors are 4xx with a JSON reason, never a 50
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -26,24 +27,46 @@ from bot.projects.service import key_taken
 
 MAX_BATCH = 1000
 MAX_BODY = 1_000_000
+KEY = re.compile(r"[A-Za-z][A-Za-z0-9]{1,11}")  # a project key as the path may spell it (any case)
 
 
 class MeasurementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     metric: str = Field(..., min_length=1, max_length=80, description="Must be the project's evaluation metric.")
-    value: float = Field(..., allow_inf_nan=False)
+    value: float = Field(..., allow_inf_nan=False, strict=True)  # a number, as documented: not "0.5", not true
     measured_at: datetime | None = Field(None, description="ISO 8601 with a time zone; default: now.")
     client_id: str | None = Field(None, min_length=1, max_length=200,
                                   description="Your id for this value (e.g. the run id); repeats are stored once.")
     note: str = Field("", max_length=500)
 
+    @field_validator("metric", "client_id", "note")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        """PostgreSQL text cannot hold NUL (pydantic already refuses unpaired surrogates such as "\\ud800")."""
+        if value is not None and "\x00" in value:
+            raise ValueError("must be text without NUL characters")
+        return value
+
+    @field_validator("measured_at", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        """The document says an ISO 8601 string; pydantic alone would also take a number as Unix seconds."""
+        if value is not None and not isinstance(value, str):
+            raise ValueError("measured_at is an ISO 8601 string, e.g. 2026-11-24T10:00:00Z")
+        return value
+
     @field_validator("measured_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("measured_at needs a time zone, e.g. 2026-11-24T10:00:00Z")
-        return value
+        try:
+            return value.astimezone(UTC)  # as it is stored: a time that is no date in UTC cannot be
+        except OverflowError:
+            raise ValueError("measured_at is outside years 1 to 9999 in UTC") from None
 
 
 class MeasurementBatch(BaseModel):
@@ -79,7 +102,8 @@ def _error(status: int, error: str, detail: Any = None, **headers: str) -> JSONR
 
 def api_routes(hw: Headway) -> list[Route]:
     async def post_measurements(request: Request) -> Response:
-        key = request.path_params["key"].upper()
+        asked = request.path_params["key"]
+        key = asked.upper() if KEY.fullmatch(asked) else None  # None: no project can have this key
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
             return _error(401, "missing_token", "Send Authorization: Bearer <token from /headway token KEY>.",
@@ -88,9 +112,9 @@ def api_routes(hw: Headway) -> list[Route]:
         if len(raw) > MAX_BODY:
             return _error(413, "too_large", f"Send at most {MAX_BATCH} measurements per request.")
         try:
-            parsed = _BODY.validate_python(json.loads(raw or b"null"))
-        except json.JSONDecodeError as error:
-            return _error(400, "invalid_json", f"The body is not JSON: {error.msg} at position {error.pos}.")
+            parsed = _BODY.validate_python(_json(raw))
+        except NotJson as error:
+            return _error(400, "invalid_json", str(error))
         except ValidationError as error:
             return _error(422, "invalid_measurement", _problems(error))
         items = parsed.measurements if isinstance(parsed, MeasurementBatch) else (
@@ -104,9 +128,9 @@ def api_routes(hw: Headway) -> list[Route]:
                               **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
             _, project = found
             if project.key != key:
-                if not await key_taken(session, project.team_id, key):
-                    return _error(404, "unknown_project", f"There is no project {key[:12]}.")
-                return _error(403, "wrong_project", f"This token is for {project.key}, not {key[:12]}.")
+                if key is None or not await key_taken(session, project.team_id, key):
+                    return _error(404, "unknown_project", f"There is no project {(key or asked)[:12]}.")
+                return _error(403, "wrong_project", f"This token is for {project.key}, not {key}.")
             stored = []
             for position, item in enumerate(items):
                 reading = Reading(
@@ -135,6 +159,25 @@ def api_routes(hw: Headway) -> list[Route]:
     ]
 
 
+class NotJson(ValueError):
+    """A body that is not JSON text: a 400 saying why, never a 500."""
+
+
+def _json(raw: bytes) -> Any:
+    """The body as JSON. Bytes that are not text, numbers too long for Python and nesting too deep for its parser
+    are as unreadable as a syntax error."""
+    try:
+        return json.loads(raw or b"null")
+    except json.JSONDecodeError as error:
+        raise NotJson(f"The body is not JSON: {error.msg} at position {error.pos}.") from None
+    except UnicodeDecodeError as error:
+        raise NotJson(f"The body is not UTF-8 text: byte {error.start} is invalid.") from None
+    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise NotJson("The body is not JSON Headway can read: a number has too many digits.") from None
+    except RecursionError:
+        raise NotJson("The body is not JSON Headway can read: it nests too deeply.") from None
+
+
 def _problems(error: ValidationError) -> dict[str, str]:
     problems = {}
     for item in error.errors(include_url=False):
@@ -160,7 +203,7 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "postMeasurements",
             "security": [{"bearer": []}],
             "parameters": [{"name": "key", "in": "path", "required": True,
-                            "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]{1,11}$"}}],
+                            "schema": {"type": "string", "pattern": f"^{KEY.pattern}$"}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
                 {"$ref": "#/components/schemas/MeasurementIn"},
                 {"type": "array", "items": {"$ref": "#/components/schemas/MeasurementIn"}, "minItems": 1,
