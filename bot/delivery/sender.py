@@ -107,9 +107,14 @@ class OutboxSender:
             return sent
 
         try:
-            results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()))
+            # return_exceptions: without it gather returns as soon as one channel fails or is cancelled (stop())
+            # and leaves the others running, owned by nobody, past shutdown. With it, every channel has ended.
+            results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()), return_exceptions=True)
         finally:
             await self._flush_sent()
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         sent = sum(results)
         if sent and len(rows) == self._batch:
             self.wake()
