@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -52,3 +54,47 @@ def all_text(blocks: list[dict[str, Any]]) -> str:
 
     walk(blocks)
     return "\n".join(out)
+
+
+# Text people type that would ping everyone, mention someone else or plant a link if it reached Slack unescaped.
+EVIL = "<!channel> <!here|here> <@U0EVIL0001> <https://evil.example|click me> & done"
+
+
+def mrkdwn_texts(node: Any, out: list[str]) -> list[str]:
+    """Every string Slack would parse as mrkdwn in a message or view."""
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+            out.append(node["text"])
+        if isinstance(node.get("text"), str) and node.get("type") not in ("plain_text", "mrkdwn") and "blocks" in node:
+            out.append(node["text"])  # a message's top-level text is mrkdwn too
+        for value in node.values():
+            mrkdwn_texts(value, out)
+    elif isinstance(node, list):
+        for item in node:
+            mrkdwn_texts(item, out)
+    return out
+
+
+def assert_safe(text: str, where: str, legit_mentions: set[str]) -> None:
+    assert "<!" not in text, f"live broadcast in {where}: {text!r}"
+    assert not re.search(r"<https?:", text) or "evil" not in text, f"injected link in {where}: {text!r}"
+    for user in re.findall(r"<@([A-Z0-9]+)", text):
+        assert user in legit_mentions, f"injected mention of {user} in {where}: {text!r}"
+
+
+def assert_all_sent_text_safe(emulator: Any, legit_mentions: set[str]) -> int:
+    """Check the mrkdwn of every Web API call and response_url answer the emulator saw; returns how many."""
+    checked = 0
+    for call in emulator.calls:
+        params = dict(call.params)
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        for text in mrkdwn_texts(params, []):
+            assert_safe(text, call.method, legit_mentions)
+            checked += 1
+    for response in emulator.responses:
+        for text in mrkdwn_texts(response, []):
+            assert_safe(text, "response_url", legit_mentions)
+            checked += 1
+    return checked

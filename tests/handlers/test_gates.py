@@ -4,7 +4,6 @@ outcome, who may do what, simultaneous clicks, stale buttons and hostile text.""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
 
 import pytest
@@ -31,7 +30,7 @@ from tests.handlers.gate_support import (
 from tests.handlers.standup_support import where
 from tests.handlers.test_experiments import log
 from tests.handlers.test_projects import make_pm
-from tests.support import all_text, eventually, rows
+from tests.support import EVIL, all_text, assert_all_sent_text_safe, eventually, rows
 
 
 async def test_the_request_form_opens_at_once_and_offers_the_stage_definition(slack, emulator):
@@ -297,12 +296,10 @@ async def test_a_move_into_production_needs_named_signoffs(slack, emulator, head
     assert (await rows(clean_database, Project))[0].stage == "production"
 
 
-EVIL = "<!channel> <!here|here> <@U0EVIL0001> <https://evil.example|click me> & done"
+LEGIT_MENTIONS = {PM, MEMBER, EXEC, ADMIN}  # whom Headway itself may mention in these cards
 
 
 async def test_hostile_text_is_inert_in_every_card_and_notice(slack, emulator, clean_database):
-    from tests.handlers.test_injection import assert_safe, mrkdwn_texts
-
     await fraud_project(slack, emulator, name="Fraud " + EVIL[:60], problem_statement=EVIL)
     view_id = await open_request(slack, emulator)
     bad_link = await slack.view_submission(PM, view_id, request_values(
@@ -325,20 +322,7 @@ async def test_hostile_text_is_inert_in_every_card_and_notice(slack, emulator, c
     await eventually(lambda: posted(emulator, f"gate:{gate.id}:closed:channel"))
     await gate_command(slack, MEMBER, "history FRAUD")
     await gate_command(slack, MEMBER, "status FRAUD")
-    checked = 0
-    for call in emulator.calls:
-        params = dict(call.params)
-        for key in ("blocks", "view"):
-            if isinstance(params.get(key), str):
-                params[key] = json.loads(params[key])
-        for text in mrkdwn_texts(params, []):
-            assert_safe(text, call.method)
-            checked += 1
-    for response in emulator.responses:
-        for text in mrkdwn_texts(response, []):
-            assert_safe(text, "response_url")
-            checked += 1
-    assert checked > 40
+    assert assert_all_sent_text_safe(emulator, LEGIT_MENTIONS) > 40
     for where_to in ("channel", EXEC, PM, MEMBER):
         assert "&lt;!channel&gt;" in await latest_card_text(emulator, clean_database, gate.id, where_to, "Pivot*")
 

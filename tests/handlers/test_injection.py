@@ -4,38 +4,14 @@ no live @channel/@here, no injected mention of someone else, no injected link.""
 from __future__ import annotations
 
 import json
-import re
 
 from tests.conftest import CHANNEL, EXEC, MEMBER, PM
 from tests.handlers.standup_support import answer, create_standup, tick, wait_prompt
 from tests.handlers.test_experiments import run
 from tests.handlers.test_projects import FRAUD, create, make_pm, open_form
-from tests.support import eventually
+from tests.support import EVIL, assert_all_sent_text_safe, eventually
 
-EVIL = "<!channel> <!here|here> <@U0EVIL0001> <https://evil.example|click me> & done"
 LEGIT_MENTIONS = {PM, MEMBER, EXEC, "UADMIN01"}
-
-
-def mrkdwn_texts(node, out: list[str]) -> list[str]:
-    """Every string Slack would parse as mrkdwn in a message or view."""
-    if isinstance(node, dict):
-        if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-            out.append(node["text"])
-        if isinstance(node.get("text"), str) and node.get("type") not in ("plain_text", "mrkdwn") and "blocks" in node:
-            out.append(node["text"])  # a message's top-level text is mrkdwn too
-        for value in node.values():
-            mrkdwn_texts(value, out)
-    elif isinstance(node, list):
-        for item in node:
-            mrkdwn_texts(item, out)
-    return out
-
-
-def assert_safe(text: str, where: str) -> None:
-    assert "<!" not in text, f"live broadcast in {where}: {text!r}"
-    assert not re.search(r"<https?:", text) or "evil" not in text, f"injected link in {where}: {text!r}"
-    for user in re.findall(r"<@([A-Z0-9]+)", text):
-        assert user in LEGIT_MENTIONS, f"injected mention of {user} in {where}: {text!r}"
 
 
 async def test_hostile_text_is_inert_everywhere(slack, emulator, headway, clock):
@@ -63,19 +39,6 @@ async def test_hostile_text_is_inert_everywhere(slack, emulator, headway, clock)
     await tick(headway, clock, hours=12)  # closes the run: the parent is updated with the blocker
     await eventually(lambda: emulator.calls_to("chat.update"))
 
-    checked = 0
-    for call in emulator.calls:
-        params = dict(call.params)
-        for key in ("blocks", "view"):
-            if isinstance(params.get(key), str):
-                params[key] = json.loads(params[key])
-        for text in mrkdwn_texts(params, []):
-            assert_safe(text, call.method)
-            checked += 1
-    for response in emulator.responses:
-        for text in mrkdwn_texts(response, []):
-            assert_safe(text, "response_url")
-            checked += 1
-    assert checked > 40
+    assert assert_all_sent_text_safe(emulator, LEGIT_MENTIONS) > 40
     shown = json.dumps([c.params for c in emulator.calls] + list(emulator.responses))
     assert "&lt;!channel&gt;" in shown  # the text was shown, just made harmless
