@@ -167,7 +167,8 @@ async def main(sizes: list[int]) -> None:
              f"limit; the standup channel gets one report message. So the floor is a plain poster: slack_sdk's "
              f"AsyncWebClient on one kept-alive aiohttp session posting the same messages {CONCURRENCY} at a time "
              f"(the outbox sender's concurrency) to a fresh emulator, with nothing to plan and nothing to record. "
-             f"Headway's time runs from standup_tick's start (planning the prompts, in one transaction) "
+             f"Headway's time runs from standup_tick's start (planning the prompts, 200 people per transaction, "
+             f"while the first are sent) "
              f"until no outbox row is pending or sending; lost/duplicated count the emulator's successful "
              f"chat.postMessage calls by the outbox key in their metadata.")
     write_backend_section("fanout", "Standup fan-out (headway vs a plain poster)", body, "python -m bench.fanout")
