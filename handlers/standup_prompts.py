@@ -25,11 +25,11 @@ from handlers.router import Router
 log = logging.getLogger(__name__)
 
 
-def _prompt_id(body: dict[str, Any]) -> int | None:
+def _clicked(body: dict[str, Any]) -> str:
     try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
+        return str(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError):
+        return ""
 
 
 async def _notice(hw: Headway, view_id: str, title: str, text: str) -> None:
@@ -40,21 +40,19 @@ async def open_answer_form(hw: Headway, body: dict[str, Any]) -> None:
     """Open at once (the trigger expires in 3 s), then fill with the questions and the person's projects."""
     view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
         "views/notice.json.j2", title="Standup", text=":hourglass_flowing_sand: Loading…"))
-    prompt_id, team_id, user_id = _prompt_id(body), body["team"]["id"], body["user"]["id"]
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
     try:
-        if prompt_id is None:
-            raise HeadwayError("That button is out of date.")
         async with hw.db.unit_of_work() as session:
-            context = await answers.load_prompt(session, team_id, prompt_id, user_id)
+            context = await answers.load_clicked(session, team_id, _clicked(body), user_id)
             projects = await answers.projects_for(session, team_id, user_id)
             previous = (await session.exec(select(StandupAnswer).where(
-                StandupAnswer.prompt_id == prompt_id))).first()
+                StandupAnswer.prompt_id == context.prompt.id))).first()
         questions = json.loads(context.standup.questions)
         earlier = {i["question"]: i["answer"] for i in json.loads(previous.answers)} if previous else {}
         view = hw.renderer.view(
             "standups/answer_form.json.j2", callback_id=CallbackId.STANDUP_ANSWER, standup=context.standup,
             questions=questions, previous=[earlier.get(q, "") for q in questions], projects=projects,
-            answer=previous, metadata={"prompt": prompt_id},
+            answer=previous, metadata={"prompt": context.prompt.id},
         )
     except HeadwayError as error:
         await _notice(hw, view_id, "Standup", f":warning: {error}")
@@ -71,12 +69,9 @@ def register(router: Router, hw: Headway) -> None:
     router.action(ActionId.STANDUP_EDIT.value)(acked(hw, ack_only, answer))
 
     async def skip(body: dict[str, Any]) -> None:
-        prompt_id = _prompt_id(body)
         try:
-            if prompt_id is None:
-                raise HeadwayError("That button is out of date.")
             async with hw.db.unit_of_work() as session:
-                context = await answers.load_prompt(session, body["team"]["id"], prompt_id, body["user"]["id"])
+                context = await answers.load_clicked(session, body["team"]["id"], _clicked(body), body["user"]["id"])
                 skipped = await answers.skip_prompt(session, context)
             message = hw.renderer.message("standups/skipped.json.j2", standup_name=context.standup.name,
                                           away_until=None) if skipped else hw.renderer.message(
@@ -94,7 +89,7 @@ def register(router: Router, hw: Headway) -> None:
         today = hw.clock.now().astimezone(zone(person.tz)).date()  # the person's own date, not UTC's
         view = hw.renderer.view("standups/away_form.json.j2", callback_id=CallbackId.STANDUP_AWAY,
                                 default_end=today + timedelta(days=7),
-                                metadata={"prompt": _prompt_id(body), "response_url": body.get("response_url")})
+                                metadata={"response_url": body.get("response_url")})
         await hw.gateway.open_view(body["trigger_id"], view)
 
     router.action(ActionId.STANDUP_AWAY.value)(acked(hw, ack_only, open_away))

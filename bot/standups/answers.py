@@ -54,6 +54,29 @@ class PromptContext:
     standup: Standup
 
 
+async def load_clicked(session: AsyncSession, team_id: str, value: str, user_id: str) -> PromptContext:
+    """The prompt a button is about. A round's prompt DM is one message for everyone, so its buttons say
+    `run:ID` and who clicked says whose prompt; Edit and the App Home carry the prompt's own id."""
+    try:
+        if value.startswith("run:"):
+            return await load_run_prompt(session, team_id, int(value.removeprefix("run:")), user_id)
+        return await load_prompt(session, team_id, int(value), user_id)
+    except ValueError:
+        raise NotFound("That button is out of date.") from None
+
+
+async def load_run_prompt(session: AsyncSession, team_id: str, run_id: int, user_id: str) -> PromptContext:
+    run = await session.get(StandupRun, run_id)
+    if run is None or run.team_id != team_id:
+        raise NotFound("That standup is no longer there; it may have been deleted.")
+    prompt = (await session.exec(select(StandupPrompt).where(
+        StandupPrompt.run_id == run_id, StandupPrompt.user_id == user_id))).first()
+    if prompt is None:
+        raise NotAllowed("This standup prompt belongs to someone else.")
+    standup = await session.get(Standup, run.standup_id)
+    return PromptContext(prompt, run, standup)  # type: ignore[arg-type]
+
+
 async def load_prompt(session: AsyncSession, team_id: str, prompt_id: int, user_id: str) -> PromptContext:
     """The prompt, if it is this person's own: nobody answers, edits or skips for someone else."""
     prompt = await session.get(StandupPrompt, prompt_id)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import insert_many_or_ignore
 from bot.delivery.outbox import Outgoing, enqueue, enqueue_many
 from bot.ids import ActionId
 from bot.models import (
@@ -25,7 +26,7 @@ from bot.models import (
     StandupPrompt,
     StandupRun,
 )
-from bot.render import Renderer
+from bot.render import Message, Renderer
 from bot.standups.report import run_key, summarize
 from bot.standups.schedule import PromptTimes, due_prompt, parse_time, parse_weekdays, prompt_times, zone
 from bot.standups.service import StandupDetails
@@ -55,40 +56,43 @@ async def prompt_people(
 ) -> int:
     """Create the runs (and their report parents) and the prompts of whoever has none yet; returns how many.
 
-    In bulk — one query per run for who already has a prompt, one insert for the prompts and a few for their
-    messages — so prompting a thousand people is a handful of statements, not thousands.
+    In bulk — one query per run for who already has a prompt, one insert for the prompts and one for their
+    messages — so prompting a thousand people is a handful of statements, not thousands. The prompt DM is the
+    same for everyone in a run (its buttons name the run), so it is rendered once per run.
     A prompt sent late (after downtime) still gets its full reminder delay, unless the cutoff comes first.
     """
     standup = details.standup
     runs: dict[date, StandupRun] = {}
     prompted_in: dict[int, set[str]] = {}
-    prompts: list[StandupPrompt] = []
+    rendered: dict[int, Message] = {}
+    prompts: list[dict[str, object]] = []
+    messages: list[Outgoing] = []
     for person, times in due:
         if times.local_date not in runs:
-            runs[times.local_date] = await _ensure_run(session, renderer, details, times)
-        run = runs[times.local_date]
-        if run.id not in prompted_in:
+            runs[times.local_date] = run = await _ensure_run(session, renderer, details, times)
             prompted_in[run.id] = set((await session.exec(select(StandupPrompt.user_id).where(  # type: ignore[arg-type]
                 StandupPrompt.run_id == run.id))).all())
+            rendered[run.id] = prompt_message(renderer, standup, run)  # type: ignore[index]
+        run = runs[times.local_date]
         if person.user_id in prompted_in[run.id]:
             continue
         prompted_in[run.id].add(person.user_id)
-        prompts.append(StandupPrompt(
+        prompts.append(dict(
             team_id=standup.team_id, run_id=run.id, standup_id=standup.id, user_id=person.user_id, tz=person.tz,
             prompt_at=times.prompt_at, remind_at=max(times.remind_at, now + (times.remind_at - times.prompt_at)),
-            cutoff_at=times.cutoff_at))
-    if not prompts:
-        return 0
-    session.add_all(prompts)
-    await session.flush()
-    run_dates = {run.id: run.run_date for run in runs.values()}
-    await enqueue_many(session, [Outgoing(
-        team_id=standup.team_id, key=f"{run_key(standup.id, run_dates[p.run_id])}:{p.user_id}:prompt",
-        kind="standup_prompt", channel=p.user_id,
-        message=renderer.message("standups/prompt.json.j2", standup=standup, prompt=p,
-                                 run_date=run_dates[p.run_id], ids=ActionId, reminder=False),
-    ) for p in prompts])
+            cutoff_at=times.cutoff_at, status=PromptStatus.PROMPTED))
+        messages.append(Outgoing(
+            team_id=standup.team_id, key=f"{run_key(standup.id, run.run_date)}:{person.user_id}:prompt",
+            kind="standup_prompt", channel=person.user_id, message=rendered[run.id]))  # type: ignore[index]
+    await insert_many_or_ignore(session, StandupPrompt, ["run_id", "user_id"], prompts)
+    await enqueue_many(session, messages)
     return len(prompts)
+
+
+def prompt_message(renderer: Renderer, standup: Standup, run: StandupRun, *, reminder: bool = False) -> Message:
+    """The run's prompt (or reminder) DM: the same for everyone in the run."""
+    return renderer.message("standups/prompt.json.j2", standup=standup, run_id=run.id, run_date=run.run_date,
+                            ids=ActionId, reminder=reminder)
 
 
 async def _ensure_run(session: AsyncSession, renderer: Renderer, details: StandupDetails,
@@ -154,8 +158,7 @@ async def send_reminders(session: AsyncSession, renderer: Renderer, now: datetim
                                      StandupPrompt.remind_at <= now, StandupPrompt.cutoff_at > now))).all()
     for prompt, standup in due:
         run = await session.get(StandupRun, prompt.run_id)
-        message = renderer.message("standups/prompt.json.j2", standup=standup, prompt=prompt, run_date=run.run_date,
-                                   ids=ActionId, reminder=True)
+        message = prompt_message(renderer, standup, run, reminder=True)
         await enqueue(session, team_id=standup.team_id,
                       key=f"{run_key(standup.id, run.run_date)}:{prompt.user_id}:reminder",
                       kind="standup_reminder", channel=prompt.user_id, message=message)
