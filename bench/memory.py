@@ -6,8 +6,8 @@ The server runs as `headway serve` builds it (bench/serve.py: HeadwayServer's ap
 own process next to the emulator (rate limits on). VmRSS and VmHWM (peak) come from /proc/<pid>/status:
 idle = 5 s after start with a migrated, empty database; then the people and a standup due now are created through
 the domain services (in this process, as Slack traffic would over time), the server runs standup_tick and sends
-every prompt; "after" = once the outbox is empty, and again 5 s later; then a second standup with the same
-people fans out again (does memory keep growing, or was the first rise the allocator's high-water mark?).
+every prompt; "after" = once the outbox is empty, and again 5 s later; then three more standups with the same
+people fan out in turn (does memory keep growing, or was the first rise the allocator's high-water mark?).
 A bare Bolt app's idle RSS (same server stack, bench/serve.py) is the reference for the idle figure.
 """
 
@@ -31,6 +31,7 @@ from bench.common import (
 from bench.fanout import people
 
 SETTLE_SECONDS = 5.0
+ROUNDS = 4  # fan-outs to the same people, each from a standup of its own
 
 
 async def main(size: int) -> None:
@@ -54,17 +55,19 @@ async def main(size: int) -> None:
             await wait_idle([server.pid])
             await asyncio.sleep(SETTLE_SECONDS)
             settled = memory_kb(server.pid)
-            await seed_standup(settings_for(db, emulator.url), users, name="bench again")  # does it keep growing?
-            again = await server.command("tick")
-            await wait_idle([server.pid])
-            await asyncio.sleep(SETTLE_SECONDS)
-            second = memory_kb(server.pid)
+            later = []  # more standups with the same people: does memory keep growing with every fan-out?
+            for round_ in range(2, ROUNDS + 1):
+                await seed_standup(settings_for(db, emulator.url), users, name=f"bench {round_}")
+                again = await server.command("tick")
+                await wait_idle([server.pid])
+                await asyncio.sleep(SETTLE_SECONDS)
+                later.append(memory_kb(server.pid))
         finally:
             await server.stop()
     finally:
         await emulator.stop()
     assert result["outbox"] == {"sent": size + 1}, result
-    assert again["outbox"] == {"sent": 2 * (size + 1)}, again
+    assert again["outbox"] == {"sent": ROUNDS * (size + 1)}, again
 
     def mib(kb: int) -> str:
         return f"{kb / 1024:.1f}"
@@ -77,8 +80,9 @@ async def main(size: int) -> None:
          f"{after['VmRSS'] / idle['VmRSS']:.2f}× headway idle"],
         [f"headway, {SETTLE_SECONDS:.0f} s later", mib(settled["VmRSS"]), mib(settled["VmHWM"]),
          f"{settled['VmRSS'] / idle['VmRSS']:.2f}× headway idle"],
-        [f"headway, after a second {size:,}-person fan-out (+{SETTLE_SECONDS:.0f} s)", mib(second["VmRSS"]),
-         mib(second["VmHWM"]), f"{second['VmRSS'] / settled['VmRSS']:.2f}× after the first"],
+        *([f"headway, after fan-out {n} (+{SETTLE_SECONDS:.0f} s)", mib(kb["VmRSS"]), mib(kb["VmHWM"]),
+           f"+{(kb['VmRSS'] - before['VmRSS']) / 1024:.1f} MiB on the one before"]
+          for n, kb, before in zip(range(2, ROUNDS + 1), later, [settled, *later], strict=False)),
     ]
     body = table(["process", "VmRSS MiB", "VmHWM (peak) MiB", "ratio"], rows)
     body += (f"\n\nThe fan-out sent {result['outbox']['sent']:,} messages ({size:,} prompts and the standup report) "
