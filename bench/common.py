@@ -152,24 +152,14 @@ def write_backend_section(name: str, title: str, body: str, command: str) -> Non
 
 
 async def _scratch_postgresql(server: str, name: str) -> str:
-    from sqlalchemy import text
     from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
 
     from bot.config import normalize_database_url
+    from bot.db import execute_autocommit
 
     base = normalize_database_url(server)
-
-    async def admin(statement: str) -> None:
-        engine = create_async_engine(base, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    atexit.register(lambda: asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+    await execute_autocommit(base, f'CREATE DATABASE "{name}"')
+    atexit.register(lambda: asyncio.run(execute_autocommit(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
     return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 

@@ -99,6 +99,17 @@ class Database:
         await self.engine.dispose()
 
 
+async def execute_autocommit(url: str, statement: str) -> None:
+    """One statement outside a transaction (CREATE/DROP DATABASE), for the tests' and benchmarks' scratch
+    databases."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
 async def insert_or_ignore(session: AsyncSession, model: type, keys: list[str], **values: object) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on `keys`: True when this call inserted the row.
 

@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings, normalize_database_url
+from bot.db import execute_autocommit
 from bot.migrate import upgrade
 from bot.server import HeadwayServer
 from bot.slack_emulator import EmulatorConfig, EmulatorUser, SlackDriver, SlackEmulator
@@ -40,15 +41,6 @@ def emulator_users() -> list[EmulatorUser]:
 # ---------------------------------------------------------------- database
 
 
-async def _admin_execute(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 def create_scratch_database(tmp_path_factory: pytest.TempPathFactory, label: str) -> tuple[str, callable]:
     """A new empty database on the configured backend, and a function that drops it."""
     base = os.environ.get("HEADWAY_TEST_DATABASE_URL")
@@ -57,9 +49,9 @@ def create_scratch_database(tmp_path_factory: pytest.TempPathFactory, label: str
         return f"sqlite+aiosqlite:///{path}", lambda: None
     base = normalize_database_url(base)
     name = f"headway_{label}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin_execute(base, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_autocommit(base, f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    return url, lambda: asyncio.run(_admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return url, lambda: asyncio.run(execute_autocommit(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
