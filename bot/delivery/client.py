@@ -24,7 +24,7 @@ class MeteredWebClient(AsyncWebClient):
         self._session_loop: asyncio.AbstractEventLoop | None = None
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
-        self._keep_session()
+        self.http_session()
         try:
             response = await super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
@@ -37,11 +37,14 @@ class MeteredWebClient(AsyncWebClient):
         self._metrics.slack_calls.labels(api_method, "ok").inc()
         return response
 
-    def _keep_session(self) -> None:
+    def http_session(self) -> aiohttp.ClientSession:
+        """The kept-alive session of this event loop, for Web API calls and Slack's other URLs (response_url,
+        file uploads)."""
         loop = asyncio.get_running_loop()
         if self.session is None or self.session.closed or self._session_loop is not loop:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
             self._session_loop = loop
+        return self.session
 
     async def aclose(self) -> None:
         """Close the kept-alive connections (at shutdown)."""

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -85,7 +84,7 @@ class SlackGateway:
 
     async def respond(self, response_url: str, message: Message, *, replace_original: bool = False) -> None:
         """Answer a slash command or button privately through its response_url."""
-        webhook = AsyncWebhookClient(response_url, timeout=10)
+        webhook = AsyncWebhookClient(response_url, timeout=10, session=self.client.http_session())
         response = await webhook.send(
             text=message.text, blocks=message.blocks or None, response_type="ephemeral",
             replace_original=replace_original,
@@ -117,22 +116,16 @@ class SlackGateway:
 
     async def _post_upload(self, url: str, content: bytes) -> None:
         """The middle step is a plain HTTP POST, not a Web API method: counted as `upload_url` in /metrics."""
-        session = self.client.session
-        owned = session is None or session.closed
-        if owned:
-            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
         try:
-            async with session.post(url, data=content, headers={"Content-Type": "application/octet-stream"},
-                                    proxy=self.client.proxy,
-                                    ssl=self.client.ssl if self.client.ssl is not None else True) as response:
+            async with self.client.http_session().post(
+                url, data=content, headers={"Content-Type": "application/octet-stream"}, proxy=self.client.proxy,
+                ssl=self.client.ssl if self.client.ssl is not None else True,
+            ) as response:
                 status = response.status
                 await response.read()
         except Exception as exc:
             self.client._metrics.slack_calls.labels("upload_url", type(exc).__name__).inc()
             raise
-        finally:
-            if owned:
-                await session.close()
         self.client._metrics.slack_calls.labels("upload_url", "ok" if status == 200 else str(status)).inc()
         if status != 200:
             raise UploadFailed(f"upload_url answered HTTP {status}")
