@@ -7,6 +7,7 @@ becomes an MlflowError whose message is written for the person who linked the pr
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,45 +98,37 @@ class MlflowClient:
 
     async def search_runs(self, experiment_ids: list[str], *, page_size: int = RUNS_PAGE_SIZE) -> list[MlflowRun]:
         """Every active run of the experiments, oldest first, following page tokens."""
-        runs: list[MlflowRun] = []
-        token: str | None = None
-        for _ in range(MAX_PAGES):
-            payload: dict[str, Any] = {"experiment_ids": experiment_ids, "max_results": page_size,
-                                       "order_by": ["attributes.start_time ASC"]}
-            if token:
-                payload["page_token"] = token
-            body = await self._call("POST", "runs/search", json=payload)
-            page = body.get("runs") or []
-            if not isinstance(page, list):
-                raise self._not_mlflow("runs/search", "`runs` is not a list")
-            runs.extend(_run(item) for item in page if isinstance(item, dict))
-            next_token = body.get("next_page_token") or None
-            if not next_token or not page or next_token == token:
-                return runs
-            token = next_token
-        log.warning("MLflow at %s kept paging runs/search; stopped after %s pages", self.tracking_url, MAX_PAGES)
-        return runs
+        request = {"experiment_ids": experiment_ids, "max_results": page_size,
+                   "order_by": ["attributes.start_time ASC"]}
+        items = await self._pages("POST", "runs/search", "runs", lambda token: {"json": {
+            **request, **({"page_token": token} if token else {})}})
+        return [_run(item) for item in items if isinstance(item, dict)]
 
     async def metric_history(self, run_id: str, metric_key: str, *,
                              page_size: int = HISTORY_PAGE_SIZE) -> list[MlflowMetric]:
         """Every value of one metric in one run, following page tokens where the server paginates."""
-        values: list[MlflowMetric] = []
+        request = {"run_id": run_id, "metric_key": metric_key, "max_results": page_size}
+        items = await self._pages("GET", "metrics/get-history", "metrics", lambda token: {"params": {
+            **request, **({"page_token": token} if token else {})}})
+        return [m for m in (_metric(item, metric_key) for item in items) if m is not None]
+
+    async def _pages(self, method: str, endpoint: str, field: str,
+                     arguments: Callable[[str | None], dict[str, Any]]) -> list[Any]:
+        """The items of `field` across pages, following next_page_token (at most MAX_PAGES pages)."""
+        items: list[Any] = []
         token: str | None = None
         for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"run_id": run_id, "metric_key": metric_key, "max_results": page_size}
-            if token:
-                params["page_token"] = token
-            body = await self._call("GET", "metrics/get-history", params=params)
-            page = body.get("metrics") or []
+            body = await self._call(method, endpoint, **arguments(token))
+            page = body.get(field) or []
             if not isinstance(page, list):
-                raise self._not_mlflow("metrics/get-history", "`metrics` is not a list")
-            values.extend(m for m in (_metric(item, metric_key) for item in page) if m is not None)
+                raise self._not_mlflow(endpoint, f"`{field}` is not a list")
+            items.extend(page)
             next_token = body.get("next_page_token") or None
             if not next_token or not page or next_token == token:
-                return values
+                return items
             token = next_token
-        log.warning("MLflow at %s kept paging get-history; stopped after %s pages", self.tracking_url, MAX_PAGES)
-        return values
+        log.warning("MLflow at %s kept paging %s; stopped after %s pages", self.tracking_url, endpoint, MAX_PAGES)
+        return items
 
     async def _call(self, method: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
         url = f"{self.tracking_url}/api/2.0/mlflow/{endpoint}"
