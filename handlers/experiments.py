@@ -17,6 +17,7 @@ from bot.progress.judgement import MetricSpec, progress_fraction
 from bot.projects.service import get_project
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
+from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
 from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
@@ -77,21 +78,18 @@ async def log_value(hw: Headway, req: CommandRequest) -> None:
 
 
 async def open_experiment_form(hw: Headway, req: CommandRequest) -> None:
-    view_id = await hw.gateway.open_view(req.trigger_id, hw.renderer.view(
-        "views/notice.json.j2", title="New experiment", text=":hourglass_flowing_sand: Loading…"))
-    try:
+    async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
             details = await get_project(session, req.team_id, req.args[0])
         if not experiments.on_project(actor, details):
             raise HeadwayError(f"Only people on {details.project.key} (and Headway admins) can add experiments.")
         today = hw.clock.now().date()
-        view = hw.renderer.view("experiments/form.json.j2", callback_id=CallbackId.EXPERIMENT_FORM,
+        return hw.renderer.view("experiments/form.json.j2", callback_id=CallbackId.EXPERIMENT_FORM,
                                 project=details.project, user_id=req.user_id, today=today,
                                 default_end=today + timedelta(days=7), metadata={"key": details.project.key})
-    except HeadwayError as error:
-        view = hw.renderer.view("views/notice.json.j2", title="New experiment", text=f":warning: {error}")
-    await hw.gateway.update_view(view_id, view)
+
+    await open_then_fill(hw, req.trigger_id, "New experiment", build)
 
 
 async def close_experiment(hw: Headway, req: CommandRequest) -> None:

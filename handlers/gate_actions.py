@@ -25,6 +25,7 @@ from bot.render import Message
 from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.gates import done_message, gate_env, open_request_form
+from handlers.modals import notice, open_then_fill
 from handlers.replies import FORM_PROBLEMS, ack_form_problem
 from handlers.router import Router
 
@@ -60,10 +61,6 @@ def problem(hw: Headway, error: BaseException) -> Message:
     return hw.renderer.message("errors/problem.json.j2", problem=str(error))
 
 
-async def _notice(hw: Headway, view_id: str, title: str, text: str) -> None:
-    await hw.gateway.update_view(view_id, hw.renderer.view("views/notice.json.j2", title=title, text=text))
-
-
 async def vote_go(hw: Headway, body: dict[str, Any]) -> None:
     team_id, user_id, gate_id = body["team"]["id"], body["user"]["id"], _number(body)
     try:
@@ -83,10 +80,9 @@ async def vote_go(hw: Headway, body: dict[str, Any]) -> None:
 async def open_vote_form(hw: Headway, body: dict[str, Any]) -> None:
     decision = RATIONALE_VOTES[ActionId(body["actions"][0]["action_id"])]
     title = DECISION_LABELS[decision]
-    view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
-        "views/notice.json.j2", title=title, text=":hourglass_flowing_sand: Loading…"))
     team_id, user_id, gate_id = body["team"]["id"], body["user"]["id"], _number(body)
-    try:
+
+    async def build() -> dict[str, Any]:
         if gate_id is None:
             raise HeadwayError("That button is out of date.")
         async with hw.db.unit_of_work() as session:
@@ -100,14 +96,12 @@ async def open_vote_form(hw: Headway, body: dict[str, Any]) -> None:
         if user_id not in {a.user_id for a in view.approvers}:
             raise HeadwayError(f"Only the approvers listed on gate #{gate_id} can vote on it.")
         stages = lifecycle.stages[: lifecycle.index(gate.from_stage) + 1]
-        form = hw.renderer.view(
+        return hw.renderer.view(
             "gates/vote_form.json.j2", v=view, decision=decision.value, mine=mine, stages=stages,
             callback_id=CallbackId.GATE_VOTE, metadata={"gate": gate_id, "decision": decision.value},
             default_hold=add_working_days(hw.clock.now().date(), 10), **words(lifecycle))
-    except HeadwayError as error:
-        await _notice(hw, view_id, title, f":warning: {error}")
-        return
-    await hw.gateway.update_view(view_id, form)
+
+    await open_then_fill(hw, body["trigger_id"], title, build)
 
 
 async def submit_vote(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -129,29 +123,25 @@ async def submit_vote(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: di
         return
     queued(context)
     closed = f" The gate is now closed: *{DECISION_LABELS[result.verdict.outcome]}*." if result.verdict else ""
-    await ack(response_action="update", view=hw.renderer.view(
-        "views/notice.json.j2", title="Vote",
-        text=f":ballot_box_with_ballot: Your vote on gate #{gate_id} is in: *{DECISION_LABELS[decision]}*.{closed}"))
+    text = f":ballot_box_with_ballot: Your vote on gate #{gate_id} is in: *{DECISION_LABELS[decision]}*.{closed}"
+    await ack(response_action="update", view=notice(hw, "Vote", text))
 
 
 async def open_extend_form(hw: Headway, body: dict[str, Any]) -> None:
-    view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
-        "views/notice.json.j2", title="Extend the deadline", text=":hourglass_flowing_sand: Loading…"))
     team_id, user_id, gate_id = body["team"]["id"], body["user"]["id"], _number(body)
-    try:
+
+    async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
             gate, _, lifecycle = await manage.authorized(session, gate_env(hw), actor, gate_id or 0)
             if gate.status != "open":
                 raise GateNotOpen(voting.not_open_text(gate))
             view = await queries.load_view(session, gate, lifecycle)
-        form = hw.renderer.view("gates/extend_form.json.j2", v=view, callback_id=CallbackId.GATE_EXTEND,
+        return hw.renderer.view("gates/extend_form.json.j2", v=view, callback_id=CallbackId.GATE_EXTEND,
                                 metadata={"gate": gate_id},
                                 default_deadline=add_working_days(hw.clock.now().date(), 3))
-    except HeadwayError as error:
-        await _notice(hw, view_id, "Extend the deadline", f":warning: {error}")
-        return
-    await hw.gateway.update_view(view_id, form)
+
+    await open_then_fill(hw, body["trigger_id"], "Extend the deadline", build)
 
 
 async def submit_extend(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -201,21 +191,18 @@ async def extend_experiment(hw: Headway, body: dict[str, Any]) -> None:
 async def open_conclude_form(hw: Headway, body: dict[str, Any]) -> None:
     pivot = body["actions"][0]["action_id"] == ActionId.GATE_EXPERIMENT_PIVOT
     title = "Pivot the experiment" if pivot else "Conclude experiment"
-    view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
-        "views/notice.json.j2", title=title, text=":hourglass_flowing_sand: Loading…"))
     team_id, user_id, experiment_id = body["team"]["id"], body["user"]["id"], _number(body)
-    try:
+
+    async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
             experiment = await timebox.check(session, actor, experiment_id or 0)
-        form = hw.renderer.view("gates/experiment_form.json.j2", experiment=experiment, pivot=pivot,
+        return hw.renderer.view("gates/experiment_form.json.j2", experiment=experiment, pivot=pivot,
                                 callback_id=CallbackId.GATE_EXPERIMENT_CONCLUDE,
                                 metadata={"experiment": experiment.id, "pivot": pivot,
                                           "response_url": body.get("response_url")})
-    except HeadwayError as error:
-        await _notice(hw, view_id, title, f":warning: {error}")
-        return
-    await hw.gateway.update_view(view_id, form)
+
+    await open_then_fill(hw, body["trigger_id"], title, build)
 
 
 async def submit_conclude(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],

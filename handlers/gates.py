@@ -20,6 +20,7 @@ from bot.projects import service as projects
 from handlers.commands import register_command
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
+from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
 from handlers.replies import FORM_PROBLEMS, ack_form_problem, respond
 from handlers.requests import CommandRequest
@@ -79,19 +80,17 @@ async def open_request_form(hw: Headway, trigger_id: str, team_id: str, user_id:
         else:
             await hw.gateway.post_message(user_id, message)
         return
-    view_id = await hw.gateway.open_view(trigger_id, hw.renderer.view(
-        "views/notice.json.j2", title="Request a gate", text=":hourglass_flowing_sand: Loading…"))
-    try:
+
+    async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
             lifecycle = hw.lifecycle(details.project.lifecycle)
             ctx = await request_context(session, actor, details, lifecycle, to_words, hw.clock.now().date())
-        view = hw.renderer.view(
+        return hw.renderer.view(
             "gates/request_form.json.j2", ctx=ctx, callback_id=CallbackId.GATE_REQUEST, statuses=CRITERION_STATUSES,
             rule_labels={k.value: v for k, v in RULE_LABELS.items()}, role_labels=ROLE_LABELS,
             metadata={"key": details.project.key, "leaving": ctx.leaving.key, "slots": list(ctx.slots)})
-    except HeadwayError as error:
-        view = hw.renderer.view("views/notice.json.j2", title="Request a gate", text=f":warning: {error}")
-    await hw.gateway.update_view(view_id, view)
+
+    await open_then_fill(hw, trigger_id, "Request a gate", build)
 
 
 async def request(hw: Headway, req: CommandRequest) -> None:

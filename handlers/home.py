@@ -20,6 +20,7 @@ from bot.people import service as people
 from bot.projects.service import get_project
 from handlers.deferred import ack_only, acked
 from handlers.forms import read_state, view_metadata
+from handlers.modals import open_then_fill
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,13 @@ def register(router: Router, hw: Headway) -> None:
     router.event("app_home_opened")(acked(hw, ack_only, opened))
 
     async def open_log_form(body: dict[str, Any]) -> None:
-        view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
-            "views/notice.json.j2", title="Log a metric", text=":hourglass_flowing_sand: Loading…"))
-        try:
+        async def build() -> dict[str, Any]:
             async with hw.db.unit_of_work() as session:
                 details = await get_project(session, body["team"]["id"], str(body["actions"][0].get("value")))
-            view = hw.renderer.view("home/log_metric.json.j2", callback_id=CallbackId.LOG_METRIC,
+            return hw.renderer.view("home/log_metric.json.j2", callback_id=CallbackId.LOG_METRIC,
                                     project=details.project, metadata={"key": details.project.key})
-        except HeadwayError as error:
-            view = hw.renderer.view("views/notice.json.j2", title="Log a metric", text=f":warning: {error}")
-        await hw.gateway.update_view(view_id, view)
+
+        await open_then_fill(hw, body["trigger_id"], "Log a metric", build)
 
     router.action(ActionId.HOME_LOG_METRIC.value)(acked(hw, ack_only, open_log_form))
 

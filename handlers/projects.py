@@ -19,6 +19,7 @@ from bot.projects.draft import validate_draft
 from bot.projects.status import project_status
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
+from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
 from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
@@ -48,15 +49,8 @@ async def open_edit_form(hw: Headway, req: CommandRequest) -> None:
 
 async def _open_form(hw: Headway, req: CommandRequest, key: str | None) -> None:
     """Open a placeholder modal at once (the trigger expires in 3 s), then fill it."""
-    title = "Edit project" if key else "New ML project"
-    view_id = await hw.gateway.open_view(
-        req.trigger_id, hw.renderer.view("views/notice.json.j2", title=title, text=":hourglass_flowing_sand: Loading…")
-    )
-    try:
-        view = await _form_view(hw, req, key)
-    except HeadwayError as error:
-        view = hw.renderer.view("views/notice.json.j2", title=title, text=f":warning: {error}")
-    await hw.gateway.update_view(view_id, view)
+    await open_then_fill(hw, req.trigger_id, "Edit project" if key else "New ML project",
+                         lambda: _form_view(hw, req, key))
 
 
 async def _form_view(hw: Headway, req: CommandRequest, key: str | None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from bot.app import Headway
 from bot.delivery.outbox import enqueue
 from bot.errors import HeadwayError, InvalidInput
 from bot.render import Message
+from handlers.modals import notice
 
 FORM_PROBLEMS = (HeadwayError, KeyError, TypeError, ValueError)  # what a wrong, stale or tampered form raises
 
@@ -60,8 +61,7 @@ async def ack_form_problem(hw: Headway, ack: Any, error: BaseException, title: s
                   errors={field: " ".join(error.errors.values())} if field else error.errors)
         return
     text = str(error) if isinstance(error, HeadwayError) else "This form is out of date; open it again."
-    await ack(response_action="update", view=hw.renderer.view("views/notice.json.j2", title=title,
-                                                              text=f":warning: {text}"))
+    await ack(response_action="update", view=notice(hw, title, f":warning: {text}"))
 
 
 async def confirm_saved(hw: Headway, session: Any, body: dict[str, Any], template: str, **context: Any) -> None:

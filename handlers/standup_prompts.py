@@ -19,6 +19,7 @@ from bot.standups import absence, answers
 from bot.standups.schedule import zone
 from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
+from handlers.modals import open_then_fill
 from handlers.replies import FORM_PROBLEMS, ack_form_problem
 from handlers.router import Router
 
@@ -32,16 +33,11 @@ def _clicked(body: dict[str, Any]) -> str:
         return ""
 
 
-async def _notice(hw: Headway, view_id: str, title: str, text: str) -> None:
-    await hw.gateway.update_view(view_id, hw.renderer.view("views/notice.json.j2", title=title, text=text))
-
-
 async def open_answer_form(hw: Headway, body: dict[str, Any]) -> None:
     """Open at once (the trigger expires in 3 s), then fill with the questions and the person's projects."""
-    view_id = await hw.gateway.open_view(body["trigger_id"], hw.renderer.view(
-        "views/notice.json.j2", title="Standup", text=":hourglass_flowing_sand: Loading…"))
     team_id, user_id = body["team"]["id"], body["user"]["id"]
-    try:
+
+    async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
             context = await answers.load_clicked(session, team_id, _clicked(body), user_id)
             projects = await answers.projects_for(session, team_id, user_id)
@@ -49,15 +45,13 @@ async def open_answer_form(hw: Headway, body: dict[str, Any]) -> None:
                 StandupAnswer.prompt_id == context.prompt.id))).first()
         questions = json.loads(context.standup.questions)
         earlier = {i["question"]: i["answer"] for i in json.loads(previous.answers)} if previous else {}
-        view = hw.renderer.view(
+        return hw.renderer.view(
             "standups/answer_form.json.j2", callback_id=CallbackId.STANDUP_ANSWER, standup=context.standup,
             questions=questions, previous=[earlier.get(q, "") for q in questions], projects=projects,
             answer=previous, metadata={"prompt": context.prompt.id},
         )
-    except HeadwayError as error:
-        await _notice(hw, view_id, "Standup", f":warning: {error}")
-        return
-    await hw.gateway.update_view(view_id, view)
+
+    await open_then_fill(hw, body["trigger_id"], "Standup", build)
 
 
 def register(router: Router, hw: Headway) -> None:

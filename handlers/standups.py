@@ -20,6 +20,7 @@ from bot.standups.stats import standup_stats
 from handlers.commands import register_command
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
+from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
 from handlers.replies import confirm_saved, respond
 from handlers.requests import CommandRequest
@@ -61,16 +62,13 @@ async def open_edit_form(hw: Headway, req: CommandRequest) -> None:
 
 
 async def _open_form(hw: Headway, req: CommandRequest, name: str | None) -> None:
-    title = "Edit standup" if name else "New standup"
-    view_id = await hw.gateway.open_view(
-        req.trigger_id, hw.renderer.view("views/notice.json.j2", title=title, text=":hourglass_flowing_sand: Loading…"))
-    try:
+    async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
             details = await standups.get_standup(session, req.team_id, name) if name else None
         if not standups.can_manage(actor, details.standup if details else None):
             raise HeadwayError("Only PMs, Headway admins and whoever set up a standup can change standups.")
-        view = hw.renderer.view(
+        return hw.renderer.view(
             "standups/form.json.j2", callback_id=CallbackId.STANDUP_FORM, standup=details.standup if details else None,
             participant_ids=list(details.participant_ids) if details else [req.user_id],
             channel_id=req.channel_id if req.channel_id.startswith(("C", "G")) else None,
@@ -78,9 +76,8 @@ async def _open_form(hw: Headway, req: CommandRequest, name: str | None) -> None
             holidays=[d.isoformat() for d in details.holidays] if details else [],
             metadata={"name": details.standup.name if details else None},
         )
-    except HeadwayError as error:
-        view = hw.renderer.view("views/notice.json.j2", title=title, text=f":warning: {error}")
-    await hw.gateway.update_view(view_id, view)
+
+    await open_then_fill(hw, req.trigger_id, "Edit standup" if name else "New standup", build)
 
 
 async def list_standups(hw: Headway, req: CommandRequest) -> None:
