@@ -19,7 +19,7 @@ from bot.app import Headway, build_headway
 from bot.clock import Clock
 from bot.config import Settings
 from bot.migrate import SchemaOutdated, ensure_current
-from bot.slack_app import build_bolt_app
+from bot.slack_app import build_bolt_app, connect_socket_mode, slack_endpoint
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class HeadwayServer:
         self.hw: Headway = build_headway(settings, clock=clock)
         self.bolt = build_bolt_app(self.hw)
         scheduler = settings.scheduler_enabled if run_scheduler is None else run_scheduler
-        self.web = build_web_app(self.hw, self.bolt, run_scheduler=scheduler)
+        self.web = build_web_app(self.hw, slack_endpoint(self.hw, self.bolt), run_scheduler=scheduler)
         self._settings = settings
         self._log_level = log_level
         self._server: uvicorn.Server | None = None
@@ -122,11 +122,8 @@ class HeadwayServer:
         await self.check_schema()
         handler = None
         if socket_mode:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
             app_token = self._settings.slack_app_token
-            handler = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value() if app_token else "")
-            await handler.connect_async()
+            handler = await connect_socket_mode(self.bolt, app_token.get_secret_value() if app_token else "")
         config = uvicorn.Config(self.web, host=self._settings.host, port=self._settings.port, lifespan="on",
                                 log_level=self._log_level)
         try:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
 from bot.events import first_delivery
@@ -78,3 +84,50 @@ def _answer_instead_of_500(hw: Headway) -> Any:
         return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": ["application/json"]})
 
     return handle
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    if "command" in body:
+        return "command"
+    kind = body.get("type") or "unknown"
+    return kind if kind in {"block_actions", "view_submission", "view_closed", "event_callback",
+                            "url_verification", "shortcut", "message_action", "block_suggestion"} else "other"
+
+
+def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable[Response]]:
+    """POST /slack/events: Bolt answers; a body it cannot parse is a 400 with a reason (401 if unsigned), never a
+    500. Every request is counted and timed by kind, and marked in flight so queued work waits for it."""
+    secret = hw.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
+
+    async def slack_events(request: Request) -> Response:
+        started = time.perf_counter()
+        raw = await request.body()
+        try:
+            bolt_request = to_async_bolt_request(request, raw)
+            with hw.background.foreground():
+                bolt_response = await bolt.async_dispatch(bolt_request)
+        except Exception:
+            if verifier is not None and not verifier.is_valid_request(raw, dict(request.headers)):
+                return JSONResponse({"error": "invalid signature"}, status_code=401)
+            log.warning("malformed Slack request rejected", exc_info=True)
+            hw.metrics.requests.labels("malformed").inc()
+            return JSONResponse({"error": "malformed request"}, status_code=400)
+        if bolt_response.status >= 500:  # Bolt gave up on a body it could parse but not handle
+            log.warning("Slack request failed inside Bolt (status %s)", bolt_response.status)
+            return JSONResponse({"error": "malformed request"}, status_code=400)
+        kind = request_kind(bolt_request.body)
+        hw.metrics.requests.labels(kind).inc()
+        hw.metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
+        return to_starlette_response(bolt_response)
+
+    return slack_events
+
+
+async def connect_socket_mode(bolt: AsyncApp, app_token: str) -> Any:
+    """Slack over a WebSocket instead of HTTP (`headway serve --socket`); the caller closes it with close_async()."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bolt, app_token)
+    await handler.connect_async()
+    return handler

@@ -1,16 +1,11 @@
-"""The HTTP surface: /slack/events (Bolt), /healthz and /metrics, served by uvicorn."""
+"""The HTTP surface: /slack/events (Bolt, from bot.slack_app), /healthz, /metrics and the API, served by uvicorn."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
-from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,38 +18,11 @@ from bot.jobs import schedule_all
 log = logging.getLogger(__name__)
 
 
-def request_kind(body: dict[str, Any]) -> str:
-    if "command" in body:
-        return "command"
-    kind = body.get("type") or "unknown"
-    return kind if kind in {"block_actions", "view_submission", "view_closed", "event_callback",
-                            "url_verification", "shortcut", "message_action", "block_suggestion"} else "other"
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def build_web_app(hw: Headway, bolt: AsyncApp, *, run_scheduler: bool = True) -> Starlette:
-    verifier = SignatureVerifier(hw.settings.slack_signing_secret.get_secret_value()) \
-        if hw.settings.slack_signing_secret else None
-
-    async def slack_events(request: Request) -> Response:
-        started = time.perf_counter()
-        raw = await request.body()
-        try:
-            bolt_request = to_async_bolt_request(request, raw)
-            with hw.background.foreground():
-                bolt_response = await bolt.async_dispatch(bolt_request)
-        except Exception:  # a body Bolt cannot parse or route: 4xx with a reason, never a 500
-            if verifier is not None and not verifier.is_valid_request(raw, dict(request.headers)):
-                return JSONResponse({"error": "invalid signature"}, status_code=401)
-            log.warning("malformed Slack request rejected", exc_info=True)
-            hw.metrics.requests.labels("malformed").inc()
-            return JSONResponse({"error": "malformed request"}, status_code=400)
-        if bolt_response.status >= 500:  # Bolt gave up on a body it could parse but not handle
-            log.warning("Slack request failed inside Bolt (status %s)", bolt_response.status)
-            return JSONResponse({"error": "malformed request"}, status_code=400)
-        kind = request_kind(bolt_request.body)
-        hw.metrics.requests.labels(kind).inc()
-        hw.metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
-        return to_starlette_response(bolt_response)
+def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = True) -> Starlette:
+    """`slack_events` is the Bolt endpoint (bot.slack_app.slack_endpoint); the rest is Headway's own."""
 
     async def healthz(_: Request) -> Response:
         database = await hw.db.ping()
