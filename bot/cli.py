@@ -88,7 +88,7 @@ def demo(
     = None,
 ) -> None:
     """Run a scripted scenario against the built-in Slack emulator and print what each person sees."""
-    from bot.demo import run_demo
+    from bot.demo.run import run_demo
 
     asyncio.run(run_demo(keep_database=keep))
 

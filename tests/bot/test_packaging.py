@@ -52,7 +52,7 @@ def test_wheel_carries_templates_migrations_and_lifecycles(names: set[str]) -> N
         "bot/lifecycle/builtin/default.yaml",
         "bot/lifecycle/builtin/research.yaml",
         "bot/cli.py",
-        "bot/demo.py",
+        "bot/demo/run.py",
         "bot/slack_emulator/__init__.py",
     }
     assert expected <= names, sorted(expected - names)

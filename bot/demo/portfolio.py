@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.demo_cast import ELENA, PRIYA
-
-if TYPE_CHECKING:
-    from bot.demo_scenario import Scenario
+from bot.demo.cast import ELENA, PRIYA
+from bot.demo.stage import Stage
 
 
 class PortfolioActs:
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Stage) -> None:
         self.s = scenario
 
     async def gate(self) -> None:

@@ -1,26 +1,21 @@
-"""The scripted story `headway demo` tells, one async method per act.
+"""What every act of the demo stands on: the running Headway, the emulator, the driver and the printer, with
+helpers to type commands, open modals, wait for Slack calls and print what people see.
 
-Every act plays Slack's side over real HTTP with `SlackDriver` (signed slash commands, modal submissions, button
-clicks) against a running Headway, then prints what each person would see. Later acts (gates, digests) are added as
-new methods and listed in `Scenario.ACTS`; the standup round lives in `bot.demo_standups`.
+Acts (`bot.demo.standups`, `bot.demo.portfolio`, `bot.demo.scenario`) take a `Stage`; none imports another act.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.demo_cast import ADA, CAST, CHANNEL, ELENA, PRIYA, TEAM_ID, Person, describe_fields, sample_projects
-from bot.demo_portfolio import PortfolioActs
-from bot.demo_printer import Printer
-from bot.demo_standups import StandupRound
+from bot.demo.cast import CAST, CHANNEL, TEAM_ID, Person, sample_projects
+from bot.demo.printer import Printer
 from bot.projects import service as projects
 from bot.server import HeadwayServer
 from bot.slack_emulator import DriverResult, SlackDriver, SlackEmulator, render_message
 
 ANSWER_TIMEOUT = 5.0
-
 
 class DemoError(Exception):
     """The story could not go on; the message says what went wrong, in one line."""
@@ -30,9 +25,9 @@ class DemoError(Exception):
         self.exit_code = exit_code
 
 
-class Scenario:
-    ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round",
-            "gate", "digest_and_home")
+class Stage:
+    """The running pieces and the helpers every act uses."""
+
 
     def __init__(self, server: HeadwayServer, emulator: SlackEmulator, driver: SlackDriver, printer: Printer) -> None:
         self.server = server
@@ -47,75 +42,6 @@ class Scenario:
         self.stage_names = {stage.key: stage.name for stage in server.hw.lifecycle().stages}
         self._calls_shown = 0
         self._calls_checked = 0
-
-    async def run(self) -> None:
-        for act in self.ACTS:
-            await getattr(self, act)()
-            self._check_calls()
-
-    # ------------------------------------------------------------------ acts
-    async def introduce_cast(self) -> None:
-        self.out.step("The cast")
-        self.out.say(f"A Slack workspace with {len(CAST)} people in different time zones (emulated on this "
-                     "machine). Headway runs against it exactly as it would against Slack.")
-        now = self.server.hw.clock.now()
-        for person in CAST:
-            local = now.astimezone(ZoneInfo(person.user.tz)).strftime("%H:%M")
-            self.out.line(f"  {person.user.real_name:<16} @{person.handle:<7} {person.role:<27} "
-                          f"{local} in {person.user.tz}")
-
-    async def grant_roles(self) -> None:
-        for person, role in ((PRIYA, "pm"), (ELENA, "exec")):
-            text = f"role {person.mention()} {role}"
-            self.out.step(f"{ADA.first_name} runs /headway role @{person.handle} {role}")
-            answer = await self.command(ADA, text)
-            self.out.ephemeral(ADA.first_name, answer)
-            self.expect(answer, "is now", f"{ADA.first_name}'s `/headway {text}`")
-            self.show_new_posts()
-
-    async def create_projects(self) -> None:
-        for number, project in enumerate(self.projects):
-            self.out.step(f"{PRIYA.first_name} runs /headway project new ({project.key})")
-            view_id = await self.open_modal(PRIYA, "project new")
-            if number == 0:
-                self.out.say("Headway opens a modal at once (Slack's trigger expires in 3 s) and fills it in "
-                             "right after.")
-                self.out.view(PRIYA.first_name, self.emu.views[view_id])
-            else:
-                self.out.say("The same form opens.")
-            values = project.values()
-            self.out.fields(PRIYA.first_name, describe_fields(values, self.out.users, self.stage_names))
-            posts_before = len(self.emu.calls_to("chat.postMessage"))
-            result = await self.slack.view_submission(PRIYA.id, view_id, values)
-            if result.status != 200 or result.response_action == "errors":
-                problems = "; ".join(f"{k}: {v}" for k, v in result.errors.items()) or f"HTTP {result.status}"
-                raise DemoError(f"Headway refused the {project.key} form: {problems}")
-            self.out.say("She presses Create; the modal closes and Headway confirms in a DM.")
-            await self.wait_for_posts(posts_before + 1, f"the DM confirming {project.key}")
-            self.show_new_posts()
-
-    async def list_projects(self) -> None:
-        self.out.step(f"{ELENA.first_name} runs /headway project list")
-        answer = await self.command(ELENA, "project list")
-        self.out.ephemeral(ELENA.first_name, answer)
-        for project in self.projects:
-            self.expect(answer, project.key, f"{ELENA.first_name}'s `/headway project list`")
-
-    async def show_project(self, key: str = "FRAUD") -> None:
-        self.out.step(f"{ELENA.first_name} runs /headway project show {key}")
-        self.out.say("The card speaks business language: why it matters, how it is measured, where it stands.")
-        answer = await self.command(ELENA, f"project show {key}")
-        self.out.ephemeral(ELENA.first_name, answer)
-        self.expect(answer, "Expected by", f"{ELENA.first_name}'s `/headway project show {key}`")
-
-    async def standup_round(self) -> None:
-        await StandupRound(self).play()
-
-    async def gate(self) -> None:
-        await PortfolioActs(self).gate()
-
-    async def digest_and_home(self) -> None:
-        await PortfolioActs(self).digest_and_home()
 
     # ---------------------------------------------------------------- helpers
     async def command(self, person: Person, text: str, command: str = "/headway") -> dict[str, Any]:

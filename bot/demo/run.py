@@ -2,7 +2,7 @@
 
 Nothing but the install is needed: the emulator serves Slack's Web API on loopback, Headway is served in-process
 by uvicorn exactly as `headway serve` does (on a `ManualClock` the story moves, with the scheduler off: the standup
-act runs the scheduler's tick itself), and `SlackDriver` plays the people (see `bot.demo_scenario`).
+act runs the scheduler's tick itself), and `SlackDriver` plays the people (see `bot.demo.scenario`).
 A failure ends in one line on stderr and exit code 1 (130 when interrupted), never a traceback.
 """
 
@@ -24,9 +24,9 @@ import typer
 
 from bot.clock import ManualClock
 from bot.config import ConfigError, load_settings
-from bot.demo_cast import TEAM_ID, emulator_config
-from bot.demo_printer import Printer
-from bot.demo_scenario import DemoError, Scenario
+from bot.demo.cast import TEAM_ID, emulator_config
+from bot.demo.printer import Printer
+from bot.demo.scenario import DemoError, Scenario
 from bot.migrate import SchemaOutdated, upgrade
 from bot.server import HeadwayServer
 from bot.slack_emulator import SlackDriver, SlackEmulator

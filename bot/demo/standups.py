@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from bot.clock import ManualClock
-from bot.demo_cast import CHANNEL, KENJI, LUCAS, PRIYA, Person
+from bot.demo.cast import CHANNEL, KENJI, LUCAS, PRIYA, Person
+from bot.demo.stage import Stage
 from bot.jobs import standup_tick
 from bot.models import Measurement, MeasurementSource
 from bot.slack_emulator import RecordedCall, render_message
 from bot.standups.planner import TickResult
-
-if TYPE_CHECKING:
-    from bot.demo_scenario import Scenario
 
 STANDUP = "fraud-team"
 AT, REMINDER_MINUTES, CUTOFF_MINUTES = time(9, 30), 60, 240
@@ -67,7 +65,7 @@ def _blocks(call: RecordedCall) -> dict[str, Any]:
 class StandupRound:
     """Plays the act for a `Scenario`, using its helpers (commands, modals, waits, checks, printing)."""
 
-    def __init__(self, story: Scenario) -> None:
+    def __init__(self, story: Stage) -> None:
         self.story, self.emu, self.out = story, story.emu, story.out
         clock = story.server.hw.clock
         if not isinstance(clock, ManualClock):
