@@ -97,6 +97,10 @@ class InstallControl:
         self.state.installed = True
         return value
 
+    async def socket_disconnect(self, reason: str = "refresh_requested") -> int:
+        """Ask connected Socket Mode apps to reconnect (returns how many connections were closed)."""
+        return await self.hub.disconnect(reason)
+
     # -------------------------------------------------------------- events
     def set_app_endpoint(self, events_url: str | None, signing_secret: str | None = None) -> None:
         """Where Slack sends events over HTTP, and the signing secret it signs them with."""
