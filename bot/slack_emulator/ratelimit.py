@@ -29,7 +29,7 @@ POST_MESSAGE_PER_CHANNEL = (1.0, 5.0)  # chat.postMessage reference: "1 per seco
 # Every method Headway (and Bolt, and the Socket Mode client) calls, with the tier its reference page gives.
 METHOD_LIMITS: dict[str, tuple[float, float]] = {
     "auth.test": TIERS[4],  # Special, "Tier 4-like" (auth.test reference)
-    "apps.connections.open": TIERS[1],  # apps.connections.open reference: Tier 1
+    "apps.connections.open": TIERS[1],  # reference page: Tier 1 (slack_sdk backs off from it as Tier 1 too)
     "chat.postMessage": POST_MESSAGE_PER_CHANNEL,  # Special (per channel + workspace budget)
     "chat.postEphemeral": TIERS[4],
     "chat.update": TIERS[3],
