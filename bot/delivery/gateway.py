@@ -15,6 +15,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.errors import RateLimited, SlackUnavailable
+from bot.delivery.held import ChannelCheck
 from bot.people.profile import Profile, UnknownUser
 from bot.render import Message
 
@@ -47,13 +48,14 @@ class SlackGateway:
         return Posted(channel=response["channel"], ts=response["ts"])
 
     async def find_posted(
-        self, channel: str, key: str, since: datetime, *, thread_ts: str | None = None
-    ) -> Posted | None:
-        """The message posted under `key` since `since`, if Slack has it (in the thread when given)."""
+        self, channel: str, keys: set[str], since: datetime, *, thread_ts: str | None = None
+    ) -> dict[str, Posted]:
+        """Which of `keys` Slack already has in `channel` (in the thread when given) since `since`: one history
+        walk for all of them (a crash leaves many possibly-sent messages; a channel is read once, not per key)."""
         if channel[:1] in ("U", "W"):
             channel = await self.open_dm(channel)
         oldest = f"{since.timestamp() - 60:.6f}"
-        cursor = None
+        cursor, found = None, {}
         for _ in range(10):
             if thread_ts:
                 page = await self.client.conversations_replies(
@@ -65,14 +67,13 @@ class SlackGateway:
                 )
             for item in page.get("messages", []):
                 metadata = item.get("metadata") or {}
-                if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get(
-                    "key"
-                ) == key:
-                    return Posted(channel=channel, ts=item["ts"])
+                key = (metadata.get("event_payload") or {}).get("key")
+                if metadata.get("event_type") == OUTBOX_EVENT and key in keys:
+                    found[key] = Posted(channel=channel, ts=item["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-        return None
+            if not cursor or len(found) == len(keys):
+                break
+        return found
 
     async def update_message(self, channel: str, ts: str, message: Message) -> None:
         await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
@@ -129,6 +130,44 @@ class SlackGateway:
         self.client._metrics.slack_calls.labels("upload_url", "ok" if status == 200 else str(status)).inc()
         if status != 200:
             raise UploadFailed(f"upload_url answered HTTP {status}")
+
+    async def check_channel(self, channel: str) -> ChannelCheck:
+        """Can Headway post in `channel`? A member may; a public channel is joined (channels:join) or, failing
+        that, posted to with chat:write.public; a private one needs an invitation. 429 and outages raise."""
+        try:
+            info = (await self.client.conversations_info(channel=channel))["channel"]
+        except SlackApiError as error:
+            code = str(error.response.get("error") or "")
+            if code in ("channel_not_found", "missing_scope"):
+                return ChannelCheck(channel, code)
+            raise _unavailable("conversations.info", error) from error
+        if info.get("is_archived"):
+            return ChannelCheck(channel, "is_archived")
+        if info.get("is_member") or info.get("is_im") or info.get("is_mpim"):
+            return ChannelCheck(channel)
+        if info.get("is_private"):
+            return ChannelCheck(channel, "not_in_channel")
+        try:
+            await self.client.conversations_join(channel=channel)
+            return ChannelCheck(channel)
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                raise _unavailable("conversations.join", error) from error
+        return ChannelCheck(channel, None if "chat:write.public" in await self.scopes() else "not_in_channel")
+
+    async def scopes(self) -> frozenset[str]:
+        """The token's granted scopes, from auth.test's x-oauth-scopes header."""
+        response = await self.client.auth_test()
+        header = (response.headers or {}).get("x-oauth-scopes") or (response.headers or {}).get("X-OAuth-Scopes")
+        return frozenset(s.strip() for s in (header or "").split(",") if s.strip())
+
+    async def auth_ok(self) -> str | None:
+        """None when the token works; otherwise Slack's reason (token_revoked, invalid_auth…)."""
+        try:
+            await self.client.auth_test()
+        except SlackApiError as error:
+            return str(error.response.get("error") or error.response.status_code)
+        return None
 
     async def open_dm(self, user_id: str) -> str:
         response = await self.client.conversations_open(users=user_id)

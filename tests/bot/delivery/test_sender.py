@@ -41,7 +41,8 @@ def delivered_keys(emulator) -> Counter:
 
 
 async def all_settled(database_url: str) -> bool:
-    return all(r.status in (OutboxStatus.SENT, OutboxStatus.DEAD) for r in await rows(database_url, OutboxMessage))
+    return all(r.status in (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.HELD)
+               for r in await rows(database_url, OutboxMessage))
 
 
 async def wait_settled(database_url: str, timeout: float = 15.0) -> None:
@@ -67,11 +68,12 @@ async def test_server_errors_are_retried_and_refusals_dead_lettered(headway, emu
     emulator.fail_next("chat.postMessage", status=500, count=2)
     await queue(headway, [{"key": "flaky", "channel": CHANNEL}])
     await wait_settled(clean_database)
-    await queue(headway, [{"key": "nowhere", "channel": "CNOSUCHCHAN"}])
+    emulator.fail_next("chat.postMessage", error="msg_too_long")  # retrying cannot help, nobody can fix it
+    await queue(headway, [{"key": "too_long", "channel": CHANNEL}])
     await wait_settled(clean_database)
     status = {r.key: (r.status, r.attempts) for r in await rows(clean_database, OutboxMessage)}
     assert status["flaky"] == ("sent", 3)
-    assert status["nowhere"][0] == "dead"
+    assert status["too_long"][0] == "dead"
     assert delivered_keys(emulator)["flaky"] == 1
     async with httpx.AsyncClient() as client:
         metrics = (await client.get(headway.url + "/metrics")).text
