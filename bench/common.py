@@ -194,7 +194,8 @@ async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable
             admin = await people.actor(session, TEAM_ID, ADMIN, local_profile)
             for user_id in pms:
                 await people.set_roles(session, admin, user_id, [Role.PM], local_profile)
-            await standups.save_standup(session, admin, draft, local_profile)
+            await standups.save_standup(session, admin, draft)
+            await people.fill_profiles(session, TEAM_ID, {u: await local_profile(u) for u in user_ids})
     finally:
         await hw.db.dispose()
 

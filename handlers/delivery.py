@@ -33,6 +33,18 @@ async def retry_held(hw: Headway, team_id: str, user_id: str, channel: str) -> d
     return {"ok": True, "count": count, "channel": channel}
 
 
+async def channel_problem(hw: Headway, channel: str | None) -> str | None:
+    """Where a person picks a channel: None when Headway can post there (or Slack is too busy to say: the send
+    will hold the message and tell them), otherwise what is wrong and how to fix it, for the field's error."""
+    if not channel or channel[:1] not in ("C", "G"):
+        return None
+    try:
+        check = await hw.gateway.check_channel(channel)
+    except SlackUnavailable:
+        return None
+    return None if check.ok else check.explain()
+
+
 def register(router: Router, hw: Headway) -> None:
 
     async def retry(body: dict[str, Any]) -> None:

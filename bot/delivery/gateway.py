@@ -20,6 +20,7 @@ from bot.people.profile import Profile, UnknownUser
 from bot.render import Message
 
 OUTBOX_EVENT = "headway_outbox"
+MANY_PROFILES = 20  # above this, one users.list page (200 people) beats 200 users.info calls
 
 
 class UploadFailed(Exception):
@@ -132,8 +133,9 @@ class SlackGateway:
             raise UploadFailed(f"upload_url answered HTTP {status}")
 
     async def check_channel(self, channel: str) -> ChannelCheck:
-        """Can Headway post in `channel`? A member may; a public channel is joined (channels:join) or, failing
-        that, posted to with chat:write.public; a private one needs an invitation. 429 and outages raise."""
+        """Can Headway post in `channel`? A member may; a public channel is posted to with chat:write.public or,
+        without that scope, joined (channels:join); a private one needs an invitation. 429s and outages raise
+        SlackUnavailable."""
         try:
             info = (await self.client.conversations_info(channel=channel))["channel"]
         except SlackApiError as error:
@@ -148,18 +150,26 @@ class SlackGateway:
         if info.get("is_private"):
             return ChannelCheck(channel, "not_in_channel")
         try:
+            scopes = await self.scopes()
+        except SlackApiError as error:
+            raise _unavailable("auth.test", error) from error
+        if scopes is None or "chat:write.public" in scopes:  # posts without joining (no "joined" noise)
+            return ChannelCheck(channel)
+        try:
             await self.client.conversations_join(channel=channel)
             return ChannelCheck(channel)
         except SlackApiError as error:
             if error.response.status_code == 429:
                 raise _unavailable("conversations.join", error) from error
-        return ChannelCheck(channel, None if "chat:write.public" in await self.scopes() else "not_in_channel")
+        return ChannelCheck(channel, "not_in_channel")
 
-    async def scopes(self) -> frozenset[str]:
-        """The token's granted scopes, from auth.test's x-oauth-scopes header."""
+    async def scopes(self) -> frozenset[str] | None:
+        """The token's granted scopes, from auth.test's x-oauth-scopes header (None when Slack did not say)."""
         response = await self.client.auth_test()
-        header = (response.headers or {}).get("x-oauth-scopes") or (response.headers or {}).get("X-OAuth-Scopes")
-        return frozenset(s.strip() for s in (header or "").split(",") if s.strip())
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        if "x-oauth-scopes" not in headers:
+            return None
+        return frozenset(s.strip() for s in str(headers["x-oauth-scopes"]).split(",") if s.strip())
 
     async def auth_ok(self) -> str | None:
         """None when the token works; otherwise Slack's reason (token_revoked, invalid_auth…)."""
@@ -173,6 +183,30 @@ class SlackGateway:
         response = await self.client.conversations_open(users=user_id)
         return response["channel"]["id"]
 
+    async def profiles(self, user_ids: list[str]) -> dict[str, Profile]:
+        """Many profiles: users.list pages (200 people a call) when there are more than a few, otherwise
+        users.info each; both paced. Users Slack does not know are left out."""
+        wanted, found = set(user_ids), {}
+        if len(wanted) <= MANY_PROFILES:
+            for user_id in user_ids:
+                try:
+                    found[user_id] = await self.profile(user_id)
+                except UnknownUser:
+                    continue
+            return found
+        cursor = None
+        while True:
+            try:
+                page = await self.client.users_list(limit=200, cursor=cursor)
+            except SlackApiError as error:
+                raise _unavailable("users.list", error) from error
+            for user in page.get("members", []):
+                if user.get("id") in wanted:
+                    found[user["id"]] = _profile(user)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or len(found) == len(wanted):
+                return found
+
     async def profile(self, user_id: str) -> Profile:
         """users.info as a Profile; an unknown user is UnknownUser (the person can pick again), other refusals
         arrive as RateLimited (429) or SlackUnavailable."""
@@ -182,15 +216,19 @@ class SlackGateway:
             if error.response.get("error") in ("user_not_found", "user_not_visible"):
                 raise UnknownUser(user_id) from error
             raise _unavailable("users.info", error) from error
-        return Profile(
-            user_id=user["id"],
-            name=user.get("name", ""),
-            real_name=user.get("real_name") or user.get("profile", {}).get("real_name", ""),
-            tz=user.get("tz") or "UTC",
-            is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
-            is_bot=bool(user.get("is_bot")),
-            deleted=bool(user.get("deleted")),
-        )
+        return _profile(user)
+
+
+def _profile(user: dict[str, Any]) -> Profile:
+    return Profile(
+        user_id=user["id"],
+        name=user.get("name", ""),
+        real_name=user.get("real_name") or user.get("profile", {}).get("real_name", ""),
+        tz=user.get("tz") or "UTC",
+        is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_bot=bool(user.get("is_bot")),
+        deleted=bool(user.get("deleted")),
+    )
 
 
 def _unavailable(method: str, error: SlackApiError) -> SlackUnavailable:

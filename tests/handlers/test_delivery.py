@@ -190,3 +190,54 @@ async def test_an_update_of_a_held_message_waits_with_it(headway, emulator, clea
     assert await statuses(clean_database) == {"report": OutboxStatus.HELD, "edit": OutboxStatus.HELD,
                                               **{k: "sent" for k in (await statuses(clean_database))
                                                  if k.startswith("held:")}}
+
+
+async def test_picking_a_channel_headway_cannot_post_in_says_how_to_fix_it(slack, emulator, headway, clean_database):
+    from tests.handlers.standup_support import STANDUP
+    from tests.handlers.test_projects import make_pm, open_form
+
+    emulator.add_channel(EmulatorChannel(id="CPRIVATE1", name="secret", is_private=True, members=[PM]))
+    emulator.add_channel(EmulatorChannel(id="CARCHIVE1", name="old", is_archived=True))
+    await make_pm(slack, PM)
+    view_id = await open_form(slack, emulator, PM, "new", command="/standup")
+    refused = await slack.view_submission(PM, view_id, dict(STANDUP, participants=[MEMBER], channel="CPRIVATE1"))
+    assert refused.body["response_action"] == "errors"
+    assert "/invite @Headway" in refused.body["errors"]["channel"] and "<#CPRIVATE1>" in refused.body["errors"][
+        "channel"]
+    archived = await slack.view_submission(PM, view_id, dict(STANDUP, participants=[MEMBER], channel="CARCHIVE1"))
+    assert "archived" in archived.body["errors"]["channel"]
+    assert not await rows(clean_database, Standup)
+
+    emulator.state.channels["CPRIVATE1"].members.append(emulator.config.bot_user_id)
+    saved = await slack.view_submission(PM, view_id, dict(STANDUP, participants=[MEMBER], channel="CPRIVATE1"))
+    assert saved.status == 200 and not saved.body
+
+    result = await slack.slash_command(PM, "/headway", "digest subscribe exec <#CARCHIVE1|old>")
+    answer = json.dumps(await result.wait_for_response())
+    assert "archived" in answer
+
+
+async def test_saving_a_standup_for_500_new_people_asks_slack_after_the_modal_closed(
+    slack, emulator, headway, clean_database
+):
+    from tests.handlers.standup_support import STANDUP
+    from tests.handlers.test_projects import make_pm, open_form
+
+    team = [f"UBIG{i:05d}" for i in range(500)]
+    for user_id in team:
+        emulator.add_user(id=user_id, name=user_id.lower(), tz="Asia/Tokyo")
+    await make_pm(slack, PM)
+    view_id = await open_form(slack, emulator, PM, "new", command="/standup")
+    before = len(emulator.calls_to("users.info")) + len(emulator.calls_to("users.list"))
+    started = asyncio.get_running_loop().time()
+    saved = await slack.view_submission(PM, view_id, dict(STANDUP, participants=team))
+    assert saved.status == 200 and not saved.body
+    assert asyncio.get_running_loop().time() - started < 3
+
+    async def filled() -> bool:
+        people = [p for p in await rows(clean_database, Person) if p.user_id in team]
+        return len(people) == 500 and all(p.tz == "Asia/Tokyo" and p.profile_refreshed_at for p in people)
+    await until(filled)
+    asked = len(emulator.calls_to("users.info")) + len(emulator.calls_to("users.list")) - before
+    assert asked <= 5  # pages of users.list, not 500 users.info
+    assert not [c for c in emulator.calls_to("users.list") if c.status == 429]
