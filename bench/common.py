@@ -91,7 +91,8 @@ def write_users(directory: Path, user_ids: Iterable[str]) -> Path:
     users = [{"id": ADMIN, "name": "admin", "real_name": "Bench Admin", "is_admin": True}]
     users += [{"id": u, "name": u.lower(), "real_name": u.title(), "tz": "UTC"} for u in user_ids]
     path = directory / "users.json"
-    path.write_text(json.dumps({"team_id": TEAM_ID, "users": users, "channels": [{"id": CHANNEL, "name": "bench"}]}))
+    path.write_text(json.dumps({"team_id": TEAM_ID, "users": users, "channels": [{"id": CHANNEL, "name": "bench",
+                                                                                   "bot_member": True}]}))
     return path
 
 

@@ -143,6 +143,8 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(
         await second.stop()
     assert delivered_keys(emulator) == Counter({f"fan:{p}": 1 for p in people})
     assert all(r.status == "sent" for r in await rows(clean_database, OutboxMessage))
+    # only messages whose call may have reached Slack are looked up (at most the calls in flight), not the batch
+    assert len(emulator.calls_to("conversations.history")) <= 16 < len(people)
 
 
 async def test_a_message_whose_images_slack_refuses_goes_out_without_them(headway, emulator, clean_database):
@@ -159,3 +161,16 @@ async def test_a_message_whose_images_slack_refuses_goes_out_without_them(headwa
     assert row.status == "sent"
     [sent] = [c for c in emulator.calls_to("chat.postMessage") if c.response.get("ok")]
     assert "image" not in str(sent.params["blocks"]) and "The words" in str(sent.params["blocks"])
+
+
+async def test_the_sender_paces_itself_to_the_workspace_budget(settings, clock, emulator, clean_database):
+    people = add_people(emulator, 12)
+    paced = settings.model_copy(update={"slack_messages_per_second": 10.0, "slack_messages_burst": 2})
+    async with HeadwayServer(paced, clock=clock) as server:
+        await queue(server, [{"key": f"paced:{p}", "channel": p} for p in people])
+        await wait_settled(clean_database)
+    calls = emulator.calls_to("chat.postMessage")
+    assert delivered_keys(emulator) == Counter({f"paced:{p}": 1 for p in people})
+    assert not [c for c in calls if c.status == 429]
+    # two at once (the burst), then one every 0.1 s: the last goes out no sooner than 1 s after the first
+    assert calls[-1].at - calls[0].at >= 0.95
