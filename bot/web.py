@@ -27,7 +27,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
     async def healthz(_: Request) -> Response:
         database = await hw.db.ping()
         scheduler = hw.scheduler.running or not run_scheduler
-        paused = dict(hw.outbox.paused)  # team_id -> why sending stopped (token revoked, app uninstalled)
+        paused = dict(hw.outbox.paused.why)  # team_id -> why sending stopped (token revoked, app uninstalled)
         status = "ok" if database and scheduler and not paused else "degraded"
         return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running,
                              "leader": hw.leadership.is_leader,

@@ -96,7 +96,8 @@ async def hold(session: AsyncSession, renderer: Renderer, row: OutboxMessage, pr
     message = renderer.message("delivery/held.json.j2", what=Markup(what).format(channel=ref),
                                fix=Markup(fix).format(channel=ref), kind=row.kind.replace("_", " "),
                                retry=ActionId.OUTBOX_RETRY, value=row.channel)
-    notices = [Outgoing(team_id=row.team_id, key=f"held:{row.id}:{user}", kind=NOTICE_KIND, channel=user,
+    episode = int(utcnow().timestamp())  # held again after a Retry that did not help: a new DM
+    notices = [Outgoing(team_id=row.team_id, key=f"held:{row.id}:{episode}:{user}", kind=NOTICE_KIND, channel=user,
                         message=message) for user in await fixers(session, row.team_id, row.channel)]
     await enqueue_many(session, notices)
     return len(notices)

@@ -6,8 +6,7 @@
 - 5xx, timeouts, connection errors: retried with exponential backoff; after `max_attempts`, dead-lettered.
 - Refusals a person can fix (not_in_channel, channel_not_found, is_archived, missing_scope): held, and the
   people who can fix it get a DM with a Retry button (bot.delivery.held); later rows for that channel wait too.
-- Token revoked, app uninstalled (token_revoked, account_inactive, invalid_auth): sending pauses for the
-  workspace, nothing is dropped; auth.test is probed and sending resumes when the token works again.
+- Token revoked, app uninstalled: sending pauses for the workspace, nothing is dropped (bot.delivery.pause).
 - Other refusals (invalid_blocks…): dead-lettered at once; retrying cannot help.
 - "About to call Slack" and "Slack accepted it" are recorded by group commit, so after a crash only the few
   rows between the two are possibly sent; those are looked up in Slack per channel (one history walk for all
@@ -34,8 +33,10 @@ from bot.db import Database
 from bot.delivery import held
 from bot.delivery.client import prepaid, retry_after
 from bot.delivery.commits import GroupCommit
-from bot.delivery.gateway import Posted, SlackGateway
+from bot.delivery.gateway import SlackGateway
 from bot.delivery.pacing import Pacer
+from bot.delivery.pause import AUTH_ERRORS, Pause
+from bot.delivery.recovery import find_sent, without_images
 from bot.metrics import Metrics
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
@@ -44,7 +45,6 @@ from bot.render import Message, Renderer
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-AUTH_ERRORS = {"token_revoked", "account_inactive", "invalid_auth", "not_authed", "token_expired"}
 PER_CHANNEL_PER_DRAIN = 4  # a busy channel goes at ~1 message/s: leave the rest for the next drain
 
 
@@ -73,19 +73,14 @@ class OutboxSender:
         self._sent_refs: dict[str, tuple[str, str]] = {}  # keys sent but not yet recorded -> (channel, ts)
         self._attempts: GroupCommit[int] = GroupCommit(self._write_attempts)
         self._sent: GroupCommit[tuple[str, dict[str, object]]] = GroupCommit(self._write_sent)
-        self.paused: dict[str, str] = {}  # team_id -> why sending stopped (token_revoked, app_uninstalled…)
-        self.probe_seconds = probe_seconds
-        self._probed_at = 0.0
+        self.paused = Pause(probe_seconds)  # workspaces whose token Slack refuses, and why
 
     def wake(self) -> None:
         self._wake.set()
 
     def pause(self, team_id: str, why: str) -> None:
         """Stop sending for a workspace (its token no longer works); due rows wait, nothing is dropped."""
-        if team_id not in self.paused:
-            log.error("sending paused for %s: %s; messages wait until the token works again", team_id, why)
-        self.paused[team_id] = why
-        self._probed_at = asyncio.get_running_loop().time()
+        self.paused.pause(team_id, why)
 
     def start(self) -> None:
         if self._task is None:
@@ -93,8 +88,7 @@ class OutboxSender:
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        """Stop the loop. The flag matters: Python 3.11's wait_for can swallow a cancellation, and a loop
-        that only relied on it would then run forever (and hang shutdown)."""
+        """Stop the loop. The flag matters: Python 3.11's wait_for can swallow a cancellation (a hung shutdown)."""
         self._stopping = True
         if self._task is not None:
             while not self._task.done():
@@ -107,29 +101,14 @@ class OutboxSender:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                await self._probe()
+                if self.paused and await self.paused.probe(self._gateway.auth_ok):
+                    self.wake()
                 await self.drain()
             except Exception:  # the database may be restarting: keep the loop alive and try again
                 log.exception("outbox drain failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
-
-    async def _probe(self) -> None:
-        """While paused, ask auth.test now and then whether the token works again (a reinstall that kept it,
-        a restored account); a new token arrives with a restart (SLACK_BOT_TOKEN), which starts unpaused."""
-        now = asyncio.get_running_loop().time()
-        if not self.paused or now - self._probed_at < self.probe_seconds:
-            return
-        self._probed_at = now
-        why = await self._gateway.auth_ok()
-        if why is None:
-            log.warning("the Slack token works again: sending resumes for %s", ", ".join(sorted(self.paused)))
-            self.paused.clear()
-            self.wake()
-        elif why in AUTH_ERRORS:
-            for team_id in self.paused:
-                self.paused[team_id] = why
 
     def _claim_size(self) -> int:
         """Claim what the budget sends in a few seconds: a crash then leaves few rows waiting for their lease."""
@@ -153,7 +132,7 @@ class OutboxSender:
             async with gate:
                 if len(queue) > PER_CHANNEL_PER_DRAIN:
                     queue, later = queue[:PER_CHANNEL_PER_DRAIN], queue[PER_CHANNEL_PER_DRAIN:]
-                    await self._release(later, utcnow())
+                    await self._release(later, utcnow() + timedelta(seconds=len(queue)))
                 if queue[0].channel in held_channels:  # keep the order: wait behind the held ones
                     await self._hold_rest(queue, held_channels[queue[0].channel])
                     return 0
@@ -169,8 +148,8 @@ class OutboxSender:
                         break
             return sent
 
-        # return_exceptions: without it gather returns as soon as one channel fails or is cancelled (stop())
-        # and leaves the others running, owned by nobody, past shutdown. With it, every channel has ended.
+        # return_exceptions: otherwise gather returns when one channel fails or is cancelled (stop()), leaving the
+        # others running, owned by nobody, past shutdown
         results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
@@ -189,7 +168,7 @@ class OutboxSender:
         due = [col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
                OutboxMessage.next_attempt_at <= now]
         if self.paused:
-            due.append(col(OutboxMessage.team_id).not_in(list(self.paused)))
+            due.append(col(OutboxMessage.team_id).not_in(list(self.paused.why)))
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
                 select(OutboxMessage.id, OutboxMessage.attempted_at).where(*due)
@@ -220,7 +199,7 @@ class OutboxSender:
 
     def _not_before(self, row: OutboxMessage) -> datetime:
         if row.team_id in self.paused:
-            return utcnow() + timedelta(seconds=self.probe_seconds)
+            return utcnow() + timedelta(seconds=self.paused.probe_seconds)
         return utcnow() + timedelta(seconds=self._pacer.blocked_for(row.method))
 
     async def _release(self, rows: list[OutboxMessage], when: datetime) -> None:
@@ -245,24 +224,15 @@ class OutboxSender:
         doubtful = [r for r in queue if r.id in self._recovering and r.method == OutboxMethod.POST]
         if not doubtful:
             return queue, 0
-        found: dict[str, Posted] = {}
         try:
-            by_thread: dict[str | None, list[OutboxMessage]] = defaultdict(list)
-            for row in doubtful:
-                by_thread[row.thread_key].append(row)
-            for thread_key, group in by_thread.items():
-                try:
-                    thread_ts = (await self._sent_ref(thread_key))[1] if thread_key else None
-                except (Dependency, ValueError):
-                    continue  # its parent is not in Slack, so neither is the reply
-                found |= await self._gateway.find_posted(group[0].channel, {r.key for r in group},
-                                                         min(r.created_at for r in group), thread_ts=thread_ts)
+            found = await find_sent(self._gateway, doubtful, self._sent_ref)
         except SlackApiError as error:
             if error.response.status_code == 429 or error.response.status_code >= 500:
                 await self._release(queue, self._not_before(queue[0]))
                 return [], 0
             log.warning("cannot check whether %d messages to %s were already sent (%s); sending them",
                         len(doubtful), queue[0].channel, error.response.get("error"))
+            found = {}
         except (TimeoutError, OSError, aiohttp.ClientError):
             await self._release(queue, utcnow() + timedelta(seconds=5))
             return [], 0
@@ -344,7 +314,7 @@ class OutboxSender:
         if code in AUTH_ERRORS:
             self.pause(row.team_id, code)
             self._metrics.outbox_retries.labels("paused").inc()
-            await self._reschedule(row, timedelta(seconds=self.probe_seconds), error=f"paused: {code}",
+            await self._reschedule(row, timedelta(seconds=self.paused.probe_seconds), error=f"paused: {code}",
                                    count_attempt=False, certain=True)
             return "blocked"
         if code in held.FIXABLE:
@@ -365,17 +335,14 @@ class OutboxSender:
     async def _without_images(self, row: OutboxMessage) -> bool:
         """Slack may refuse an image of a file it will not show (e.g. a private upload): the words matter
         more than the chart, so send the message again without its images rather than lose it."""
-        payload = json.loads(row.payload)
-        blocks = payload.get("blocks") or []
-        kept = [b for b in blocks if b.get("type") != "image"]
-        if len(kept) == len(blocks):
+        payload = without_images(row.payload)
+        if payload is None:
             return False
-        payload["blocks"] = kept
         log.warning("Slack refused the images in %s; sending it without them", row.key)
         async with self._db.unit_of_work() as session:
             await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
-                payload=json.dumps(payload, ensure_ascii=False), status=OutboxStatus.PENDING, next_attempt_at=utcnow(),
-                last_error="images refused", attempted_at=None))
+                payload=payload, status=OutboxStatus.PENDING, next_attempt_at=utcnow(), last_error="images refused",
+                attempted_at=None))
         return True
 
     async def _transient(self, row: OutboxMessage, error: str) -> str:
