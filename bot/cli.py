@@ -50,6 +50,8 @@ def serve(
         asyncio.run(HeadwayServer(settings, log_level="info").serve_forever(socket_mode=socket))
     except SchemaOutdated as error:
         raise _fail(str(error)) from None
+    except ConfigError as error:  # e.g. an app token Slack refuses (Socket Mode)
+        raise _fail(str(error), 2) from None
     except OSError as error:
         raise _fail(f"cannot serve on {settings.host}:{settings.port}: {error.strerror or error}") from None
 

@@ -17,7 +17,9 @@ COMMANDS = (
 # (history) so that a send interrupted by a crash is found instead of posted twice.
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:read", "files:write",
               "channels:history", "groups:history", "im:history")
-BOT_EVENTS = ("app_home_opened",)
+# app_uninstalled / tokens_revoked: Slack sends them only to apps subscribed to them, so sending can pause for a
+# workspace that removed Headway (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
 
 LONG_DESCRIPTION = (
     "Headway keeps machine-learning product teams and their stakeholders in step, inside Slack. "

@@ -123,7 +123,12 @@ class HeadwayServer:
         handler = None
         if socket_mode:
             app_token = self._settings.slack_app_token
-            handler = await connect_socket_mode(self.bolt, app_token.get_secret_value() if app_token else "")
+            try:
+                handler = await connect_socket_mode(self.bolt, app_token.get_secret_value() if app_token else "")
+            except Exception:
+                await self.hw.gateway.client.aclose()
+                await self.hw.db.dispose()
+                raise
         config = uvicorn.Config(self.web, host=self._settings.host, port=self._settings.port, lifespan="on",
                                 log_level=self._log_level)
         try:

@@ -25,7 +25,7 @@ class _NoTokenWarning(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN itself and warns that our client wins; it does, on purpose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "token will be unused" not in record.getMessage()
+        return "will be unused" not in record.getMessage()  # Bolt writes "`token` will be unused"
 
 
 log.addFilter(_NoTokenWarning())
@@ -125,9 +125,27 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
 
 
 async def connect_socket_mode(bolt: AsyncApp, app_token: str) -> Any:
-    """Slack over a WebSocket instead of HTTP (`headway serve --socket`); the caller closes it with close_async()."""
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    """Slack over a WebSocket instead of HTTP (`headway serve --socket`); the caller closes it with close_async().
 
+    The WebSocket URL is asked for here, once: slack_sdk's client retries a refused app token forever, logging a
+    traceback each time, so a token Slack refuses (or a Slack that cannot be reached) is a ConfigError naming
+    SLACK_APP_TOKEN instead (https://docs.slack.dev/reference/methods/apps.connections.open).
+    """
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    from bot.config import ConfigError
+
+    try:
+        opened = await bolt.client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        reason = error.response.get("error") or f"HTTP {error.response.status_code}"
+        raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({reason}): create an app-level token (xapp-…) "
+                          "with connections:write under Basic Information → App-Level Tokens") from None
+    except Exception as error:  # network: DNS, refused connection, timeout
+        raise ConfigError(f"SLACK_APP_TOKEN could not be checked: Slack is unreachable "
+                          f"({type(error).__name__}: {error})") from None
     handler = AsyncSocketModeHandler(bolt, app_token)
+    handler.client.wss_uri = opened["url"]
     await handler.connect_async()
     return handler

@@ -106,7 +106,7 @@ async def clean_database(database_url: str) -> str:
 async def emulator() -> AsyncIterator[SlackEmulator]:
     config = EmulatorConfig(team_id=TEAM_ID, users=emulator_users())
     async with SlackEmulator(config) as emu:
-        emu.add_channel(id=CHANNEL, name="general")
+        emu.add_channel(id=CHANNEL, name="general", bot_member=True)  # an admin typed /invite @headway there
         yield emu
 
 
@@ -133,6 +133,7 @@ async def headway(settings: Settings, clock: ManualClock) -> AsyncIterator[Headw
 @pytest.fixture
 async def slack(headway: HeadwayServer, emulator: SlackEmulator) -> AsyncIterator[SlackDriver]:
     """The driver: sends signed requests to the running Headway, as Slack would."""
+    emulator.set_app_endpoint(headway.url + "/slack/events", SIGNING_SECRET)  # the app's Request URL
     driver = SlackDriver(headway.url + "/slack/events", SIGNING_SECRET, emulator, team_id=TEAM_ID)
     yield driver
     await driver.aclose()

@@ -12,7 +12,7 @@ from typing import Any
 from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser, RateLimitConfig
 
 TEAM_ID = "T0DEMO001"
-CHANNEL = EmulatorChannel(id="C0MLPROJ1", name="ml-projects")
+CHANNEL = EmulatorChannel(id="C0MLPROJ1", name="ml-projects", bot_member=True)  # Ada invited @Headway
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bot-token", default=None)
     parser.add_argument("--no-rate-limits", action="store_true")
     parser.add_argument("--rate-scale", type=float, default=1.0, help="multiply all refill rates")
+    parser.add_argument("--post-budget", type=float, default=None,
+                        help="workspace-wide chat.postMessage budget, messages per minute (0 = none; default 300)")
     parser.add_argument("--trigger-ttl", type=float, default=None, help="trigger_id lifetime in seconds")
     return parser.parse_args(argv)
 
@@ -37,6 +39,8 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
     config = EmulatorConfig.from_file(args.users, **overrides) if args.users else EmulatorConfig(**overrides)
     config.rate_limits.enabled = not args.no_rate_limits
     config.rate_limits.scale = args.rate_scale
+    if args.post_budget is not None:
+        config.rate_limits.post_message_budget_per_minute = args.post_budget or None
     return config
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .auth import Token
 from .state import WorkspaceState
 
 JSON_PARAMS = ("blocks", "attachments", "view", "files", "metadata")
@@ -38,6 +39,10 @@ class ApiRequest:
     params: dict[str, Any]
     state: WorkspaceState
     base_url: str
+    token: Token | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        return self.token is not None and scope in self.token.scopes
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self.params.get(key)

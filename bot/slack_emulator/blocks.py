@@ -23,6 +23,17 @@ from slack_sdk.models.views import View
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 SECTION_FIELD_MAX = 2000
+# Lengths are counted on the JSON as sent, so an escaped `&amp;` is five characters (Slack counts what it receives).
+TEXT_MAX = 3000  # text object: 1–3000 characters (docs.slack.dev/reference/block-kit/composition-objects/text-object)
+# Option object: text ≤ 75, value ≤ 150, description ≤ 75
+# (docs.slack.dev/reference/block-kit/composition-objects/option-object); option group label ≤ 75.
+OPTION_TEXT_MAX, OPTION_VALUE_MAX, OPTION_DESCRIPTION_MAX = 75, 150, 75
+# At most 10 options in radio buttons and checkboxes (block-elements/radio-button-group-element,
+# block-elements/checkboxes-element); 100 options / 100 groups in a select menu (block-elements/select-menu-element).
+MAX_OPTIONS = {"radio_buttons": 10, "checkboxes": 10}
+MAX_SELECT_OPTIONS = 100
+# Plain-text input: min_length 0–3000, max_length 1–3000 (block-elements/plain-text-input-element).
+INPUT_LENGTH_MAX = 3000
 _SDK_ERRORS = (SlackObjectFormationError, TypeError, KeyError, AttributeError, ValueError)
 _OPTION_MRKDWN_OK = {"checkboxes", "radio_buttons"}
 
@@ -50,9 +61,10 @@ class _Checker:
         elif plain_only and kind != "plain_text":
             self.fail("must be a valid enum value (plain_text)", f"{pointer}/type")
         value = obj.get("text")
+        max_len = TEXT_MAX if max_len is None else max_len
         if not isinstance(value, str) or not value:
             self.fail("must be more than 0 characters", f"{pointer}/text")
-        elif max_len is not None and len(value) > max_len:
+        elif len(value) > max_len:
             self.fail(f"must be less than {max_len + 1} characters", f"{pointer}/text")
 
     def unknown_keys(self, raw: dict, model: Any, pointer: str) -> None:
@@ -65,18 +77,54 @@ class _Checker:
         plain_only = element.get("type") not in _OPTION_MRKDWN_OK
         groups = [(f"{pointer}/options", element.get("options"))]
         groups.append((f"{pointer}/initial_options", element.get("initial_options")))
-        for gi, group in enumerate(element.get("option_groups") or []):
+        option_groups = element.get("option_groups") or []
+        if isinstance(option_groups, list) and len(option_groups) > MAX_SELECT_OPTIONS:
+            self.fail(f"no more than {MAX_SELECT_OPTIONS} items allowed", f"{pointer}/option_groups")
+        for gi, group in enumerate(option_groups):
             if isinstance(group, dict):
-                self.text(group.get("label"), f"{pointer}/option_groups/{gi}/label", plain_only=True)
+                self.text(group.get("label"), f"{pointer}/option_groups/{gi}/label", plain_only=True,
+                          max_len=OPTION_TEXT_MAX)
                 groups.append((f"{pointer}/option_groups/{gi}/options", group.get("options")))
         if isinstance(element.get("initial_option"), dict):
-            self.text(element["initial_option"].get("text"), f"{pointer}/initial_option/text", plain_only=plain_only)
+            self.option(element["initial_option"], f"{pointer}/initial_option", plain_only)
         for base, options in groups:
             for oi, option in enumerate(options or []):
-                if not isinstance(option, dict) or "value" not in option:
-                    self.fail("missing required field: value", f"{base}/{oi}")
-                    continue
-                self.text(option.get("text"), f"{base}/{oi}/text", plain_only=plain_only)
+                self.option(option, f"{base}/{oi}", plain_only)
+        most = MAX_OPTIONS.get(element.get("type", ""))
+        options = element.get("options")
+        if most is not None and isinstance(options, list) and len(options) > most:
+            self.fail(f"no more than {most} items allowed", f"{pointer}/options")
+        self.initial_among(element, pointer)
+
+    def option(self, option: Any, pointer: str, plain_only: bool) -> None:
+        if not isinstance(option, dict) or "value" not in option:
+            self.fail("missing required field: value", pointer)
+            return
+        self.text(option.get("text"), f"{pointer}/text", plain_only=plain_only, max_len=OPTION_TEXT_MAX)
+        if isinstance(option["value"], str) and len(option["value"]) > OPTION_VALUE_MAX:
+            self.fail(f"must be less than {OPTION_VALUE_MAX + 1} characters", f"{pointer}/value")
+        if "description" in option:
+            self.text(option["description"], f"{pointer}/description", plain_only=plain_only,
+                      max_len=OPTION_DESCRIPTION_MAX)
+
+    def initial_among(self, element: dict, pointer: str) -> None:
+        """initial_option / initial_options must exactly match options of the element (option-object docs:
+        "must be an exact match to one of the options"); external selects have no options to match."""
+        listed = [o for o in element.get("options") or [] if isinstance(o, dict)]
+        for group in element.get("option_groups") or []:
+            if isinstance(group, dict):
+                listed += [o for o in group.get("options") or [] if isinstance(o, dict)]
+        if not listed and element.get("type") not in ("static_select", "multi_static_select", "radio_buttons",
+                                                     "checkboxes", "overflow"):
+            return
+        initial = element.get("initial_options") or []
+        if isinstance(element.get("initial_option"), dict):
+            initial = [element["initial_option"]]
+        key = "initial_option" if "initial_option" in element else "initial_options"
+        for option in initial if isinstance(initial, list) else []:
+            if option not in listed:
+                self.fail("must match one of the options", f"{pointer}/{key}")
+                return
 
     def element(self, raw: Any, pointer: str, *, input_only: bool = False) -> str | None:
         """Check one block element; return its action_id (if any)."""
@@ -104,6 +152,9 @@ class _Checker:
                     self.text(raw["confirm"][key], f"{pointer}/confirm/{key}", plain_only=True)
         if any(k in raw for k in ("options", "option_groups", "initial_option", "initial_options")):
             self.options(raw, pointer)
+        for key in ("min_length", "max_length"):
+            if isinstance(raw.get(key), int) and raw[key] > INPUT_LENGTH_MAX:
+                self.fail(f"must be at most {INPUT_LENGTH_MAX}", f"{pointer}/{key}")
         return raw.get("action_id")
 
     def block(self, raw: dict, pointer: str) -> None:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from bot.manifest import BOT_EVENTS, BOT_SCOPES
+
 
 @dataclass
 class EmulatorUser:
@@ -38,7 +40,11 @@ class EmulatorUser:
 
 @dataclass
 class EmulatorChannel:
-    """A public or private channel; `members=None` means everyone is a member."""
+    """A public or private channel.
+
+    `members=None` means every person is a member. The app's bot user is a member only when invited
+    (`bot_member=True`, or its id listed in `members`), as in Slack, where apps join no channel by themselves.
+    """
 
     id: str
     name: str
@@ -46,6 +52,7 @@ class EmulatorChannel:
     is_archived: bool = False
     members: list[str] | None = None
     topic: str = ""
+    bot_member: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EmulatorChannel:
@@ -67,6 +74,10 @@ class RateLimitConfig:
     enabled: bool = True
     scale: float = 1.0
     overrides: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Workspace-wide chat.postMessage budget, messages per minute (None = off). Slack: "chat.postMessage ...
+    # maintaining a workspace-wide limit" of "several hundred messages per minute"
+    # (https://docs.slack.dev/apis/web-api/rate-limits, "Posting messages"); 300 is the low end of "several hundred".
+    post_message_budget_per_minute: float | None = 300.0
 
 
 @dataclass
@@ -77,6 +88,15 @@ class EmulatorConfig:
     team_name: str = "Headway"
     bot_token: str = "xoxb-emulator"
     extra_tokens: list[str] = field(default_factory=list)
+    # The scopes the installation granted (default: what the manifest asks for) and the app-level token for
+    # Socket Mode (apps.connections.open needs an `xapp-` token with connections:write).
+    scopes: tuple[str, ...] = BOT_SCOPES
+    app_token: str = "xapp-emulator"
+    # Bot events the app subscribed to (the manifest's); only these are delivered to the app.
+    bot_events: tuple[str, ...] = BOT_EVENTS
+    # Where Slack sends events over HTTP (the app's Request URL) and the secret it signs them with.
+    events_url: str | None = None
+    signing_secret: str | None = None
     bot_user_id: str = "U0HEADBOT"
     bot_id: str = "B0HEADBOT"
     app_id: str = "A0HEADWAY"

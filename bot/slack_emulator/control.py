@@ -48,6 +48,18 @@ RPC_OPS = frozenset(
         "clear_faults",
         "set_rate_limit",
         "set_rate_limits_enabled",
+        "invite_bot",
+        "remove_bot",
+        "archive_channel",
+        "granted_scopes",
+        "set_scopes",
+        "disable_token",
+        "revoke_token",
+        "uninstall",
+        "reinstall",
+        "set_app_endpoint",
+        "app_events",
+        "set_post_budget",
     }
 )
 FAULT_OPS = {

@@ -17,7 +17,7 @@ import httpx
 
 from . import payloads
 from .actions import message_action, view_action
-from .link import make_link
+from .link import RemoteLink, make_link
 from .payloads import DriverError
 from .result import DriverResult, slack_signature
 from .transport import SignedTransport
@@ -52,6 +52,17 @@ class SlackDriver(SignedTransport):
         self._own_http = http is None
         self._timeout = timeout
         self._info: dict[str, Any] | None = None
+
+    @classmethod
+    def over_socket(
+        cls, emulator: Any, team_id: str | None = None, http: httpx.AsyncClient | None = None, **kwargs: Any
+    ) -> SlackDriver:
+        """A driver for an app connected in Socket Mode: requests travel as envelopes on its WebSocket."""
+        link = make_link(emulator, http)
+        base = link.base_url if isinstance(link, RemoteLink) else emulator.base_url
+        driver = cls(base, "", emulator, team_id, http, **kwargs)
+        driver.socket_url = f"{base}/_emulator/socket/deliver"
+        return driver
 
     async def __aenter__(self) -> SlackDriver:
         return self

@@ -12,7 +12,8 @@ import random
 import threading
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Fault:
     status: int = 500
     error: str | None = None
     retry_after: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)  # more answer fields, e.g. needed/provided
 
     @property
     def label(self) -> str:
@@ -60,11 +62,17 @@ class FaultInjector:
         error: str | None = None,
         count: int = 1,
         retry_after: int = 1,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        """Queue `count` failures: an HTTP status (5xx, 429) or a Slack `ok: false` error."""
+        """Queue `count` failures: an HTTP status (5xx, 429) or a Slack `ok: false` error (with `extra` fields)."""
         if status is None:
             status = 200 if error else 500
-        fault = Fault(status=status, error=error or ("ratelimited" if status == 429 else None), retry_after=retry_after)
+        fault = Fault(
+            status=status,
+            error=error or ("ratelimited" if status == 429 else None),
+            retry_after=retry_after,
+            extra=dict(extra or {}),
+        )
         with self._lock:
             self._fail.setdefault(method, deque()).extend([fault] * count)
 

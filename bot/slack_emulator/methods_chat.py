@@ -57,12 +57,28 @@ def checked_text(req: ApiRequest) -> str | None:
     return None if text is None else str(text)
 
 
-def resolve_channel(state: WorkspaceState, ref: str | None) -> str:
+def resolve_channel(req: ApiRequest, ref: str | None, *, public_needs_scope: bool = True) -> str:
+    """The conversation a message goes to, or Slack's refusal.
+
+    chat.postMessage reference (https://docs.slack.dev/reference/methods/chat.postMessage, "Errors") and the spec's
+    error enum: a private channel the bot is not in is invisible to it (`channel_not_found`); an archived channel
+    answers `is_archived`; a public channel the bot is not in answers `not_in_channel` unless the token holds
+    `chat:write.public` (https://docs.slack.dev/reference/scopes/chat.write.public). chat.postEphemeral lists no
+    `not_in_channel` in the spec, so it only hides private channels (`public_needs_scope=False`).
+    """
+    state = req.state
     channel_id = state.resolve_channel(ref)
     if channel_id is None:
         raise SlackError("channel_not_found")
-    if channel_id in state.channels and state.channels[channel_id].is_archived:
-        raise SlackError("is_archived")
+    channel = state.channels.get(channel_id)
+    if channel is not None:
+        member = state.is_member(channel_id, state.config.bot_user_id)
+        if channel.is_private and not member:
+            raise SlackError("channel_not_found")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if not member and public_needs_scope and not req.has_scope("chat:write.public"):
+            raise SlackError("not_in_channel")
     for user_id in state.dm_channels.get(channel_id, []):
         user = state.users.get(user_id)
         if user is not None and user.deleted:
@@ -91,7 +107,10 @@ def bot_message(state: WorkspaceState, text: str | None, blocks: list | None, **
 def _own_message(req: ApiRequest, forbidden: str) -> tuple[str, dict[str, Any]]:
     state = req.state
     channel_id = state.resolve_channel(req.require("channel"))
-    if channel_id is None:
+    channel = state.channels.get(channel_id or "")
+    if channel_id is None or (
+        channel is not None and channel.is_private and not state.is_member(channel_id, state.config.bot_user_id)
+    ):
         raise SlackError("channel_not_found")
     message = state.get_message(channel_id, str(req.require("ts")))
     if message is None:
@@ -104,7 +123,7 @@ def _own_message(req: ApiRequest, forbidden: str) -> tuple[str, dict[str, Any]]:
 @slack_method("chat.postMessage")
 def post_message(req: ApiRequest) -> dict[str, Any]:
     state = req.state
-    channel_id = resolve_channel(state, req.require("channel"))
+    channel_id = resolve_channel(req, req.require("channel"))
     text, blocks = checked_text(req), checked_blocks(req)
     attachments = req.json_value("attachments")
     if not text and not blocks and not attachments:
@@ -158,7 +177,7 @@ def delete_message(req: ApiRequest) -> dict[str, Any]:
 @slack_method("chat.postEphemeral")
 def post_ephemeral(req: ApiRequest) -> dict[str, Any]:
     state = req.state
-    channel_id = resolve_channel(state, req.require("channel"))
+    channel_id = resolve_channel(req, req.require("channel"), public_needs_scope=False)
     user_id = str(req.require("user"))
     user = state.users.get(user_id)
     if user is None or user.deleted or not state.is_member(channel_id, user_id):

@@ -62,7 +62,9 @@ def tz_fields(tz_name: str, now: datetime | None = None) -> dict[str, Any]:
     return {"tz": tz_name, "tz_label": label, "tz_offset": offset}
 
 
-def user_payload(state: WorkspaceState, user: EmulatorUser) -> dict[str, Any]:
+def user_payload(
+    state: WorkspaceState, user: EmulatorUser, req_scopes: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """The `user` object of users.info / users.list."""
     real_name = user.real_name or user.name
     profile: dict[str, Any] = {
@@ -77,7 +79,8 @@ def user_payload(state: WorkspaceState, user: EmulatorUser) -> dict[str, Any]:
         "image_48": f"https://emulator.invalid/avatars/{user.id}_48.png",
         "image_72": f"https://emulator.invalid/avatars/{user.id}_72.png",
     }
-    if user.email:
+    if user.email and (req_scopes is None or "users:read.email" in req_scopes):
+        # profile.email only with users:read.email (https://docs.slack.dev/reference/scopes/users.read.email)
         profile["email"] = user.email
     if user.is_bot:
         profile["bot_id"] = state.config.bot_id if user.id == state.config.bot_user_id else "B" + user.id[1:]
@@ -162,7 +165,7 @@ def users_info(req: ApiRequest) -> dict[str, Any]:
     user = req.state.users.get(str(req.require("user")))
     if user is None:
         raise SlackError("user_not_found")
-    return {"user": user_payload(req.state, user)}
+    return {"user": user_payload(req.state, user, req.token.scopes if req.token else None)}
 
 
 def _decode_cursor(cursor: str) -> str:
@@ -193,7 +196,7 @@ def users_list(req: ApiRequest) -> dict[str, Any]:
     if start + limit < len(ids):
         next_cursor = base64.b64encode(f"user:{ids[start + limit]}".encode()).decode()
     return {
-        "members": [user_payload(state, state.users[i]) for i in page],
+        "members": [user_payload(state, state.users[i], req.token.scopes if req.token else None) for i in page],
         "cache_ts": 1700000000,
         "response_metadata": {"next_cursor": next_cursor},
     }
@@ -229,8 +232,34 @@ def conversations_open(req: ApiRequest) -> dict[str, Any]:
 
 @slack_method("conversations.info")
 def conversations_info(req: ApiRequest) -> dict[str, Any]:
+    """A private channel the bot is not in does not exist for it (channel_not_found, as in the spec's enum)."""
     state = req.state
     channel_id = str(req.require("channel"))
-    if channel_id not in state.channels and channel_id not in state.dm_channels:
+    channel = state.channels.get(channel_id)
+    if channel is None and channel_id not in state.dm_channels:
+        raise SlackError("channel_not_found")
+    if channel is not None and channel.is_private and not state.is_member(channel_id, state.config.bot_user_id):
         raise SlackError("channel_not_found")
     return {"channel": channel_payload(state, channel_id)}
+
+
+@slack_method("conversations.join")
+def conversations_join(req: ApiRequest) -> dict[str, Any]:
+    """The bot joins a public channel (needs channels:join). Errors from the spec's enum for conversations.join:
+    channel_not_found, is_archived, method_not_supported_for_channel_type (private channels need an invite)."""
+    state = req.state
+    channel_id = str(req.require("channel"))
+    channel = state.channels.get(channel_id)
+    member = channel is not None and state.is_member(channel_id, state.config.bot_user_id)
+    if channel is None or (channel.is_private and not member):
+        raise SlackError("channel_not_found")
+    if channel.is_archived:
+        raise SlackError("is_archived")
+    if channel.is_private:
+        raise SlackError("method_not_supported_for_channel_type")
+    state.set_bot_member(channel_id, True)
+    answer: dict[str, Any] = {"channel": channel_payload(state, channel_id)}
+    if member:
+        answer["warning"] = "already_in_channel"
+        answer["response_metadata"] = {"warnings": ["already_in_channel"]}
+    return answer

@@ -1,8 +1,10 @@
-"""Slack's per-method rate limits as token buckets.
+"""Slack's per-method rate limits as token buckets, plus the workspace-wide chat.postMessage budget.
 
-Slack documents tiers per method per workspace (Tier 1 ≈ 1/min … Tier 4 ≈ 100/min,
-bursts tolerated) and a special per-channel limit for chat.postMessage (≈ 1/s).
-The emulator enforces them so the app's 429/Retry-After handling is exercised.
+Source: https://docs.slack.dev/apis/web-api/rate-limits — limits apply "per API method per app per workspace":
+Tier 1 1+/min, Tier 2 20+/min, Tier 3 50+/min, Tier 4 100+/min, "sporadic bursts" tolerated; chat.postMessage is
+Special: about 1 message per second per channel with short bursts, plus a workspace-wide limit ("several hundred
+messages per minute", `RateLimitConfig.post_message_budget_per_minute`). Over a limit Slack answers HTTP 429 with
+`Retry-After` (seconds). Each method's tier is on its reference page (docs.slack.dev/reference/methods/<method>).
 """
 
 from __future__ import annotations
@@ -22,30 +24,35 @@ TIERS: dict[int, tuple[float, float]] = {
     3: (50 / 60, 50),
     4: (100 / 60, 100),
 }
-POST_MESSAGE_PER_CHANNEL = (1.0, 5.0)
-VIEWS_LIMIT = (10.0, 50.0)  # views.* are trigger-bound, not tiered; stay generous
+POST_MESSAGE_PER_CHANNEL = (1.0, 5.0)  # chat.postMessage reference: "1 per second per channel", short bursts
 
+# Every method Headway (and Bolt, and the Socket Mode client) calls, with the tier its reference page gives.
 METHOD_LIMITS: dict[str, tuple[float, float]] = {
-    "auth.test": TIERS[4],
-    "chat.postMessage": POST_MESSAGE_PER_CHANNEL,
+    "auth.test": TIERS[4],  # Special, "Tier 4-like" (auth.test reference)
+    "apps.connections.open": TIERS[1],  # apps.connections.open reference: Tier 1
+    "chat.postMessage": POST_MESSAGE_PER_CHANNEL,  # Special (per channel + workspace budget)
     "chat.postEphemeral": TIERS[4],
     "chat.update": TIERS[3],
     "chat.delete": TIERS[3],
     "conversations.open": TIERS[3],
     "conversations.info": TIERS[3],
+    "conversations.join": TIERS[3],
+    # Tier 3 for internal customer-built apps; the May 2025 limit (1/min) is for commercially distributed,
+    # non-Marketplace apps only (rate-limits page, "App types and rate limits"), which Headway is not.
     "conversations.history": TIERS[3],
     "conversations.replies": TIERS[3],
     "users.info": TIERS[4],
     "users.list": TIERS[2],
-    "views.open": VIEWS_LIMIT,
-    "views.update": VIEWS_LIMIT,
-    "views.push": VIEWS_LIMIT,
+    "views.open": TIERS[4],
+    "views.update": TIERS[4],
+    "views.push": TIERS[4],
     "views.publish": TIERS[4],
     "files.getUploadURLExternal": TIERS[4],
     "files.completeUploadExternal": TIERS[4],
 }
 DEFAULT_LIMIT = TIERS[3]
 PER_CHANNEL_METHODS = {"chat.postMessage"}
+WORKSPACE_BUDGET_KEY = ("chat.postMessage", "*workspace*")
 
 
 @dataclass
@@ -57,16 +64,22 @@ class TokenBucket:
     tokens: float
     updated: float
 
-    def take(self, now: float) -> float:
-        """Consume one token; return 0 if allowed, else seconds until one is available."""
+    def wait(self, now: float) -> float:
+        """Refill; return 0 if a token is available, else seconds until one is."""
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
         if self.tokens >= 1:
-            self.tokens -= 1
             return 0.0
         if self.rate <= 0:
             return math.inf
         return (1 - self.tokens) / self.rate
+
+    def take(self, now: float) -> float:
+        """Consume one token; return 0 if allowed, else seconds until one is available."""
+        wait = self.wait(now)
+        if wait <= 0:
+            self.tokens -= 1
+        return wait
 
 
 class RateLimiter:
@@ -93,19 +106,41 @@ class RateLimiter:
         with self._lock:
             self._buckets.clear()
 
+    def set_post_budget(self, per_minute: float | None) -> None:
+        """The workspace-wide chat.postMessage budget in messages per minute (None: no workspace limit)."""
+        self.config.post_message_budget_per_minute = per_minute
+        with self._lock:
+            self._buckets.pop(WORKSPACE_BUDGET_KEY, None)
+
+    def _bucket(self, key: tuple[str, str], now: float, limit: tuple[float, float]) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            rate, burst = limit
+            bucket = self._buckets[key] = TokenBucket(rate=rate, burst=burst, tokens=burst, updated=now)
+        return bucket
+
     def check(self, method: str, channel: str | None = None) -> int | None:
-        """Return None if allowed, else the Retry-After seconds (integer ≥ 1)."""
+        """Return None if allowed, else the Retry-After seconds (integer ≥ 1).
+
+        A chat.postMessage passes only if both its channel's bucket and the workspace budget have a token; a
+        refused call consumes neither (Slack does not count what it refused against the budget).
+        """
         if not self.config.enabled:
             return None
         key = (method, channel or "") if method in PER_CHANNEL_METHODS else (method, "")
         now = self.clock()
         with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                rate, burst = self.limit_for(method)
-                bucket = TokenBucket(rate=rate, burst=burst, tokens=burst, updated=now)
-                self._buckets[key] = bucket
-            wait = bucket.take(now)
+            buckets = [self._bucket(key, now, self.limit_for(method))]
+            budget = self.config.post_message_budget_per_minute
+            if method == "chat.postMessage" and budget:
+                # Burst: a tenth of a minute's budget (Slack tolerates "short bursts", not a minute's worth at once).
+                limit = (budget / 60 * self.config.scale, max(1.0, budget / 10))
+                buckets.append(self._bucket(WORKSPACE_BUDGET_KEY, now, limit))
+            waits = [b.wait(now) for b in buckets]
+            wait = max(waits)
+            if wait <= 0:
+                for bucket in buckets:
+                    bucket.tokens -= 1
         if wait <= 0:
             return None
         return max(1, math.ceil(wait)) if math.isfinite(wait) else 60

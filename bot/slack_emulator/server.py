@@ -18,11 +18,14 @@ from typing import Any
 from aiohttp import web
 
 from .api import decode_json_params
+from .auth import METHOD_SCOPES, AuthError, authenticate, needed_scope
 from .config import EmulatorChannel, EmulatorConfig, EmulatorUser
 from .control import add_control_routes
 from .faults import FaultInjector
+from .install import InstallControl
 from .methods import call_method, is_known
 from .ratelimit import RateLimiter
+from .socket_mode import SocketHub, deliver_route
 from .state import RecordedCall, WorkspaceState
 from .support import DriverSupport
 
@@ -49,7 +52,7 @@ async def read_params(request: web.Request) -> dict[str, Any] | None:
     return params
 
 
-class SlackEmulator(DriverSupport):
+class SlackEmulator(DriverSupport, InstallControl):
     """A Slack workspace on 127.0.0.1; use `async with SlackEmulator(config) as emu:`."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
@@ -57,6 +60,8 @@ class SlackEmulator(DriverSupport):
         self.state = WorkspaceState(self.config)
         self.limiter = RateLimiter(self.config.rate_limits)
         self.faults = FaultInjector(self.config.fault_timeout_seconds)
+        self.hub = SocketHub(self.state)
+        self._event_tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -64,8 +69,13 @@ class SlackEmulator(DriverSupport):
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_get("/_emulator/socket", self.hub.handle)
+        app.router.add_post("/_emulator/socket/deliver", self._deliver_socket)
         add_control_routes(app, self)
         return app
+
+    async def _deliver_socket(self, request: web.Request) -> web.Response:
+        return await deliver_route(request, self.hub)
 
     async def start(self) -> None:
         if self._runner is not None:
@@ -77,6 +87,7 @@ class SlackEmulator(DriverSupport):
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        await self.hub.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -112,26 +123,33 @@ class SlackEmulator(DriverSupport):
         headers: dict[str, str] = {}
         failure, delay, delay_label = self.faults.draw(method) if is_known(method) else (None, 0.0, None)
         fault = failure.label if failure else delay_label
+        caller = None
         if params is None:
             status, body = 200, {"ok": False, "error": "invalid_json"}
         elif not is_known(method):
             status, body = 200, {"ok": False, "error": "unknown_method"}
         elif failure is not None:
-            status, body = failure.status, {"ok": False, "error": failure.error or "internal_error"}
+            status, body = failure.status, {"ok": False, "error": failure.error or "internal_error", **failure.extra}
             if failure.status == 429:
                 headers["Retry-After"] = str(failure.retry_after)
-        elif not token:
-            status, body = 200, {"ok": False, "error": "not_authed"}
-        elif token not in (self.config.bot_token, *self.config.extra_tokens):
-            status, body = 200, {"ok": False, "error": "invalid_auth"}
         else:
-            retry_after = self.limiter.check(method, self._rate_channel(method, params))
-            if retry_after is not None:
-                status, body = 429, {"ok": False, "error": "ratelimited"}
-                headers["Retry-After"] = str(retry_after)
-                fault = fault or "ratelimited"
+            try:
+                caller = authenticate(self.state, method, token, params)
+            except AuthError as refused:
+                status, body = 200, {"ok": False, "error": refused.error, **refused.extra}
             else:
-                status, body = call_method(self.state, method, params, self.base_url)
+                retry_after = self.limiter.check(method, self._rate_channel(method, params))
+                if retry_after is not None:
+                    status, body = 429, {"ok": False, "error": "ratelimited"}
+                    headers["Retry-After"] = str(retry_after)
+                    fault = fault or "ratelimited"
+                else:
+                    status, body = call_method(self.state, method, params, self.base_url, caller)
+        found = self.state.tokens.get(token or "")
+        if found is not None and not found.dead:
+            # Slack answers every authenticated call with the granted and the accepted scopes (auth.test reference).
+            headers["x-oauth-scopes"] = ",".join(found.scopes)
+            headers["x-accepted-oauth-scopes"] = needed_scope(self.state, method, params or {}) or ""
         self.state.calls.append(RecordedCall(method, recorded, status, body, time.time(), fault))
         if delay:
             await asyncio.sleep(delay)
@@ -215,8 +233,13 @@ class SlackEmulator(DriverSupport):
         error: str | None = None,
         count: int = 1,
         retry_after: int = 1,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        self.faults.fail_next(method, status=status, error=error, count=count, retry_after=retry_after)
+        """Queue failures; a `missing_scope` gets Slack's needed/provided fields unless `extra` gives them."""
+        if error == "missing_scope" and not extra:
+            granted = ",".join(self.state.bot_token().scopes)
+            extra = {"needed": METHOD_SCOPES.get(method or "", "chat:write"), "provided": granted}
+        self.faults.fail_next(method, status=status, error=error, count=count, retry_after=retry_after, extra=extra)
 
     def slow_next(self, method: str | None, *, seconds: float, count: int = 1) -> None:
         self.faults.slow_next(method, seconds=seconds, count=count)
@@ -231,6 +254,10 @@ class SlackEmulator(DriverSupport):
 
     def set_rate_limit(self, method: str, rate_per_second: float, burst: float) -> None:
         self.limiter.set_limit(method, rate_per_second, burst)
+
+    def set_post_budget(self, per_minute: float | None) -> None:
+        """Workspace-wide chat.postMessage budget, messages per minute (None: off)."""
+        self.limiter.set_post_budget(per_minute)
 
     def set_rate_limits_enabled(self, enabled: bool) -> None:
         self.config.rate_limits.enabled = enabled

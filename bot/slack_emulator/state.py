@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .auth import Token
 from .config import EmulatorChannel, EmulatorConfig, EmulatorUser
 
 # Real workspaces list Slackbot in users.list, with is_bot=False; apps must cope.
@@ -88,10 +89,16 @@ class WorkspaceState:
             )
         if config.include_slackbot and SLACKBOT.id not in self.users:
             self.users[SLACKBOT.id] = SLACKBOT
-        for channel in config.channels:
-            self.channels[channel.id] = channel
+        for channel in config.channels:  # copies: one config may seed several emulators
+            self.channels[channel.id] = copy.deepcopy(channel)
         self._counter = itertools.count(1)
         self._last_ts = (0, 0)
+        self.tokens: dict[str, Token] = {}
+        for value in (config.bot_token, *config.extra_tokens):
+            self.tokens[value] = Token(value, "bot", tuple(config.scopes))
+        self.tokens[config.app_token] = Token(config.app_token, "app", ("connections:write",))
+        self.installed = True
+        self.socket_tickets: dict[str, float] = {}
         self.clear()
 
     def clear(self) -> None:
@@ -108,6 +115,7 @@ class WorkspaceState:
         self.files: dict[str, dict[str, Any]] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.responses: list[dict[str, Any]] = []
+        self.app_deliveries: list[dict[str, Any]] = []  # events Slack sent to the app (HTTP or Socket Mode)
 
     # ---------------------------------------------------------------- ids
     def new_id(self, prefix: str, length: int = 10) -> str:
@@ -156,7 +164,19 @@ class WorkspaceState:
         channel = self.channels.get(channel_id)
         if channel is None:
             return False
+        if user_id == self.config.bot_user_id:
+            return channel.bot_member or user_id in (channel.members or [])
         return channel.members is None or user_id in channel.members
+
+    def set_bot_member(self, channel_id: str, member: bool) -> None:
+        """`/invite @app` in the channel (or removing the app from it)."""
+        channel = self.channels[channel_id]
+        channel.bot_member = member
+        if not member and channel.members is not None and self.config.bot_user_id in channel.members:
+            channel.members.remove(self.config.bot_user_id)
+
+    def bot_token(self) -> Token:
+        return self.tokens[self.config.bot_token]
 
     def channel_name(self, channel_id: str) -> str:
         if channel_id in self.channels:

@@ -20,6 +20,7 @@ class SignedTransport:
     link: EmulatorLink
     _http: httpx.AsyncClient | None
     _timeout: float
+    socket_url: str | None = None  # Socket Mode: envelopes go through the emulator's WebSocket, not HTTP
 
     async def send(
         self,
@@ -34,6 +35,8 @@ class SignedTransport:
         retry_reason: str | None = None,
     ) -> DriverResult:
         """POST a raw body with Slack's headers (optionally mis-signed or stale, for negative tests)."""
+        if self.socket_url is not None:
+            return await self._send_envelope(kind, payload)
         timestamp = int(time.time()) - (600 if old_timestamp else 0)
         secret = self.signing_secret + ("-wrong" if wrong_signature else "")
         headers = {
@@ -69,3 +72,17 @@ class SignedTransport:
             payload,
             link=self.link,
         )
+
+    async def _send_envelope(self, kind: str, payload: Any) -> DriverResult:
+        """Socket Mode: the emulator wraps `payload` in an envelope on the app's WebSocket and waits for the ack;
+        the ack's `payload` is what the app would have answered over HTTP."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self._timeout)
+        response = await self._http.post(self.socket_url, json={"kind": kind, "payload": payload})  # type: ignore[arg-type]
+        outcome = response.json()
+        if not outcome.get("acked"):
+            return DriverResult(kind, 0, "", None, {}, outcome.get("elapsed", 0.0), payload, timed_out=True,
+                                link=self.link)
+        body = (outcome.get("ack") or {}).get("payload")
+        return DriverResult(kind, 200, json.dumps(body) if body is not None else "", body, {}, outcome["elapsed"],
+                            payload, link=self.link)

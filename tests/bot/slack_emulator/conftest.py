@@ -23,7 +23,7 @@ USERS = [
     EmulatorUser(id="U0GONE", name="gone", real_name="Gone Person", deleted=True),
 ]
 CHANNELS = [
-    EmulatorChannel(id="C0GENERAL", name="general"),
+    EmulatorChannel(id="C0GENERAL", name="general", bot_member=True),  # the app was invited (/invite @headway)
     EmulatorChannel(id="C0PRIVATE", name="secret", is_private=True, members=["U0ALICE"]),
 ]
 

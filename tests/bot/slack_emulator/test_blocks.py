@@ -24,7 +24,7 @@ def modal(blocks: list, **extra) -> dict:
 
 INVALID = {
     "too many blocks": ([{"type": "divider"}] * 51, "/blocks"),
-    "long section": ([section("x" * 3001)], "/blocks/0"),
+    "long section": ([section("x" * 3001)], "/blocks/0/text/text"),
     "unknown element": (
         [{**section("a"), "accessory": {"type": "buttn", "action_id": "a"}}],
         "/blocks/0/accessory/type",

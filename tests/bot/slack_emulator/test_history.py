@@ -103,6 +103,7 @@ async def test_history_newest_first_top_level_only(emu: SlackEmulator, client: A
     first, second, third = await post_many(client, "C0GENERAL", 3)
     reply = await client.chat_postMessage(channel="C0GENERAL", text="reply", thread_ts=first)
     human = emu.add_message("C0GENERAL", "U0ALICE", "from alice")
+    emu.invite_bot("C0PRIVATE")
     await client.chat_postMessage(channel="C0PRIVATE", text="elsewhere")
     history = await client.conversations_history(channel="C0GENERAL")
     assert [m["ts"] for m in history["messages"]] == [human["ts"], third, second, first]

@@ -83,10 +83,14 @@ async def test_dm_by_user_id_and_conversations_open(emu: SlackEmulator, client: 
     assert opened["channel"]["id"] == posted["channel"] and posted["channel"].startswith("D")
     assert opened["already_open"] is True
     assert [m["text"] for m in emu.messages("U0ALICE")] == ["psst"]
+    assert await error_of(client.conversations_info(channel=posted["channel"])) == "missing_scope"
+    emu.set_scopes([*emu.granted_scopes(), "im:read", "channels:read"])
     info = await client.conversations_info(channel=posted["channel"])
     assert info["channel"]["is_im"] is True and info["channel"]["user"] == "U0ALICE"
     fresh = await client.conversations_open(users=["U0BOB"], return_im=True)
     assert fresh["already_open"] is False and fresh["channel"]["user"] == "U0BOB"
+    assert await error_of(client.conversations_open(users="U0ALICE,U0BOB")) == "missing_scope"  # group DM
+    emu.set_scopes([*emu.granted_scopes(), "mpim:write"])
     group = await client.conversations_open(users="U0ALICE,U0BOB")
     again = await client.conversations_open(users="U0BOB,U0ALICE")
     assert group["channel"]["id"] == again["channel"]["id"] and group["channel"]["id"].startswith("G")
@@ -100,6 +104,11 @@ async def test_post_ephemeral(emu: SlackEmulator, client: AsyncWebClient) -> Non
     result = await client.chat_postEphemeral(channel="C0GENERAL", user="U0BOB", text="only you")
     assert result["message_ts"]
     assert emu.ephemerals[0]["visible_to"] == "U0BOB" and emu.messages("C0GENERAL") == []
+    # A private channel the app is not in does not exist for it; once invited, Bob must be a member too.
+    assert await error_of(client.chat_postEphemeral(channel="C0PRIVATE", user="U0BOB", text="x")) == (
+        "channel_not_found"
+    )
+    emu.invite_bot("C0PRIVATE")
     assert await error_of(client.chat_postEphemeral(channel="C0PRIVATE", user="U0BOB", text="x")) == (
         "user_not_in_channel"
     )
@@ -108,7 +117,9 @@ async def test_post_ephemeral(emu: SlackEmulator, client: AsyncWebClient) -> Non
     )
 
 
-async def test_users_info_timezone_fields(client: AsyncWebClient) -> None:
+async def test_users_info_timezone_fields(emu: SlackEmulator, client: AsyncWebClient) -> None:
+    assert "email" not in (await client.users_info(user="U0ALICE"))["user"]["profile"]  # needs users:read.email
+    emu.set_scopes([*emu.granted_scopes(), "users:read.email"])
     user = (await client.users_info(user="U0ALICE"))["user"]
     expected = int(datetime.now(ZoneInfo("Europe/Berlin")).utcoffset().total_seconds())
     assert user["tz"] == "Europe/Berlin" and user["tz_offset"] == expected

@@ -1,0 +1,155 @@
+"""The workspace admin's side: invite or remove the app, archive channels, grant scopes, uninstall, reinstall.
+
+Each operation changes what the Web API answers afterwards, as in Slack:
+- removed from / never invited to a channel → `not_in_channel` / `channel_not_found` (methods_chat.resolve_channel);
+- archived → `is_archived`;
+- scopes changed → `missing_scope` (auth.py);
+- uninstalled → every old token answers `token_revoked`, and Slack sends the app `tokens_revoked` and
+  `app_uninstalled` (https://docs.slack.dev/reference/events/app_uninstalled,
+  https://docs.slack.dev/reference/events/tokens_revoked; shapes from ../shared/slack/events-api.asyncapi.v1.json,
+  GenericEventWrapper), signed like every request (https://docs.slack.dev/authentication/verifying-requests-from-slack),
+  only when the app subscribed to them;
+- reinstalled → a new bot token (the old one stays revoked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import aiohttp
+
+from .auth import Token
+from .config import EmulatorConfig
+from .result import slack_signature
+from .socket_mode import SocketHub
+from .state import WorkspaceState
+
+
+class InstallControl:
+    """Mixin for SlackEmulator (also reachable over POST /_emulator/rpc)."""
+
+    config: EmulatorConfig
+    state: WorkspaceState
+    hub: SocketHub
+    _event_tasks: set[asyncio.Task[None]]
+
+    # ------------------------------------------------------------ channels
+    def _channel(self, channel: str) -> str:
+        channel_id = self.state.resolve_channel(channel)
+        if channel_id is None or channel_id not in self.state.channels:
+            raise KeyError(f"no channel {channel!r}")
+        return channel_id
+
+    def invite_bot(self, channel: str) -> None:
+        """Someone typed `/invite @app` in the channel."""
+        self.state.set_bot_member(self._channel(channel), True)
+
+    def remove_bot(self, channel: str) -> None:
+        """Someone removed the app from the channel (`/kick @app`)."""
+        self.state.set_bot_member(self._channel(channel), False)
+
+    def archive_channel(self, channel: str, archived: bool = True) -> None:
+        self.state.channels[self._channel(channel)].is_archived = archived
+
+    # -------------------------------------------------------------- tokens
+    @property
+    def bot_token(self) -> str:
+        return self.config.bot_token
+
+    def granted_scopes(self) -> list[str]:
+        return list(self.state.bot_token().scopes)
+
+    def set_scopes(self, scopes: list[str] | tuple[str, ...], token: str | None = None) -> None:
+        """Change what a token (default: the current bot token) was granted."""
+        self.state.tokens[token or self.config.bot_token].scopes = tuple(scopes)
+
+    def disable_token(self, error: str = "account_inactive", token: str | None = None) -> None:
+        """Make a token answer `error` from now on (account_inactive, invalid_auth, token_revoked…)."""
+        self.state.tokens[token or self.config.bot_token].dead = error
+
+    def revoke_token(self, token: str | None = None) -> None:
+        """An admin revoked the bot token (the app stays installed): `token_revoked`, then the event."""
+        self.disable_token("token_revoked", token)
+        self._send_app_event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.config.bot_user_id]}})
+
+    def uninstall(self) -> None:
+        """The app is removed from the workspace: every token is revoked; the app hears it if subscribed."""
+        for token in self.state.tokens.values():
+            token.dead = token.dead or "token_revoked"
+        self.state.installed = False
+        self._send_app_event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.config.bot_user_id]}})
+        self._send_app_event({"type": "app_uninstalled"})
+
+    def reinstall(self, scopes: list[str] | tuple[str, ...] | None = None) -> str:
+        """Install again (OAuth or "Reinstall to workspace"): returns the new bot token; old tokens stay revoked."""
+        old = self.state.tokens.get(self.config.bot_token)
+        granted = tuple(scopes) if scopes is not None else (old.scopes if old else tuple(self.config.scopes))
+        value = f"xoxb-emulator-{uuid.uuid4().hex[:12]}"
+        self.state.tokens[value] = Token(value, "bot", granted)
+        self.config.bot_token = value
+        if not self.state.installed:
+            app = self.state.tokens.get(self.config.app_token)
+            if app is not None:
+                app.dead = None  # app-level tokens belong to the app, not the installation
+        self.state.installed = True
+        return value
+
+    # -------------------------------------------------------------- events
+    def set_app_endpoint(self, events_url: str | None, signing_secret: str | None = None) -> None:
+        """Where Slack sends events over HTTP, and the signing secret it signs them with."""
+        self.config.events_url = events_url
+        self.config.signing_secret = signing_secret
+
+    def app_events(self) -> list[dict[str, Any]]:
+        return list(self.state.app_deliveries)
+
+    async def flush_app_events(self) -> None:
+        """Wait until every event sent so far was delivered (or failed)."""
+        while self._event_tasks:
+            await asyncio.gather(*list(self._event_tasks), return_exceptions=True)
+
+    def _send_app_event(self, event: dict[str, Any]) -> None:
+        if event["type"] not in self.config.bot_events:
+            self.state.app_deliveries.append({"type": event["type"], "via": None, "status": "not_subscribed"})
+            return
+        now = time.time()
+        body = {
+            "token": "emulator-verification-token",
+            "team_id": self.config.team_id,
+            "api_app_id": self.config.app_id,
+            "event": {**event, "event_ts": f"{now:.6f}"},
+            "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
+            "event_time": int(now),
+        }
+        task = asyncio.get_running_loop().create_task(self._deliver(body))
+        self._event_tasks.add(task)
+        task.add_done_callback(self._event_tasks.discard)
+
+    async def _deliver(self, body: dict[str, Any]) -> None:
+        record: dict[str, Any] = {"type": body["event"]["type"], "event_id": body["event_id"], "body": body}
+        if self.hub.connected:
+            outcome = await self.hub.deliver("event_callback", body)
+            record.update(via="socket", status="acked" if outcome["acked"] else outcome.get("error"))
+        elif self.config.events_url:
+            raw = json.dumps(body)
+            stamp = str(int(time.time()))
+            headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+                       "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}
+            if self.config.signing_secret:
+                headers["X-Slack-Signature"] = slack_signature(self.config.signing_secret, stamp, raw)
+            try:
+                async with (
+                    aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
+                    session.post(self.config.events_url, data=raw.encode(), headers=headers) as answer,
+                ):
+                    record.update(via="http", status=answer.status)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                record.update(via="http", status=type(exc).__name__)
+        else:
+            record.update(via=None, status="no_endpoint")
+        self.state.app_deliveries.append(record)
