@@ -2,8 +2,8 @@
 
     python -m bench.fanout [--budget-sizes 5000] [--budget 50] [--crash 500] [--sizes 1000 5000]
 
-Under a workspace budget (`--budget` chat.postMessage per second, bench/budget.py in front of the emulator, as
-Slack limits a workspace): Headway paced to that budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) sends the fan-out;
+Under a workspace budget (`--budget` chat.postMessage per second, the emulator's `--post-budget`, as Slack
+limits a workspace): Headway paced to that budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) sends the fan-out;
 elapsed is compared with the floor the budget implies ((messages - burst) / rate), with the share of calls
 answered 429 and lost/duplicated messages. Goal: ≤ 1.1× the floor, ≤ 1% 429s, 0 lost, 0 duplicated.
 
@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import inspect
 import json
-import os
 import time
 from collections import Counter
 
@@ -42,7 +41,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.budget import BudgetProxy
 from bench.common import (
     BOT_TOKEN,
     Child,
@@ -162,50 +160,43 @@ async def fan_out(size: int) -> dict:
             "floor_s": rate_limit_floor(rows), "statuses": Counter(r["status"] for r in rows)}
 
 
-def pace_headway(rate: float | None) -> None:
-    """The Headway server (a child process) reads its pacing from the environment."""
-    if rate is None:  # no workspace budget: pace only per channel and per tier
-        os.environ["HEADWAY_SLACK_MESSAGES_PER_SECOND"] = "1000"
-        os.environ["HEADWAY_SLACK_MESSAGES_BURST"] = "1000"
-    else:
-        os.environ["HEADWAY_SLACK_MESSAGES_PER_SECOND"] = str(rate)
-        # the budget's burst is a tenth of a minute's (bench/budget.py); Headway is told a fifth less, a margin
-        # for the jitter between its clock and Slack's
-        os.environ["HEADWAY_SLACK_MESSAGES_BURST"] = str(int(rate * 60 / 10 * 0.8))
-    os.environ["HEADWAY_OUTBOX_LEASE_SECONDS"] = str(LEASE_S)
+def headway_pacing(rate: float) -> dict:
+    """What Headway is told about the budget: its rate, and a burst a fifth under the emulator's (a tenth of a
+    minute's budget, bot/slack_emulator/ratelimit.py), a margin for the jitter between the two clocks."""
+    return {"messages_per_second": rate, "burst": int(budget_burst(rate) * 0.8), "lease_s": LEASE_S}
 
 
-async def all_post_calls(emulator: Child, proxy: BudgetProxy) -> tuple[Counter, int, int]:
-    """Delivered keys, 429s (the budget's and the emulator's) and all chat.postMessage calls Headway made."""
+def budget_burst(rate: float) -> float:
+    return max(1.0, rate * 60 / 10)
+
+
+async def all_post_calls(emulator: Child) -> tuple[Counter, int, int]:
+    """Delivered keys, 429s (budget, channel, method) and all chat.postMessage calls Headway made."""
     calls = await emulator_calls(emulator.url, "chat.postMessage")
     ok = Counter(outbox_key(c["params"]) for c in calls if c["status"] == 200 and c["response"].get("ok"))
-    throttled = proxy.refused + sum(c["status"] == 429 for c in calls)
-    return ok, throttled, proxy.refused + len(calls)
+    return ok, sum(c["status"] == 429 for c in calls), len(calls)
 
 
 async def budget_fan_out(size: int, rate: float) -> dict:
     directory = workdir(f"budget{size}")
     users = people(size)
-    pace_headway(rate)
-    emulator = await start_emulator(directory, users)
-    proxy = BudgetProxy(emulator.url, rate)
+    emulator = await start_emulator(directory, users, post_budget=rate * 60)
     try:
-        api_url = await proxy.start()
         db = await migrated_database(directory)
-        await seed_standup(settings_for(db, api_url), users)
-        server = await start_server("headway", directory, api_url, db)
+        await seed_standup(settings_for(db, emulator.url), users)
+        server = await start_server("headway", directory, emulator.url, db, **headway_pacing(rate))
         try:
             result = await server.command("tick")
         finally:
             await server.stop()
-        keys, throttled, calls = await all_post_calls(emulator, proxy)
+        keys, throttled, calls = await all_post_calls(emulator)
     finally:
-        await proxy.stop()
         await emulator.stop()
     rows = [r for r in await outbox_rows(db) if r["method"] == "chat.postMessage"]
     expected = Counter(r["key"] for r in rows)
+    burst = budget_burst(rate)
     return {"size": size, "rate": rate, **result, "messages": len(rows), "calls": calls, "throttled": throttled,
-            "floor_s": proxy.floor(len(rows)), "burst": proxy.burst,
+            "floor_s": max(0.0, (len(rows) - burst) / rate), "burst": burst,
             "lost": sum((expected - keys).values()), "duplicated": sum(n - 1 for n in keys.values() if n > 1),
             "statuses": Counter(r["status"] for r in rows)}
 
@@ -214,14 +205,11 @@ async def crash_fan_out(size: int, rate: float, no_crash_s: float) -> dict:
     """SIGKILL the server half-way through the fan-out, start another at once, time until all is out."""
     directory = workdir(f"crash{size}")
     users = people(size)
-    pace_headway(rate)
-    emulator = await start_emulator(directory, users)
-    proxy = BudgetProxy(emulator.url, rate)
+    emulator = await start_emulator(directory, users, post_budget=rate * 60)
     try:
-        api_url = await proxy.start()
         db = await migrated_database(directory)
-        await seed_standup(settings_for(db, api_url), users)
-        first = await start_server("headway", directory, api_url, db)
+        await seed_standup(settings_for(db, emulator.url), users)
+        first = await start_server("headway", directory, emulator.url, db, **headway_pacing(rate))
         started = time.perf_counter()
         first.proc.stdin.write(b"tick\n")  # type: ignore[union-attr]
         await first.proc.stdin.drain()  # type: ignore[union-attr]
@@ -230,17 +218,16 @@ async def crash_fan_out(size: int, rate: float, no_crash_s: float) -> dict:
         first.proc.kill()  # SIGKILL: no shutdown, no flush
         await first.proc.wait()
         crashed_at = time.perf_counter() - started
-        second = await start_server("headway", directory, api_url, db)
+        second = await start_server("headway", directory, emulator.url, db, **headway_pacing(rate))
         try:
             await second.command("tick")  # standup_tick again (nothing new to plan), then wait for the outbox
         finally:
             await second.stop()
         elapsed = time.perf_counter() - started
-        keys, throttled, calls = await all_post_calls(emulator, proxy)
+        keys, throttled, calls = await all_post_calls(emulator)
         lookups = {m: len(await emulator_calls(emulator.url, m))
                    for m in ("conversations.open", "conversations.history", "conversations.replies")}
     finally:
-        await proxy.stop()
         await emulator.stop()
     rows = [r for r in await outbox_rows(db) if r["method"] == "chat.postMessage"]
     expected = Counter(r["key"] for r in rows)
@@ -273,12 +260,12 @@ def budget_section(results: list[dict], crash: dict | None) -> str:
                      else "no"])
     body = table(["people", "messages", "workspace budget", "budget floor s", "headway s", "elapsed / floor",
                   "429s / calls", "lost / duplicated", f"≤ {GOAL}×, ≤ 1% 429, exact"], rows)
-    body += ("\n\nThe budget (bench/budget.py, in front of the emulator) is a token bucket for chat.postMessage "
-             "across the workspace, burst a tenth of a minute's budget; the floor is (messages − burst) / rate. "
-             "Headway is told the budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) and paces itself with a burst 20% smaller "
-             "(HEADWAY_SLACK_MESSAGES_BURST); "
-             "its time runs from standup_tick's start until no outbox row is pending or sending. 429s count the "
-             "budget's and the emulator's (per channel, per method) answers.")
+    body += ("\n\nThe budget is the emulator's workspace-wide chat.postMessage bucket (`--post-budget`, burst a "
+             "tenth of a minute's budget), scaled up from Slack's few hundred a minute to keep the run short; the "
+             "floor is (messages − burst) / rate. Headway is told the budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) and "
+             "paces itself with a burst 20% smaller (HEADWAY_SLACK_MESSAGES_BURST); "
+             "its time runs from standup_tick's start until no outbox row is pending or sending. 429s count every "
+             "429 the emulator answered (budget, channel, method).")
     if crash:
         ok = crash["elapsed_s"] <= crash["limit_s"] and not crash["lost"] and not crash["duplicated"]
         body += "\n\n" + table(
@@ -315,7 +302,6 @@ async def main(sizes: list[int], budget_sizes: list[int], rate: float, crash: in
                               f"python -m bench.fanout --budget {rate:g} --budget-sizes "
                               f"{' '.join(map(str, budget_sizes))} --crash {crash} --sizes")
     if sizes:
-        pace_headway(None)
         await plain_comparison(sizes)
 
 

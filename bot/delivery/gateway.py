@@ -139,9 +139,10 @@ class SlackGateway:
         try:
             info = (await self.client.conversations_info(channel=channel))["channel"]
         except SlackApiError as error:
-            code = str(error.response.get("error") or "")
-            if code in ("channel_not_found", "missing_scope"):
-                return ChannelCheck(channel, code)
+            if error.response.get("error") == "channel_not_found":
+                return ChannelCheck(channel, "channel_not_found")
+            # missing_scope (channels:read/groups:read not granted) and the rest: Headway cannot tell; the send
+            # decides, and holds the message with a DM if Slack refuses it
             raise _unavailable("conversations.info", error) from error
         if info.get("is_archived"):
             return ChannelCheck(channel, "is_archived")
