@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import httpx
+from pydantic import SecretStr
 
 from bot.delivery.outbox import enqueue
 from bot.models import OutboxMessage, OutboxMethod, OutboxStatus, Person, PersonRole, Role
@@ -56,8 +57,7 @@ async def test_a_report_refused_for_membership_is_held_its_owner_told_once_and_r
     headway, emulator, slack, clean_database
 ):
     emulator.add_channel(EmulatorChannel(id=REPORT, name="ml-standup", is_private=True, members=[PM]))
-    await standup_owned_by(headway, PM, REPORT)
-    emulator.fail_next("chat.postMessage", error="not_in_channel")  # as Slack answers a channel without the bot
+    await standup_owned_by(headway, PM, REPORT)  # the bot was never invited: Slack refuses the post
     await queue(headway, [{"key": "report", "channel": REPORT},
                           {"key": "answer1", "channel": REPORT, "thread_key": "report"},
                           {"key": "answer2", "channel": REPORT, "thread_key": "report"}])
@@ -83,7 +83,7 @@ async def test_a_report_refused_for_membership_is_held_its_owner_told_once_and_r
     assert "Still blocked" in json.dumps(emulator.responses_for(still.response_id))
     assert (await statuses(clean_database))["report"] == "held"
 
-    emulator.state.channels[REPORT].members.append(emulator.config.bot_user_id)  # /invite @Headway
+    emulator.invite_bot(REPORT)  # /invite @Headway
     fixed = await slack.block_action(PM, "outbox_retry", value=REPORT, message=where(dm))
     await eventually(lambda: emulator.responses_for(fixed.response_id))
     assert "3 held messages going out" in json.dumps(emulator.responses_for(fixed.response_id))
@@ -210,7 +210,7 @@ async def test_picking_a_channel_headway_cannot_post_in_says_how_to_fix_it(slack
     assert "archived" in archived.body["errors"]["channel"]
     assert not await rows(clean_database, Standup)
 
-    emulator.state.channels["CPRIVATE1"].members.append(emulator.config.bot_user_id)
+    emulator.invite_bot("CPRIVATE1")
     saved = await slack.view_submission(PM, view_id, dict(STANDUP, participants=[MEMBER], channel="CPRIVATE1"))
     assert saved.status == 200 and not saved.body
 
@@ -243,3 +243,38 @@ async def test_saving_a_standup_for_500_new_people_asks_slack_after_the_modal_cl
     asked = len(emulator.calls_to("users.info")) + len(emulator.calls_to("users.list")) - before
     assert asked <= 5  # pages of users.list, not 500 users.info
     assert not [c for c in emulator.calls_to("users.list") if c.status == 429]
+
+
+async def test_after_an_uninstall_nothing_is_sent_or_lost_and_a_reinstall_with_a_restart_sends_it_all(
+    settings, clock, emulator, clean_database
+):
+    from bot.server import HeadwayServer
+    from tests.conftest import SIGNING_SECRET
+
+    first = HeadwayServer(settings, clock=clock)
+    await first.start()
+    try:
+        emulator.set_app_endpoint(first.url + "/slack/events", SIGNING_SECRET)
+        emulator.uninstall()  # tokens revoked; Slack sends tokens_revoked and app_uninstalled to the app
+        await emulator.flush_app_events()
+        async with httpx.AsyncClient() as client:
+            health = await client.get(first.url + "/healthz")
+        assert health.status_code == 503 and health.json()["delivery"]["paused"] is True
+        await queue(first, [{"key": f"dm:{u}", "channel": u, "kind": "standup_prompt"} for u in (PM, MEMBER)])
+        await asyncio.sleep(1.5)
+        assert set((await statuses(clean_database)).values()) == {"pending"}  # kept, not thrown away
+        assert not [c for c in emulator.calls_to("chat.postMessage") if c.ok]
+    finally:
+        await first.stop()
+
+    token = emulator.reinstall()  # a new token, given to Headway as SLACK_BOT_TOKEN with a restart
+    second = HeadwayServer(settings.model_copy(update={"slack_bot_token": SecretStr(token)}), clock=clock)
+    await second.start()
+    try:
+        async def all_sent() -> bool:
+            return set((await statuses(clean_database)).values()) == {"sent"}
+        await until(all_sent)
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(second.url + "/healthz")).json()["delivery"]["paused"] is False
+    finally:
+        await second.stop()
