@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from bot.app import Headway
 from bot.delivery import held
 from bot.delivery.errors import SlackUnavailable
@@ -26,7 +28,7 @@ async def retry_held(hw: Headway, team_id: str, user_id: str, channel: str) -> d
         except SlackUnavailable:
             return {"ok": False, "problem": "Slack is busy right now; press Retry again in a minute."}
         if not check.ok:
-            return {"ok": False, "problem": check.explain()}
+            return {"ok": False, "problem": Markup(check.explain(mrkdwn=True))}  # trusted text, a checked id
     async with hw.db.unit_of_work() as session:
         count = await held.release(session, team_id, channel)
     hw.deliver()

@@ -144,12 +144,13 @@ class SlackGateway:
             # missing_scope (channels:read/groups:read not granted) and the rest: Headway cannot tell; the send
             # decides, and holds the message with a DM if Slack refuses it
             raise _unavailable("conversations.info", error) from error
+        name = str(info.get("name") or "")[:80]
         if info.get("is_archived"):
-            return ChannelCheck(channel, "is_archived")
+            return ChannelCheck(channel, "is_archived", name)
         if info.get("is_member") or info.get("is_im") or info.get("is_mpim"):
             return ChannelCheck(channel)
         if info.get("is_private"):
-            return ChannelCheck(channel, "not_in_channel")
+            return ChannelCheck(channel, "not_in_channel", name)
         try:
             scopes = await self.scopes()
         except SlackApiError as error:
@@ -162,7 +163,7 @@ class SlackGateway:
         except SlackApiError as error:
             if error.response.status_code == 429:
                 raise _unavailable("conversations.join", error) from error
-        return ChannelCheck(channel, "not_in_channel")
+        return ChannelCheck(channel, "not_in_channel", name)
 
     async def scopes(self) -> frozenset[str] | None:
         """The token's granted scopes, from auth.test's x-oauth-scopes header (None when Slack did not say)."""

@@ -43,15 +43,22 @@ class ChannelCheck:
 
     channel: str
     problem: str | None = None
+    name: str = ""  # as conversations.info gave it, for plain text (a modal's field error)
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
-    def explain(self) -> str:
+    def explain(self, *, mrkdwn: bool = False) -> str:
+        """What is wrong and how to fix it: with a channel link for a message (mrkdwn, the id is checked), or
+        the channel's name for plain text (a form field's error)."""
         what, fix = FIXES.get(self.problem or "", ("Headway cannot post in {channel}.", "Invite it with "
                                                    "`/invite @Headway` in {channel}."))
-        return f"{what} {fix}".format(channel=f"<#{self.channel}>").replace(", then press Retry", "")
+        if mrkdwn and self.channel.isalnum():
+            ref = f"<#{self.channel}>"
+        else:
+            ref = f"#{self.name}" if self.name else "that channel"
+        return f"{what} {fix}".format(channel=ref).replace(", then press Retry", "")
 
 
 async def fixers(session: AsyncSession, team_id: str, channel: str) -> list[str]:
