@@ -155,7 +155,23 @@ class _Checker:
         for key in ("min_length", "max_length"):
             if isinstance(raw.get(key), int) and raw[key] > INPUT_LENGTH_MAX:
                 self.fail(f"must be at most {INPUT_LENGTH_MAX}", f"{pointer}/{key}")
+        # Multi-select menus: max_selected_items "minimum number is 1" (block-elements/multi-select-menu-element).
+        if isinstance(raw.get("max_selected_items"), int) and raw["max_selected_items"] < 1:
+            self.fail("must be at least 1", f"{pointer}/max_selected_items")
+        # Number input: min_value "cannot be greater than the max_value" (block-elements/number-input-element).
+        self.number_range(raw, pointer)
         return raw.get("action_id")
+
+    def number_range(self, raw: dict, pointer: str) -> None:
+        if raw.get("type") != "number_input" or raw.get("min_value") is None or raw.get("max_value") is None:
+            return
+        try:
+            low, high = float(raw["min_value"]), float(raw["max_value"])
+        except (TypeError, ValueError):
+            self.fail("must be a number", f"{pointer}/min_value")
+            return
+        if low > high:
+            self.fail("cannot be greater than max_value", f"{pointer}/min_value")
 
     def block(self, raw: dict, pointer: str) -> None:
         kind = raw.get("type")

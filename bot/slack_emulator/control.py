@@ -3,10 +3,17 @@
 Tests in another process, `headway demo` and benchmarks inspect and steer the
 emulator through these routes; the driver uses `/_emulator/rpc` when the
 emulator is not in its own process. Also hosts response_url and upload endpoints.
+
+The workspace admin's moves are RPC ops too (see install.py): invite_bot / remove_bot / archive_channel (channel),
+set_scopes (scopes[, token]), granted_scopes, revoke_token, disable_token (error), uninstall, reinstall (returns the
+new bot token), set_app_endpoint (events_url, signing_secret), app_events, set_post_budget (per_minute),
+socket_disconnect (reason). Any listed error can be forced with POST /_emulator/faults
+{"op": "fail_next", "method": …, "error": …, "extra": {…}}.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -60,6 +67,7 @@ RPC_OPS = frozenset(
         "set_app_endpoint",
         "app_events",
         "set_post_budget",
+        "socket_disconnect",
     }
 )
 FAULT_OPS = {
@@ -146,6 +154,8 @@ async def rpc(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text=f"unknown op {op!r}")
     try:
         result = getattr(_emu(request), op)(**(body.get("args") or {}))
+        if inspect.isawaitable(result):
+            result = await result
     except (TypeError, ValueError, KeyError) as exc:
         return web.json_response({"ok": False, "error": repr(exc)}, status=400)
     return web.json_response({"ok": True, "result": result}, dumps=lambda o: json.dumps(o, default=str))

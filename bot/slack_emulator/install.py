@@ -77,9 +77,12 @@ class InstallControl:
         self._send_app_event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.config.bot_user_id]}})
 
     def uninstall(self) -> None:
-        """The app is removed from the workspace: every token is revoked; the app hears it if subscribed."""
+        """The app is removed from the workspace: its bot tokens are revoked; the app hears it if subscribed.
+        App-level (xapp-) tokens belong to the app across workspaces (docs.slack.dev/authentication/tokens), so
+        they keep working."""
         for token in self.state.tokens.values():
-            token.dead = token.dead or "token_revoked"
+            if token.kind == "bot":
+                token.dead = token.dead or "token_revoked"
         self.state.installed = False
         self._send_app_event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.config.bot_user_id]}})
         self._send_app_event({"type": "app_uninstalled"})
@@ -91,12 +94,12 @@ class InstallControl:
         value = f"xoxb-emulator-{uuid.uuid4().hex[:12]}"
         self.state.tokens[value] = Token(value, "bot", granted)
         self.config.bot_token = value
-        if not self.state.installed:
-            app = self.state.tokens.get(self.config.app_token)
-            if app is not None:
-                app.dead = None  # app-level tokens belong to the app, not the installation
         self.state.installed = True
         return value
+
+    async def socket_disconnect(self, reason: str = "refresh_requested") -> int:
+        """Ask connected Socket Mode apps to reconnect (returns how many connections were closed)."""
+        return await self.hub.disconnect(reason)
 
     # -------------------------------------------------------------- events
     def set_app_endpoint(self, events_url: str | None, signing_secret: str | None = None) -> None:

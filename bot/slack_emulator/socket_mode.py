@@ -82,10 +82,17 @@ class SocketHub:
             future.set_result(ack)
 
     async def deliver(self, kind: str, payload: dict[str, Any], timeout: float = ACK_SECONDS) -> dict[str, Any]:
-        """Send one envelope to a connected app; return {"acked", "ack", "envelope_id", "elapsed"}."""
+        """Send one envelope to a connected app; return {"acked", "ack", "envelope_id", "elapsed"}.
+
+        While the app is between connections (it reconnects after a `disconnect`), the envelope waits for the next
+        one within the same deadline."""
+        started = time.monotonic()
         open_ = [ws for ws in self.connections if not ws.closed]
+        while not open_ and time.monotonic() - started < timeout:
+            await asyncio.sleep(0.02)
+            open_ = [ws for ws in self.connections if not ws.closed]
         if not open_:
-            return {"acked": False, "error": "no_connection", "elapsed": 0.0}
+            return {"acked": False, "error": "no_connection", "elapsed": time.monotonic() - started}
         ws = open_[next(self._turn) % len(open_)]
         envelope_id = str(uuid.uuid4())
         kind_name = envelope_type(kind)
@@ -99,7 +106,6 @@ class SocketHub:
             envelope.update(retry_attempt=0, retry_reason="")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[envelope_id] = future
-        started = time.monotonic()
         try:
             await ws.send_str(json.dumps(envelope))
             ack = await asyncio.wait_for(future, timeout)
@@ -109,6 +115,17 @@ class SocketHub:
         finally:
             self._pending.pop(envelope_id, None)
         return {"acked": True, "ack": ack, "envelope_id": envelope_id, "elapsed": time.monotonic() - started}
+
+    async def disconnect(self, reason: str = "refresh_requested") -> int:
+        """Slack asks every connection to go away (it does so every few hours, and before maintenance):
+        `{"type": "disconnect", "reason": …}`, then the socket closes; the app must reconnect with a fresh URL."""
+        closing = [ws for ws in self.connections if not ws.closed]
+        for ws in closing:
+            with contextlib.suppress(Exception):
+                await ws.send_str(json.dumps({"type": "disconnect", "reason": reason,
+                                              "debug_info": {"host": "emulator"}}))
+                await ws.close()
+        return len(closing)
 
     async def close(self) -> None:
         for ws in list(self.connections):

@@ -117,3 +117,29 @@ async def test_serve_socket_process_answers_commands(emulator, clean_database):
     finally:
         process.terminate()
         await asyncio.wait_for(process.communicate(), timeout=30)
+
+
+@pytest.mark.parametrize(("command", "expected"), [("/headway", "/headway project new"),
+                                                   ("/standup", "/standup away FROM TO"),
+                                                   ("/gate", "/gate request KEY")])
+async def test_every_command_answers_over_the_socket(socket, command, expected):
+    result = await socket.slash_command(MEMBER, command, "help", channel_id=CHANNEL)
+    assert result.status == 200
+    if result.body is None:  # answered through the response_url instead of the ack
+        posted = await result.wait_for_response()
+        assert expected in all_text(posted.get("blocks") or []) + posted.get("text", "")
+    else:
+        assert expected in all_text(result.body["blocks"])
+
+
+async def test_headway_reconnects_when_slack_asks(socket, emulator):
+    """Slack refreshes Socket Mode connections; Headway gets a new URL (apps.connections.open is Tier 1, so this
+    test lets it through sooner) and keeps serving."""
+    emulator.set_rate_limit("apps.connections.open", 1.0, 5)
+    assert await emulator.socket_disconnect() == 1
+    await emulator.wait_until(lambda: len(emulator.calls_to("apps.connections.open")) >= 2 and emulator.hub.connected,
+                              timeout=30)
+    await asyncio.sleep(0.5)  # slack_sdk reconnects on the disconnect frame and again on the close: let it settle
+    await emulator.wait_until(lambda: emulator.hub.connected, timeout=30)
+    result = await socket.slash_command(MEMBER, "/headway", "help", channel_id=CHANNEL)
+    assert result.status == 200 and "/headway project new" in all_text(result.body["blocks"])

@@ -54,6 +54,11 @@ async def test_escaped_section_over_the_limit_is_refused_by_the_api(emu: SlackEm
         ([{"type": "input", "label": {"type": "plain_text", "text": "l"},
            "element": {"type": "plain_text_input", "action_id": "x", "max_length": 3001}}],
          "/blocks/0/element/max_length"),
+        (element("multi_static_select", options=[opt("a")], max_selected_items=0),
+         "/blocks/0/elements/0/max_selected_items"),
+        ([{"type": "input", "label": {"type": "plain_text", "text": "l"},
+           "element": {"type": "number_input", "action_id": "x", "is_decimal_allowed": False, "min_value": "5",
+                       "max_value": "1"}}], "/blocks/0/element/min_value"),
     ],
 )
 def test_documented_element_rules(blocks: list[dict], pointer: str) -> None:
