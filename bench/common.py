@@ -53,10 +53,11 @@ class Child:
         return self.proc.pid
 
     @classmethod
-    async def start(cls, args: list[str], log: Path, *, eof_stops: bool, timeout: float = 60.0) -> Child:
+    async def start(cls, args: list[str], log: Path, *, eof_stops: bool, timeout: float = 60.0,
+                    env: dict[str, str] | None = None) -> Child:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=log.open("ab"), cwd=Path(__file__).parent.parent,
+            stderr=log.open("ab"), cwd=Path(__file__).parent.parent, env={**os.environ, **(env or {})},
         )
         line = await asyncio.wait_for(proc.stdout.readline(), timeout)  # type: ignore[union-attr]
         if not line:
@@ -91,24 +92,32 @@ def write_users(directory: Path, user_ids: Iterable[str]) -> Path:
     users = [{"id": ADMIN, "name": "admin", "real_name": "Bench Admin", "is_admin": True}]
     users += [{"id": u, "name": u.lower(), "real_name": u.title(), "tz": "UTC"} for u in user_ids]
     path = directory / "users.json"
-    path.write_text(json.dumps({"team_id": TEAM_ID, "users": users, "channels": [{"id": CHANNEL, "name": "bench"}]}))
+    path.write_text(json.dumps({"team_id": TEAM_ID, "users": users, "channels": [{"id": CHANNEL, "name": "bench",
+                                                                                   "bot_member": True}]}))
     return path
 
 
-async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True) -> Child:
-    """`python -m bot.slack_emulator` in its own process; its URL is the Web API base (…/api/)."""
+async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True,
+                         post_budget: float = 0) -> Child:
+    """`python -m bot.slack_emulator` in its own process; its URL is the Web API base (…/api/).
+    `post_budget`: the workspace's chat.postMessage budget in messages per minute (0: none)."""
     args = ["-m", "bot.slack_emulator", "--port", "0", "--users", str(write_users(directory, user_ids))]
     args += [] if rate_limits else ["--no-rate-limits"]
+    args += ["--post-budget", f"{post_budget:g}"]
     return await Child.start(args, directory / "emulator.log", eof_stops=False)
 
 
 async def start_server(kind: str, directory: Path, api_url: str, db_url: str = "", *, scheduler: bool = False,
-                       profile: str = "") -> Child:
-    """`python -m bench.serve headway|bare` in its own process; its URL is the server's base URL."""
+                       profile: str = "", messages_per_second: float = 1000, burst: int = 1000,
+                       lease_s: int = 60) -> Child:
+    """`python -m bench.serve headway|bare` in its own process; its URL is the server's base URL. Headway paces
+    chat.postMessage to `messages_per_second` (the workspace budget it is told; by default, as good as none)."""
     args = ["-m", "bench.serve", kind, "--api-url", api_url, "--db", db_url]
     args += ["--scheduler"] if scheduler else []
     args += ["--profile", profile] if profile else []
-    return await Child.start(args, directory / f"{kind}.log", eof_stops=True)
+    env = {"HEADWAY_SLACK_MESSAGES_PER_SECOND": f"{messages_per_second:g}", "HEADWAY_SLACK_MESSAGES_BURST": str(burst),
+           "HEADWAY_OUTBOX_LEASE_SECONDS": str(lease_s)}
+    return await Child.start(args, directory / f"{kind}.log", eof_stops=True, env=env)
 
 
 def settings_for(db_url: str, api_url: str, *, scheduler: bool = False) -> Settings:
@@ -194,7 +203,8 @@ async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable
             admin = await people.actor(session, TEAM_ID, ADMIN, local_profile)
             for user_id in pms:
                 await people.set_roles(session, admin, user_id, [Role.PM], local_profile)
-            await standups.save_standup(session, admin, draft, local_profile)
+            await standups.save_standup(session, admin, draft)
+            await people.fill_profiles(session, TEAM_ID, {u: await local_profile(u) for u in user_ids})
     finally:
         await hw.db.dispose()
 

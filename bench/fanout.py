@@ -1,6 +1,17 @@
-"""Fan-out: standup prompts to 1,000 and 5,000 people through the emulator with its Slack-like rate limits on.
+"""Fan-out: standup prompts to thousands of people through the emulator with its Slack-like rate limits on.
 
-    python -m bench.fanout [--sizes 1000 5000]
+    python -m bench.fanout [--budget-sizes 5000] [--budget 50] [--crash 500] [--sizes 1000 5000]
+
+Under a workspace budget (`--budget` chat.postMessage per second, the emulator's `--post-budget`, as Slack
+limits a workspace): Headway paced to that budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) sends the fan-out;
+elapsed is compared with the floor the budget implies ((messages - burst) / rate), with the share of calls
+answered 429 and lost/duplicated messages. Goal: ≤ 1.1× the floor, ≤ 1% 429s, 0 lost, 0 duplicated.
+
+Crash recovery (`--crash N`): the same N-person fan-out once without a crash, then again with the server
+SIGKILLed half-way and a new one started at once; everything must be out within the outbox lease plus 1.2× the
+no-crash time, 0 lost, 0 duplicated, with the lookups of possibly-sent messages paced like every other call.
+
+Without a budget (`--sizes`, the older comparison):
 
 Per size: a fresh emulator (rate limits as configured: chat.postMessage 1/s per channel with a burst of 5, tiers
 per method) and a fresh SQLite database; the people and a daily standup due now are created through the domain
@@ -51,6 +62,9 @@ from bot.slack_emulator.ratelimit import PER_CHANNEL_METHODS, RateLimiter
 
 CONCURRENCY = inspect.signature(OutboxSender).parameters["concurrency"].default
 GOAL = 1.1
+THROTTLED_GOAL = 0.01
+CRASH_GOAL = 1.2
+LEASE_S = 10
 
 
 def people(count: int) -> list[str]:
@@ -146,7 +160,152 @@ async def fan_out(size: int) -> dict:
             "floor_s": rate_limit_floor(rows), "statuses": Counter(r["status"] for r in rows)}
 
 
-async def main(sizes: list[int]) -> None:
+def headway_pacing(rate: float) -> dict:
+    """What Headway is told about the budget: its rate, and a burst a fifth under the emulator's (a tenth of a
+    minute's budget, bot/slack_emulator/ratelimit.py), a margin for the jitter between the two clocks."""
+    return {"messages_per_second": rate, "burst": int(budget_burst(rate) * 0.8), "lease_s": LEASE_S}
+
+
+def budget_burst(rate: float) -> float:
+    return max(1.0, rate * 60 / 10)
+
+
+async def all_post_calls(emulator: Child) -> tuple[Counter, int, int]:
+    """Delivered keys, 429s (budget, channel, method) and all chat.postMessage calls Headway made."""
+    calls = await emulator_calls(emulator.url, "chat.postMessage")
+    ok = Counter(outbox_key(c["params"]) for c in calls if c["status"] == 200 and c["response"].get("ok"))
+    return ok, sum(c["status"] == 429 for c in calls), len(calls)
+
+
+async def budget_fan_out(size: int, rate: float) -> dict:
+    directory = workdir(f"budget{size}")
+    users = people(size)
+    emulator = await start_emulator(directory, users, post_budget=rate * 60)
+    try:
+        db = await migrated_database(directory)
+        await seed_standup(settings_for(db, emulator.url), users)
+        server = await start_server("headway", directory, emulator.url, db, **headway_pacing(rate))
+        try:
+            result = await server.command("tick")
+        finally:
+            await server.stop()
+        keys, throttled, calls = await all_post_calls(emulator)
+    finally:
+        await emulator.stop()
+    rows = [r for r in await outbox_rows(db) if r["method"] == "chat.postMessage"]
+    expected = Counter(r["key"] for r in rows)
+    burst = budget_burst(rate)
+    return {"size": size, "rate": rate, **result, "messages": len(rows), "calls": calls, "throttled": throttled,
+            "floor_s": max(0.0, (len(rows) - burst) / rate), "burst": burst,
+            "lost": sum((expected - keys).values()), "duplicated": sum(n - 1 for n in keys.values() if n > 1),
+            "statuses": Counter(r["status"] for r in rows)}
+
+
+async def crash_fan_out(size: int, rate: float, no_crash_s: float) -> dict:
+    """SIGKILL the server half-way through the fan-out, start another at once, time until all is out."""
+    directory = workdir(f"crash{size}")
+    users = people(size)
+    emulator = await start_emulator(directory, users, post_budget=rate * 60)
+    try:
+        db = await migrated_database(directory)
+        await seed_standup(settings_for(db, emulator.url), users)
+        first = await start_server("headway", directory, emulator.url, db, **headway_pacing(rate))
+        started = time.perf_counter()
+        first.proc.stdin.write(b"tick\n")  # type: ignore[union-attr]
+        await first.proc.stdin.drain()  # type: ignore[union-attr]
+        while (await sent_count(db)) < size // 2:  # noqa: ASYNC110 (another process writes it)
+            await asyncio.sleep(0.05)
+        first.proc.kill()  # SIGKILL: no shutdown, no flush
+        await first.proc.wait()
+        crashed_at = time.perf_counter() - started
+        second = await start_server("headway", directory, emulator.url, db, **headway_pacing(rate))
+        try:
+            await second.command("tick")  # standup_tick again (nothing new to plan), then wait for the outbox
+        finally:
+            await second.stop()
+        elapsed = time.perf_counter() - started
+        keys, throttled, calls = await all_post_calls(emulator)
+        lookups = {m: len(await emulator_calls(emulator.url, m))
+                   for m in ("conversations.open", "conversations.history", "conversations.replies")}
+    finally:
+        await emulator.stop()
+    rows = [r for r in await outbox_rows(db) if r["method"] == "chat.postMessage"]
+    expected = Counter(r["key"] for r in rows)
+    return {"size": size, "messages": len(rows), "crashed_at_s": crashed_at, "elapsed_s": elapsed,
+            "no_crash_s": no_crash_s, "limit_s": LEASE_S + CRASH_GOAL * no_crash_s, "throttled": throttled,
+            "calls": calls, "lookups": lookups, "lost": sum((expected - keys).values()),
+            "duplicated": sum(n - 1 for n in keys.values() if n > 1)}
+
+
+async def sent_count(db_url: str) -> int:
+    """Messages the server has recorded as sent (cheap to poll, unlike the emulator's whole call log)."""
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            return int((await connection.execute(text(
+                "SELECT count(*) FROM outbox_messages WHERE status = 'sent'"))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+def budget_section(results: list[dict], crash: dict | None) -> str:
+    rows = []
+    for r in results:
+        ratio = r["elapsed_s"] / r["floor_s"] if r["floor_s"] else float("inf")
+        share = r["throttled"] / r["calls"] if r["calls"] else 0.0
+        rows.append([f"{r['size']:,}", r["messages"], f"{r['rate']:g}/s (burst {r['burst']:g})",
+                     f"{r['floor_s']:.1f}", f"{r['elapsed_s']:.1f}", f"**{ratio:.3f}×**",
+                     f"{r['throttled']} / {r['calls']} (**{share:.2%}**)", f"{r['lost']} / {r['duplicated']}",
+                     "yes" if ratio <= GOAL and share <= THROTTLED_GOAL and not r["lost"] and not r["duplicated"]
+                     else "no"])
+    body = table(["people", "messages", "workspace budget", "budget floor s", "headway s", "elapsed / floor",
+                  "429s / calls", "lost / duplicated", f"≤ {GOAL}×, ≤ 1% 429, exact"], rows)
+    body += ("\n\nThe budget is the emulator's workspace-wide chat.postMessage bucket (`--post-budget`, burst a "
+             "tenth of a minute's budget), scaled up from Slack's few hundred a minute to keep the run short; the "
+             "floor is (messages − burst) / rate. Headway is told the budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) and "
+             "paces itself with a burst 20% smaller (HEADWAY_SLACK_MESSAGES_BURST); "
+             "its time runs from standup_tick's start until no outbox row is pending or sending. 429s count every "
+             "429 the emulator answered (budget, channel, method).")
+    if crash:
+        ok = crash["elapsed_s"] <= crash["limit_s"] and not crash["lost"] and not crash["duplicated"]
+        body += "\n\n" + table(
+            ["people", "no-crash s", "SIGKILL at s", "all out at s", f"limit s (lease {LEASE_S} + {CRASH_GOAL}× "
+             "no-crash)", "lookups (open / history / replies)", "429s / calls", "lost / duplicated", "met"],
+            [[f"{crash['size']:,}", f"{crash['no_crash_s']:.1f}", f"{crash['crashed_at_s']:.1f}",
+              f"{crash['elapsed_s']:.1f}", f"{crash['limit_s']:.1f}",
+              " / ".join(str(crash["lookups"][m]) for m in ("conversations.open", "conversations.history",
+                                                             "conversations.replies")),
+              f"{crash['throttled']} / {crash['calls']}", f"{crash['lost']} / {crash['duplicated']}",
+              "yes" if ok else "no"]])
+        body += ("\n\nCrash recovery: the server is SIGKILLed once half the prompts are out and a new one starts "
+                 "at once; rows the dead server had claimed wait for their lease, and only those whose call may "
+                 "have reached Slack (attempt recorded, answer not) are looked up, one history read per channel, "
+                 "paced like every call.")
+    return body
+
+
+async def main(sizes: list[int], budget_sizes: list[int], rate: float, crash: int) -> None:
+    results = []
+    for size in budget_sizes:
+        results.append(await budget_fan_out(size, rate))
+        print(json.dumps(results[-1], default=str), flush=True)
+    crashed = None
+    if crash:
+        baseline = await budget_fan_out(crash, rate)
+        print(json.dumps(baseline, default=str), flush=True)
+        crashed = await crash_fan_out(crash, rate, baseline["elapsed_s"])
+        print(json.dumps(crashed, default=str), flush=True)
+        results.append(baseline)
+    if results or crashed:
+        write_backend_section("fanout_budget", f"Standup fan-out under a workspace budget ({rate:g} messages/s)",
+                              budget_section(results, crashed),
+                              f"python -m bench.fanout --budget {rate:g} --budget-sizes "
+                              f"{' '.join(map(str, budget_sizes))} --crash {crash} --sizes")
+    if sizes:
+        await plain_comparison(sizes)
+
+
+async def plain_comparison(sizes: list[int]) -> None:
     results = []
     for size in sizes:
         results.append(await fan_out(size))
@@ -176,5 +335,9 @@ async def main(sizes: list[int]) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.fanout")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
-    asyncio.run(main(parser.parse_args().sizes))
+    parser.add_argument("--sizes", type=int, nargs="*", default=[], help="without a budget, vs a plain poster")
+    parser.add_argument("--budget-sizes", type=int, nargs="*", default=[5000])
+    parser.add_argument("--budget", type=float, default=50.0, help="workspace chat.postMessage per second")
+    parser.add_argument("--crash", type=int, default=500, help="people in the crash-recovery run (0: skip)")
+    args = parser.parse_args()
+    asyncio.run(main(args.sizes, args.budget_sizes, args.budget, args.crash))

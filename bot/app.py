@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.gateway import SlackGateway
+from bot.delivery.pacing import Pacer
 from bot.delivery.sender import OutboxSender
 from bot.digests.decisions import Decision, pending_decisions
 from bot.leader import Leadership
@@ -68,18 +69,21 @@ class Headway:
 def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
     metrics = Metrics()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = MeteredWebClient(metrics=metrics, token=token, base_url=settings.slack_api_url,
+    pacer = Pacer(message_rate=settings.slack_messages_per_second, message_burst=settings.slack_messages_burst)
+    client = MeteredWebClient(metrics=metrics, pacer=pacer, token=token, base_url=settings.slack_api_url,
                                timeout=settings.slack_timeout_seconds)
     db = Database(settings.database_url)
     gateway = SlackGateway(client)
     leadership = Leadership(db.engine)
+    renderer = Renderer(settings.templates_dir)
     return Headway(
         settings=settings,
         db=db,
         metrics=metrics,
         gateway=gateway,
-        outbox=OutboxSender(db, gateway, metrics, lease=timedelta(seconds=settings.outbox_lease_seconds)),
-        renderer=Renderer(settings.templates_dir),
+        outbox=OutboxSender(db, gateway, metrics, renderer=renderer, pacer=pacer,
+                            lease=timedelta(seconds=settings.outbox_lease_seconds)),
+        renderer=renderer,
         scheduler=Scheduler(metrics, should_run=lambda: leadership.is_leader),
         leadership=leadership,
         clock=clock or SystemClock(),

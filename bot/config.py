@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     slack_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias="HEADWAY_SLACK_TIMEOUT_SECONDS")
     gate_stall_weeks: int = Field(4, ge=1, le=52, validation_alias="HEADWAY_GATE_STALL_WEEKS")
     public_url: str | None = Field(None, validation_alias="HEADWAY_PUBLIC_URL")
+    slack_messages_per_second: float = Field(5.0, gt=0, le=1000, validation_alias="HEADWAY_SLACK_MESSAGES_PER_SECOND")
+    slack_messages_burst: int = Field(20, ge=1, le=10000, validation_alias="HEADWAY_SLACK_MESSAGES_BURST")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
 
     @field_validator("slack_api_url")

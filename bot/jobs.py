@@ -14,6 +14,7 @@ from bot.delivery.errors import RateLimited, SlackUnavailable
 from bot.experiments import mlflow
 from bot.gates import tick as gate_jobs
 from bot.models import Person, Standup, utcnow
+from bot.people.fill import fill_unfilled
 from bot.people.profile import UnknownUser
 from bot.standups import planner
 
@@ -30,6 +31,13 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
     async with hw.db.unit_of_work() as session:
         standup_ids = (await session.exec(
             select(Standup.id).where(Standup.paused.is_(False)))).all()  # type: ignore[attr-defined]
+        unfilled = (await session.exec(select(Person.team_id).where(
+            Person.profile_refreshed_at.is_(None), Person.deleted.is_(False)).distinct())).all()  # type: ignore[union-attr]
+    for team_id in unfilled:  # people added by a form whose time zones are not read yet: before planning
+        try:
+            await fill_unfilled(hw.db, team_id, hw.gateway.profiles)
+        except Exception:
+            log.exception("filling profiles for %s failed", team_id)
     for standup_id in standup_ids:
         try:
             async with hw.db.unit_of_work() as session:

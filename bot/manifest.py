@@ -14,9 +14,10 @@ COMMANDS = (
 
 # Only what Headway calls: posting (also to project channels it was not invited to), DMs, user
 # time zones and roles, chart uploads for the executive digest, and reading back its own messages
-# (history) so that a send interrupted by a crash is found instead of posted twice.
+# (history) so that a send interrupted by a crash is found instead of posted twice; channels:read and
+# groups:read let conversations.info say, where a person picks a channel, whether Headway can post there.
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:read", "files:write",
-              "channels:history", "groups:history", "im:history")
+              "channels:history", "groups:history", "im:history", "channels:read", "groups:read")
 # app_uninstalled / tokens_revoked: Slack sends them only to apps subscribed to them, so sending can pause for a
 # workspace that removed Headway (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")

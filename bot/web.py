@@ -27,9 +27,11 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
     async def healthz(_: Request) -> Response:
         database = await hw.db.ping()
         scheduler = hw.scheduler.running or not run_scheduler
-        status = "ok" if database and scheduler else "degraded"
+        paused = dict(hw.outbox.paused.why)  # team_id -> why sending stopped (token revoked, app uninstalled)
+        status = "ok" if database and scheduler and not paused else "degraded"
         return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running,
-                             "leader": hw.leadership.is_leader},
+                             "leader": hw.leadership.is_leader,
+                             "delivery": {"paused": bool(paused), "why": paused}},
                             status_code=200 if status == "ok" else 503)
 
     async def metrics(_: Request) -> Response:

@@ -9,6 +9,7 @@ from bot.digests import service as digests
 from bot.errors import HeadwayError
 from bot.models import DigestKind
 from bot.people import service as people
+from handlers.delivery import channel_problem
 from handlers.registry import CommandRegistry
 from handlers.replies import respond
 from handlers.requests import CommandRequest
@@ -40,6 +41,9 @@ async def subscribe(hw: Headway, req: CommandRequest) -> None:
         if not match:
             raise HeadwayError("Name the channel with #, e.g. `/headway digest subscribe exec #leadership`.")
         channel_id = match.group(1)
+        problem = await channel_problem(hw, channel_id)
+        if problem:
+            raise HeadwayError(problem)
     async with hw.db.unit_of_work() as session:
         await people.ensure_person(session, req.team_id, req.user_id, hw.gateway.profile)
         await digests.subscribe(session, req.team_id, req.user_id, kind or DigestKind.EXEC, channel_id)

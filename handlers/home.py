@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
+from bot.delivery import held
 from bot.digests.home import build_home
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import measurements
@@ -31,7 +32,8 @@ async def publish_home(hw: Headway, team_id: str, user_id: str) -> None:
         actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
         home = await build_home(session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), actor, hw.clock.now(),
                                 await hw.decisions_for(session, team_id, user_id))
-    view = hw.renderer.view("home/home.json.j2", home=home, ids=ActionId, now=hw.clock.now())
+        delivery = await held.problems(session, team_id) if actor.is_admin else []
+    view = hw.renderer.view("home/home.json.j2", home=home, ids=ActionId, now=hw.clock.now(), delivery=delivery)
     await hw.gateway.publish_home(user_id, view)
 
 

@@ -18,6 +18,7 @@ from bot.projects.card import describe
 from bot.projects.draft import validate_draft
 from bot.projects.status import project_status
 from handlers.deferred import acked, nudge_outbox, queued
+from handlers.delivery import channel_problem
 from handlers.forms import read_state, view_metadata
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
@@ -110,6 +111,10 @@ def register(router: Router, hw: Headway) -> None:
         metadata = view_metadata(view)
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         block_ids = {b.get("block_id") for b in view.get("blocks", [])}
+        problem = await channel_problem(hw, read_state(view).get("channel"))
+        if problem:
+            await ack(response_action="errors", errors={"channel": problem})
+            return
         try:
             async with hw.db.unit_of_work() as session:
                 actor = await people.actor(session, team_id, user_id, hw.gateway.profile)

@@ -12,6 +12,7 @@ from bot.errors import HeadwayError, InvalidInput
 from bot.ids import CallbackId
 from bot.models import AbsenceKind
 from bot.people import service as people
+from bot.people.fill import fill_unfilled
 from bot.standups import absence, planner
 from bot.standups import service as standups
 from bot.standups.draft import DEFAULT_QUESTIONS, validate_standup
@@ -19,6 +20,7 @@ from bot.standups.schedule import zone
 from bot.standups.stats import standup_stats
 from handlers.commands import register_command
 from handlers.deferred import acked, nudge_outbox, queued
+from handlers.delivery import channel_problem
 from handlers.forms import read_state, view_metadata
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
@@ -185,9 +187,12 @@ def register(router: Router, hw: Headway) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         try:
             draft = validate_standup(read_state(view))
+            problem = await channel_problem(hw, draft.channel_id)
+            if problem:
+                raise InvalidInput({"channel": problem})
             async with hw.db.unit_of_work() as session:
                 actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
-                details = await standups.save_standup(session, actor, draft, hw.gateway.profile, original)
+                details = await standups.save_standup(session, actor, draft, original)
                 await confirm_saved(hw, session, body, "standups/done.json.j2",
                                     what="created" if original is None else "updated", name=details.standup.name,
                                     count=0, until=None, start=None)
@@ -201,7 +206,11 @@ def register(router: Router, hw: Headway) -> None:
         await ack()
 
 
-    router.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
+    async def fill_profiles(body: dict[str, Any]) -> None:
+        """The participants new to Headway: their time zones, read from Slack after the modal closed."""
+        await fill_unfilled(hw.db, body["team"]["id"], hw.gateway.profiles)
+
+    router.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, nudge_outbox(hw), fill_profiles))
 
 
 

@@ -15,10 +15,12 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.errors import RateLimited, SlackUnavailable
+from bot.delivery.held import ChannelCheck
 from bot.people.profile import Profile, UnknownUser
 from bot.render import Message
 
 OUTBOX_EVENT = "headway_outbox"
+MANY_PROFILES = 20  # above this, one users.list page (200 people) beats 200 users.info calls
 
 
 class UploadFailed(Exception):
@@ -47,13 +49,14 @@ class SlackGateway:
         return Posted(channel=response["channel"], ts=response["ts"])
 
     async def find_posted(
-        self, channel: str, key: str, since: datetime, *, thread_ts: str | None = None
-    ) -> Posted | None:
-        """The message posted under `key` since `since`, if Slack has it (in the thread when given)."""
+        self, channel: str, keys: set[str], since: datetime, *, thread_ts: str | None = None
+    ) -> dict[str, Posted]:
+        """Which of `keys` Slack already has in `channel` (in the thread when given) since `since`: one history
+        walk for all of them (a crash leaves many possibly-sent messages; a channel is read once, not per key)."""
         if channel[:1] in ("U", "W"):
             channel = await self.open_dm(channel)
         oldest = f"{since.timestamp() - 60:.6f}"
-        cursor = None
+        cursor, found = None, {}
         for _ in range(10):
             if thread_ts:
                 page = await self.client.conversations_replies(
@@ -65,14 +68,13 @@ class SlackGateway:
                 )
             for item in page.get("messages", []):
                 metadata = item.get("metadata") or {}
-                if metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get(
-                    "key"
-                ) == key:
-                    return Posted(channel=channel, ts=item["ts"])
+                key = (metadata.get("event_payload") or {}).get("key")
+                if metadata.get("event_type") == OUTBOX_EVENT and key in keys:
+                    found[key] = Posted(channel=channel, ts=item["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-        return None
+            if not cursor or len(found) == len(keys):
+                break
+        return found
 
     async def update_message(self, channel: str, ts: str, message: Message) -> None:
         await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
@@ -130,9 +132,82 @@ class SlackGateway:
         if status != 200:
             raise UploadFailed(f"upload_url answered HTTP {status}")
 
+    async def check_channel(self, channel: str) -> ChannelCheck:
+        """Can Headway post in `channel`? A member may; a public channel is posted to with chat:write.public or,
+        without that scope, joined (channels:join); a private one needs an invitation. 429s and outages raise
+        SlackUnavailable."""
+        try:
+            info = (await self.client.conversations_info(channel=channel))["channel"]
+        except SlackApiError as error:
+            if error.response.get("error") == "channel_not_found":
+                return ChannelCheck(channel, "channel_not_found")
+            # missing_scope (channels:read/groups:read not granted) and the rest: Headway cannot tell; the send
+            # decides, and holds the message with a DM if Slack refuses it
+            raise _unavailable("conversations.info", error) from error
+        name = str(info.get("name") or "")[:80]
+        if info.get("is_archived"):
+            return ChannelCheck(channel, "is_archived", name)
+        if info.get("is_member") or info.get("is_im") or info.get("is_mpim"):
+            return ChannelCheck(channel)
+        if info.get("is_private"):
+            return ChannelCheck(channel, "not_in_channel", name)
+        try:
+            scopes = await self.scopes()
+        except SlackApiError as error:
+            raise _unavailable("auth.test", error) from error
+        if scopes is None or "chat:write.public" in scopes:  # posts without joining (no "joined" noise)
+            return ChannelCheck(channel)
+        try:
+            await self.client.conversations_join(channel=channel)
+            return ChannelCheck(channel)
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                raise _unavailable("conversations.join", error) from error
+        return ChannelCheck(channel, "not_in_channel", name)
+
+    async def scopes(self) -> frozenset[str] | None:
+        """The token's granted scopes, from auth.test's x-oauth-scopes header (None when Slack did not say)."""
+        response = await self.client.auth_test()
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        if "x-oauth-scopes" not in headers:
+            return None
+        return frozenset(s.strip() for s in str(headers["x-oauth-scopes"]).split(",") if s.strip())
+
+    async def auth_ok(self) -> str | None:
+        """None when the token works; otherwise Slack's reason (token_revoked, invalid_auth…)."""
+        try:
+            await self.client.auth_test()
+        except SlackApiError as error:
+            return str(error.response.get("error") or error.response.status_code)
+        return None
+
     async def open_dm(self, user_id: str) -> str:
         response = await self.client.conversations_open(users=user_id)
         return response["channel"]["id"]
+
+    async def profiles(self, user_ids: list[str]) -> dict[str, Profile]:
+        """Many profiles: users.list pages (200 people a call) when there are more than a few, otherwise
+        users.info each; both paced. Users Slack does not know are left out."""
+        wanted, found = set(user_ids), {}
+        if len(wanted) <= MANY_PROFILES:
+            for user_id in user_ids:
+                try:
+                    found[user_id] = await self.profile(user_id)
+                except UnknownUser:
+                    continue
+            return found
+        cursor = None
+        while True:
+            try:
+                page = await self.client.users_list(limit=200, cursor=cursor)
+            except SlackApiError as error:
+                raise _unavailable("users.list", error) from error
+            for user in page.get("members", []):
+                if user.get("id") in wanted:
+                    found[user["id"]] = _profile(user)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or len(found) == len(wanted):
+                return found
 
     async def profile(self, user_id: str) -> Profile:
         """users.info as a Profile; an unknown user is UnknownUser (the person can pick again), other refusals
@@ -143,15 +218,19 @@ class SlackGateway:
             if error.response.get("error") in ("user_not_found", "user_not_visible"):
                 raise UnknownUser(user_id) from error
             raise _unavailable("users.info", error) from error
-        return Profile(
-            user_id=user["id"],
-            name=user.get("name", ""),
-            real_name=user.get("real_name") or user.get("profile", {}).get("real_name", ""),
-            tz=user.get("tz") or "UTC",
-            is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
-            is_bot=bool(user.get("is_bot")),
-            deleted=bool(user.get("deleted")),
-        )
+        return _profile(user)
+
+
+def _profile(user: dict[str, Any]) -> Profile:
+    return Profile(
+        user_id=user["id"],
+        name=user.get("name", ""),
+        real_name=user.get("real_name") or user.get("profile", {}).get("real_name", ""),
+        tz=user.get("tz") or "UTC",
+        is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_bot=bool(user.get("is_bot")),
+        deleted=bool(user.get("deleted")),
+    )
 
 
 def _unavailable(method: str, error: SlackApiError) -> SlackUnavailable:

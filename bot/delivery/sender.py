@@ -1,10 +1,16 @@
-"""The outbox sender: delivers due rows once, in order per channel, within Slack's rate limits.
+"""The outbox sender: delivers due rows once, in order per channel, paced to Slack's rate limits.
 
-- 429: that method/channel waits `Retry-After` (other channels keep going); not counted as a failure.
+- Every call waits for its slot in the pacer (bot.delivery.pacing): Slack's tiers, the workspace's
+  chat.postMessage budget, one message a second per channel. A 429 blocks the whole method (for chat.postMessage
+  the whole workspace) for `Retry-After`; rows are put back, not counted as failures.
 - 5xx, timeouts, connection errors: retried with exponential backoff; after `max_attempts`, dead-lettered.
-- Slack refusals (channel_not_found, invalid_blocks…): dead-lettered at once; retrying cannot help.
-- A row left "sending" by a crash is checked against Slack (message metadata carries the key) before
-  it is sent again, so a restart never posts twice.
+- Refusals a person can fix (not_in_channel, channel_not_found, is_archived, missing_scope): held, and the
+  people who can fix it get a DM with a Retry button (bot.delivery.held); later rows for that channel wait too.
+- Token revoked, app uninstalled: sending pauses for the workspace, nothing is dropped (bot.delivery.pause).
+- Other refusals (invalid_blocks…): dead-lettered at once; retrying cannot help.
+- "About to call Slack" and "Slack accepted it" are recorded by group commit, so after a crash only the few
+  rows between the two are possibly sent; those are looked up in Slack per channel (one history walk for all
+  of a channel's rows, under the same pacing) before they are sent again, so a restart never posts twice.
 """
 
 from __future__ import annotations
@@ -21,42 +27,60 @@ from datetime import datetime, timedelta
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.db import Database
-from bot.delivery.gateway import Posted, SlackGateway
+from bot.delivery import held
+from bot.delivery.client import prepaid, retry_after
+from bot.delivery.commits import GroupCommit
+from bot.delivery.gateway import SlackGateway
+from bot.delivery.pacing import Pacer
+from bot.delivery.pause import AUTH_ERRORS, Pause
+from bot.delivery.recovery import find_sent, without_images
 from bot.metrics import Metrics
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
-from bot.render import Message
+from bot.render import Message, Renderer
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+PER_CHANNEL_PER_DRAIN = 4  # a busy channel goes at ~1 message/s: leave the rest for the next drain
 
 
 class Dependency(Exception):
-    """The message this one threads under or updates is not sent yet."""
+    """The message this one threads under or updates is not sent yet (`held`: it waits for a person's fix)."""
+
+    def __init__(self, key: str, *, held: str | None = None) -> None:
+        super().__init__(key)
+        self.held = held
 
 
 class OutboxSender:
-    def __init__(self, db: Database, gateway: SlackGateway, metrics: Metrics, *, max_attempts: int = 6,
-                 concurrency: int = 16, batch: int = 500, poll_seconds: float = 1.0,
-                 lease: timedelta = timedelta(seconds=60), mark_batch: int = 100) -> None:
+    def __init__(self, db: Database, gateway: SlackGateway, metrics: Metrics, *, renderer: Renderer | None = None,
+                 pacer: Pacer | None = None,
+                 max_attempts: int = 6, concurrency: int = 16, batch: int = 500, poll_seconds: float = 1.0,
+                 lease: timedelta = timedelta(seconds=60), probe_seconds: float = 30.0) -> None:
         self._db, self._gateway, self._metrics = db, gateway, metrics
+        self._renderer = renderer or Renderer()
+        self._pacer = pacer or Pacer()  # the gateway client's, so both see the same slots and 429 blocks
         self.max_attempts, self._concurrency, self._batch, self._poll = max_attempts, concurrency, batch, poll_seconds
         self._wake = asyncio.Event()
         self._lease = lease  # how long a claimed row is ours before another sender may take it over
-        self._blocked_until: dict[tuple[str, str], datetime] = {}
         self._task: asyncio.Task[None] | None = None
-        self._recovering: set[int] = set()  # rows a crashed sender left mid-send: check Slack before resending
+        self._recovering: set[int] = set()  # rows whose last attempt may have reached Slack: look before resending
         self._stopping = False
-        self._sent: dict[int, tuple[str, dict[str, object]]] = {}  # sends not yet recorded: id -> (key, values)
-        self._sent_refs: dict[str, tuple[str, str]] = {}  # their keys -> (channel, ts), for threads and updates
-        self._mark_batch = mark_batch
+        self._sent_refs: dict[str, tuple[str, str]] = {}  # keys sent but not yet recorded -> (channel, ts)
+        self._attempts: GroupCommit[int] = GroupCommit(self._write_attempts)
+        self._sent: GroupCommit[tuple[str, dict[str, object]]] = GroupCommit(self._write_sent)
+        self.paused = Pause(probe_seconds)  # workspaces whose token Slack refuses, and why
 
     def wake(self) -> None:
         self._wake.set()
+
+    def pause(self, team_id: str, why: str) -> None:
+        """Stop sending for a workspace (its token no longer works); due rows wait, nothing is dropped."""
+        self.paused.pause(team_id, why)
 
     def start(self) -> None:
         if self._task is None:
@@ -64,8 +88,7 @@ class OutboxSender:
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        """Stop the loop. The flag matters: Python 3.11's wait_for can swallow a cancellation, and a loop
-        that only relied on it would then run forever (and hang shutdown)."""
+        """Stop the loop. The flag matters: Python 3.11's wait_for can swallow a cancellation (a hung shutdown)."""
         self._stopping = True
         if self._task is not None:
             while not self._task.done():
@@ -78,6 +101,8 @@ class OutboxSender:
     async def _run(self) -> None:
         while not self._stopping:
             try:
+                if self.paused and await self.paused.probe(self._gateway.auth_ok):
+                    self.wake()
                 await self.drain()
             except Exception:  # the database may be restarting: keep the loop alive and try again
                 log.exception("outbox drain failed; retrying")
@@ -85,92 +110,149 @@ class OutboxSender:
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
 
+    def _claim_size(self) -> int:
+        """Claim what the budget sends in a few seconds: a crash then leaves few rows waiting for their lease."""
+        rate = self._pacer.message_rate
+        return max(self._concurrency, min(self._batch, int(rate * 4)))
+
     async def drain(self) -> int:
         """Send every row that is due now; returns how many were sent."""
-        rows = await self._claim()
+        size = self._claim_size()
+        rows = await self._claim(size)
         if not rows:
             return 0
         by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_channel[row.channel].append(row)
         gate = asyncio.Semaphore(self._concurrency)
+        held_channels = await self._held_channels(rows)
 
         async def run_channel(queue: list[OutboxMessage]) -> int:
             sent = 0
             async with gate:
+                if len(queue) > PER_CHANNEL_PER_DRAIN:
+                    queue, later = queue[:PER_CHANNEL_PER_DRAIN], queue[PER_CHANNEL_PER_DRAIN:]
+                    await self._release(later, utcnow() + timedelta(seconds=len(queue)))
+                if queue[0].channel in held_channels:  # keep the order: wait behind the held ones
+                    await self._hold_rest(queue, held_channels[queue[0].channel])
+                    return 0
+                queue, sent = await self._recover(queue)
                 for index, row in enumerate(queue):
                     outcome = await self._deliver(row)
                     sent += outcome == "sent"
-                    if outcome == "blocked":  # this channel is rate limited: its later rows wait too
-                        await self._release(queue[index + 1:], self._blocked_until_for(row))
+                    if outcome == "blocked":  # rate limited or paused: this channel's later rows wait too
+                        await self._release(queue[index + 1:], self._not_before(row))
+                        break
+                    if outcome == "held":
+                        await self._hold_rest(queue[index + 1:], row.last_error or "")
                         break
             return sent
 
-        try:
-            # return_exceptions: without it gather returns as soon as one channel fails or is cancelled (stop())
-            # and leaves the others running, owned by nobody, past shutdown. With it, every channel has ended.
-            results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()), return_exceptions=True)
-        finally:
-            await self._flush_sent()
+        # return_exceptions: otherwise gather returns when one channel fails or is cancelled (stop()), leaving the
+        # others running, owned by nobody, past shutdown
+        results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        sent = sum(results)
-        if sent and len(rows) == self._batch:
+        sent = sum(results)  # type: ignore[arg-type]
+        if len(rows) == size or sent:
             self.wake()
         return sent
 
-    async def _claim(self) -> list[OutboxMessage]:
+    async def _claim(self, size: int) -> list[OutboxMessage]:
         """Take due rows (and 'sending' rows whose lease ran out after a crash) for this process.
 
         One UPDATE marks them with a fresh token, so two senders (two replicas) never take the same row.
         """
         now, token = utcnow(), uuid.uuid4().hex
-        due = (OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),  # type: ignore[attr-defined]
-               OutboxMessage.next_attempt_at <= now)
+        due = [col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+               OutboxMessage.next_attempt_at <= now]
+        if self.paused:
+            due.append(col(OutboxMessage.team_id).not_in(list(self.paused.why)))
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
-                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempted_at).where(*due)
-                .order_by(OutboxMessage.id).limit(self._batch)
+                select(OutboxMessage.id, OutboxMessage.attempted_at).where(*due)
+                .order_by(OutboxMessage.id).limit(size)
             )).all()
             if not found:
                 return []
-            ids = [row_id for row_id, _, _ in found]
-            # Only a row whose last attempt ended without a clear answer (a crash mid-call, a timeout)
-            # may already be in Slack. The claim itself counts as the attempt: a row it leaves "sending"
-            # (the process died before recording the answer) is looked up in Slack before it is sent again.
-            self._recovering.update(row_id for row_id, _, attempted in found if attempted is not None)
-            await session.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids), *due)  # type: ignore[call-overload]
-                               .values(status=OutboxStatus.SENDING, next_attempt_at=now + self._lease, claim=token,
-                                       attempted_at=now))
+            ids = [row_id for row_id, _ in found]
+            # attempted_at is written just before Slack is called and cleared when Slack's answer is certain:
+            # a row that still has it (a crash mid-call, a timeout) may already be in Slack.
+            self._recovering.update(row_id for row_id, attempted in found if attempted is not None)
+            await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids), *due)  # type: ignore[call-overload]
+                               .values(status=OutboxStatus.SENDING, next_attempt_at=now + self._lease, claim=token))
         async with self._db.unit_of_work() as session:
             return list((await session.exec(
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
             )).all())
 
-    def _blocked_until_for(self, row: OutboxMessage) -> datetime:
-        return max(self._blocked_until.get((row.method, row.channel), utcnow()),
-                   self._blocked_until.get((row.method, "*"), utcnow()))
+    async def _held_channels(self, rows: list[OutboxMessage]) -> dict[str, str]:
+        """Channels among `rows` that already have held messages, and why: new rows queue behind them."""
+        channels = {row.channel for row in rows}
+        async with self._db.unit_of_work() as session:
+            found = (await session.exec(
+                select(OutboxMessage.channel, OutboxMessage.last_error).where(
+                    OutboxMessage.status == OutboxStatus.HELD, col(OutboxMessage.channel).in_(channels))
+            )).all()
+        return {channel: error or "" for channel, error in found}
+
+    def _not_before(self, row: OutboxMessage) -> datetime:
+        if row.team_id in self.paused:
+            return utcnow() + timedelta(seconds=self.paused.probe_seconds)
+        return utcnow() + timedelta(seconds=self._pacer.blocked_for(row.method))
 
     async def _release(self, rows: list[OutboxMessage], when: datetime) -> None:
+        if not rows:
+            return
         async with self._db.unit_of_work() as session:
-            for row in rows:
-                await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id)  # type: ignore[call-overload]
-                                   .values(status=OutboxStatus.PENDING, next_attempt_at=when, attempted_at=None))
+            await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_([r.id for r in rows]))  # type: ignore[call-overload]
+                               .values(status=OutboxStatus.PENDING, next_attempt_at=when, claim=None))
+
+    async def _hold_rest(self, rows: list[OutboxMessage], problem: str) -> None:
+        """Rows behind a held one in the same channel wait with it (its DM already went out)."""
+        if not rows:
+            return
+        async with self._db.unit_of_work() as session:
+            await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_([r.id for r in rows]))  # type: ignore[call-overload]
+                               .values(status=OutboxStatus.HELD, last_error=problem, claim=None))
+
+    async def _recover(self, queue: list[OutboxMessage]) -> tuple[list[OutboxMessage], int]:
+        """Look up this channel's possibly-sent rows in Slack, all at once; those found are recorded as sent.
+        A rate limit or outage puts the channel's rows back for later; if Slack cannot tell (no history
+        access), they are sent again: a rare duplicate beats a lost message."""
+        doubtful = [r for r in queue if r.id in self._recovering and r.method == OutboxMethod.POST]
+        if not doubtful:
+            return queue, 0
+        try:
+            found = await find_sent(self._gateway, doubtful, self._sent_ref)
+        except SlackApiError as error:
+            if error.response.status_code == 429 or error.response.status_code >= 500:
+                await self._release(queue, self._not_before(queue[0]))
+                return [], 0
+            log.warning("cannot check whether %d messages to %s were already sent (%s); sending them",
+                        len(doubtful), queue[0].channel, error.response.get("error"))
+            found = {}
+        except (TimeoutError, OSError, aiohttp.ClientError):
+            await self._release(queue, utcnow() + timedelta(seconds=5))
+            return [], 0
+        self._recovering.difference_update(r.id for r in doubtful)
+        for row in doubtful:
+            if row.key in found:
+                await self._mark_sent(row, found[row.key].channel, found[row.key].ts)
+        return [r for r in queue if r.key not in found], len(found)
 
     async def _deliver(self, row: OutboxMessage) -> str:
-        if self._blocked_until_for(row) > utcnow():
-            await self._release([row], self._blocked_until_for(row))
+        if row.team_id in self.paused or self._pacer.blocked_for(row.method) > 0:
+            await self._release([row], self._not_before(row))
             return "blocked"
         try:
-            if row.id in self._recovering and row.method == OutboxMethod.POST:
-                found = await self._find_earlier_send(row)
-                self._recovering.discard(row.id)
-                if found is not None:
-                    await self._mark_sent(row, found.channel, found.ts)
-                    return "sent"
             channel, ts = await self._send(row)
-        except Dependency:
+        except Dependency as waiting:
+            if waiting.held:
+                await self._hold_rest([row], waiting.held)
+                row.last_error = waiting.held
+                return "held"
             await self._reschedule(row, timedelta(seconds=1), error="waiting for the message it depends on",
                                    count_attempt=False, certain=True)
             return "waiting"
@@ -185,25 +267,16 @@ class OutboxSender:
         await self._mark_sent(row, channel, ts)
         return "sent"
 
-    async def _find_earlier_send(self, row: OutboxMessage) -> Posted | None:
-        """Did Slack get this message before the crash? Rate limits and outages retry the check later;
-        if Slack cannot tell (no history access), send again: a rare duplicate beats a lost message."""
-        try:
-            thread_ts = (await self._sent_ref(row.thread_key))[1] if row.thread_key else None
-            return await self._gateway.find_posted(row.channel, row.key, row.created_at, thread_ts=thread_ts)
-        except SlackApiError as error:
-            if error.response.status_code == 429 or error.response.status_code >= 500:
-                raise
-            log.warning("cannot check whether %s was already sent (%s); sending it", row.key,
-                        error.response.get("error"))
-            return None
-
     async def _send(self, row: OutboxMessage) -> tuple[str | None, str | None]:
         payload = json.loads(row.payload)
         message = Message(text=payload.get("text", ""), blocks=payload.get("blocks") or [])
         if row.method == OutboxMethod.POST:
             thread_ts = (await self._sent_ref(row.thread_key))[1] if row.thread_key else None
-            posted = await self._gateway.post_message(row.channel, message, thread_ts=thread_ts, key=row.key)
+            # the slot first, then "about to call" on record, then the call: a crash leaves few in doubt
+            await self._pacer.acquire(row.method, row.channel)
+            await self._attempts.add(row.id)  # type: ignore[arg-type]
+            with prepaid(row.method):
+                posted = await self._gateway.post_message(row.channel, message, thread_ts=thread_ts, key=row.key)
             return posted.channel, posted.ts
         if row.method == OutboxMethod.UPDATE:
             channel, ts = await self._sent_ref(row.target_key or "")
@@ -224,6 +297,8 @@ class OutboxSender:
             target = (await session.exec(select(OutboxMessage).where(OutboxMessage.key == key))).first()
         if target is None or target.status == OutboxStatus.DEAD:
             raise ValueError(f"the message {key} it depends on was never sent")
+        if target.status == OutboxStatus.HELD:
+            raise Dependency(key, held=target.last_error or "held")
         if target.status != OutboxStatus.SENT or not target.result_ts:
             raise Dependency(key)
         return target.result_channel or target.channel, target.result_ts
@@ -231,14 +306,25 @@ class OutboxSender:
     async def _failed(self, row: OutboxMessage, error: SlackApiError) -> str:
         status = error.response.status_code
         code = error.response.get("error") if isinstance(error.response.data, dict) else None
-        if status == 429:
-            retry_after = int(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)))
-            scope = row.channel if row.method == OutboxMethod.POST else "*"
-            self._blocked_until[(row.method, scope)] = utcnow() + timedelta(seconds=retry_after)
+        if status == 429:  # the client has blocked the method in the pacer
             self._metrics.outbox_retries.labels("ratelimited").inc()
-            await self._reschedule(row, timedelta(seconds=retry_after), error="rate limited", count_attempt=False,
-                                   certain=True)
+            await self._reschedule(row, timedelta(seconds=retry_after(error)), error="rate limited",
+                                   count_attempt=False, certain=True)
             return "blocked"
+        if code in AUTH_ERRORS:
+            self.pause(row.team_id, code)
+            self._metrics.outbox_retries.labels("paused").inc()
+            await self._reschedule(row, timedelta(seconds=self.paused.probe_seconds), error=f"paused: {code}",
+                                   count_attempt=False, certain=True)
+            return "blocked"
+        if code in held.FIXABLE:
+            log.warning("outbox row %s held: %s in %s", row.key, code, row.channel)
+            self._metrics.outbox_retries.labels("held").inc()
+            async with self._db.unit_of_work() as session:
+                await held.hold(session, self._renderer, row, code)
+            row.last_error = code
+            self.wake()  # the DMs to the people who can fix it
+            return "held"
         if status >= 500 or code in TRANSIENT_ERRORS:
             return await self._transient(row, f"HTTP {status} {code or ''}".strip())
         if code == "invalid_blocks" and await self._without_images(row):
@@ -249,17 +335,14 @@ class OutboxSender:
     async def _without_images(self, row: OutboxMessage) -> bool:
         """Slack may refuse an image of a file it will not show (e.g. a private upload): the words matter
         more than the chart, so send the message again without its images rather than lose it."""
-        payload = json.loads(row.payload)
-        blocks = payload.get("blocks") or []
-        kept = [b for b in blocks if b.get("type") != "image"]
-        if len(kept) == len(blocks):
+        payload = without_images(row.payload)
+        if payload is None:
             return False
-        payload["blocks"] = kept
         log.warning("Slack refused the images in %s; sending it without them", row.key)
         async with self._db.unit_of_work() as session:
             await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id).values(  # type: ignore[call-overload]
-                payload=json.dumps(payload, ensure_ascii=False), status=OutboxStatus.PENDING, next_attempt_at=utcnow(),
-                last_error="images refused", attempted_at=None))
+                payload=payload, status=OutboxStatus.PENDING, next_attempt_at=utcnow(), last_error="images refused",
+                attempted_at=None))
         return True
 
     async def _transient(self, row: OutboxMessage, error: str) -> str:
@@ -289,22 +372,22 @@ class OutboxSender:
                 status=OutboxStatus.DEAD, last_error=error, attempts=attempts or row.attempts + 1))
 
     async def _mark_sent(self, row: OutboxMessage, channel: str | None, ts: str | None) -> None:
-        """Record a send. Recorded in batches (one write per wave, not per message); until the batch is written,
-        messages threaded under this one find its ts here. A crash before the write leaves the row "sending",
-        and the claim's lookup in Slack finds the message instead of sending it twice."""
+        """Record a send (group commit). Until it is written, messages threaded under this one find its ts
+        here. A crash before the write leaves the row "sending" with attempted_at: the lookup finds it."""
         self._metrics.outbox_sent.labels(row.kind).inc()
-        self._sent[row.id] = (row.key, dict(id=row.id, status=OutboxStatus.SENT, result_channel=channel,
-                                            result_ts=ts, sent_at=utcnow(), last_error=None,
-                                            attempts=row.attempts + 1))
         if ts:
             self._sent_refs[row.key] = (channel or row.channel, ts)
-        if len(self._sent) >= self._mark_batch:
-            await self._flush_sent()
+        self._recovering.discard(row.id)  # type: ignore[arg-type]
+        await self._sent.add((row.key, dict(id=row.id, status=OutboxStatus.SENT, result_channel=channel,
+                                            result_ts=ts, sent_at=utcnow(), last_error=None, attempted_at=None,
+                                            claim=None, attempts=row.attempts + 1)))
 
-    async def _flush_sent(self) -> None:
-        if not self._sent:
-            return
-        marks, self._sent = list(self._sent.values()), {}
+    async def _write_attempts(self, ids: list[int]) -> None:
+        async with self._db.unit_of_work() as session:
+            await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))  # type: ignore[call-overload]
+                               .values(attempted_at=utcnow()))
+
+    async def _write_sent(self, marks: list[tuple[str, dict[str, object]]]) -> None:
         try:
             async with self._db.unit_of_work() as session:
                 await session.exec(update(OutboxMessage), params=[mark for _, mark in marks])  # type: ignore[call-overload]

@@ -16,6 +16,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
+    HELD = "held"  # Slack refused it for a reason a person can fix: waits for their Retry (bot.delivery.held)
     DEAD = "dead"
     CANCELLED = "cancelled"
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_or_ignore
+from bot.db import insert_many_or_ignore, insert_or_ignore
 from bot.errors import NotAllowed
 from bot.models import Person, PersonRole, Role, Workspace, utcnow
 from bot.people.profile import Profile, ProfileLookup
@@ -73,6 +73,47 @@ async def ensure_person(session: AsyncSession, team_id: str, user_id: str, looku
         session.add(PersonRole(person_id=person.id, team_id=team_id, role=Role.ADMIN, granted_by=None))
         await session.flush()
     return person
+
+
+async def add_people(session: AsyncSession, team_id: str, user_ids: Iterable[str]) -> int:
+    """Rows for people Headway has not seen, without asking Slack (one statement, not one users.info each):
+    their profiles are filled in afterwards by `fill_profiles`. Returns how many still need a profile."""
+    await ensure_workspace(session, team_id)
+    wanted = list(dict.fromkeys(user_ids))
+    await insert_many_or_ignore(session, Person, ["team_id", "user_id"],
+                                [dict(team_id=team_id, user_id=u, name="", real_name="", tz="UTC", is_bot=False,
+                                      deleted=False, profile_refreshed_at=None, created_at=utcnow()) for u in wanted])
+    return len((await session.exec(select(Person.id).where(
+        Person.team_id == team_id, col(Person.user_id).in_(wanted), col(Person.profile_refreshed_at).is_(None)
+    ))).all())
+
+
+async def unfilled(session: AsyncSession, team_id: str, limit: int = 1000) -> list[str]:
+    """People whose Slack profile Headway has not read yet (added by `add_people`)."""
+    return list((await session.exec(select(Person.user_id).where(
+        Person.team_id == team_id, col(Person.profile_refreshed_at).is_(None), col(Person.deleted).is_(False)
+    ).limit(limit))).all())
+
+
+async def fill_profiles(session: AsyncSession, team_id: str, profiles: dict[str, Profile],
+                        unknown: Iterable[str] = ()) -> None:
+    """Write fetched profiles (Slack admins become admins, as on first sight); users Slack does not know are
+    marked deleted, so nobody prompts them."""
+    people = await people_by_user_id(session, team_id, [*profiles, *unknown])
+    for user_id, person in people.items():
+        profile = profiles.get(user_id)
+        first = person.profile_refreshed_at is None
+        if profile is None:
+            person.deleted = True
+        else:
+            person.name, person.real_name, person.tz = profile.name, profile.real_name, profile.tz
+            person.is_bot, person.deleted = profile.is_bot, profile.deleted
+        person.profile_refreshed_at = utcnow()
+        session.add(person)
+        if first and profile is not None and profile.is_slack_admin:
+            await insert_or_ignore(session, PersonRole, ["person_id", "role"], person_id=person.id,
+                                   team_id=team_id, role=Role.ADMIN, granted_by=None, granted_at=utcnow())
+    await session.flush()
 
 
 def _person_from(team_id: str, profile: Profile) -> Person:

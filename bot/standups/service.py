@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.models import Role, Standup, StandupParticipant, utcnow
 from bot.people import service as people
-from bot.people.profile import ProfileLookup
 from bot.people.service import Actor
 from bot.standups.draft import StandupDraft
 
@@ -75,9 +74,12 @@ async def standups_of(session: AsyncSession, team_id: str, user_id: str) -> list
 
 
 async def save_standup(
-    session: AsyncSession, by: Actor, draft: StandupDraft, lookup: ProfileLookup, original: str | None = None
+    session: AsyncSession, by: Actor, draft: StandupDraft, original: str | None = None
 ) -> StandupDetails:
-    """Create (original None) or edit a standup; changes apply to the next scheduler tick, no restart."""
+    """Create (original None) or edit a standup; changes apply to the next scheduler tick, no restart.
+
+    People new to Headway get a row without a Slack call (500 users.info would not fit in a modal's 3 s ack and
+    would run into Tier 4's limit): the caller fills their profiles afterwards (bot.people.fill)."""
     team_id = by.person.team_id
     if original is None:
         if not can_manage(by):
@@ -103,9 +105,9 @@ async def save_standup(
     session.add(standup)
     await session.flush()
     await session.exec(delete(StandupParticipant).where(StandupParticipant.standup_id == standup.id))  # type: ignore[call-overload]
-    for user_id in draft.participant_ids:
-        await people.ensure_person(session, team_id, user_id, lookup)  # their time zone, from Slack
-        session.add(StandupParticipant(team_id=team_id, standup_id=standup.id, user_id=user_id))
+    await people.add_people(session, team_id, draft.participant_ids)
+    session.add_all([StandupParticipant(team_id=team_id, standup_id=standup.id, user_id=user_id)
+                     for user_id in draft.participant_ids])
     await session.flush()
     return StandupDetails(standup, draft.participant_ids)
 

@@ -27,7 +27,8 @@ async def test_healthz_reports_database_and_scheduler(headway):
     async with httpx.AsyncClient() as client:
         response = await client.get(headway.url + "/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "scheduler": False, "leader": False}
+    assert response.json() == {"status": "ok", "database": True, "scheduler": False, "leader": False,
+                               "delivery": {"paused": False, "why": {}}}
 
 
 async def test_healthz_is_503_when_the_database_is_unreachable(headway):

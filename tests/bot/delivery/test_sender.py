@@ -41,7 +41,8 @@ def delivered_keys(emulator) -> Counter:
 
 
 async def all_settled(database_url: str) -> bool:
-    return all(r.status in (OutboxStatus.SENT, OutboxStatus.DEAD) for r in await rows(database_url, OutboxMessage))
+    return all(r.status in (OutboxStatus.SENT, OutboxStatus.DEAD, OutboxStatus.HELD)
+               for r in await rows(database_url, OutboxMessage))
 
 
 async def wait_settled(database_url: str, timeout: float = 15.0) -> None:
@@ -67,11 +68,12 @@ async def test_server_errors_are_retried_and_refusals_dead_lettered(headway, emu
     emulator.fail_next("chat.postMessage", status=500, count=2)
     await queue(headway, [{"key": "flaky", "channel": CHANNEL}])
     await wait_settled(clean_database)
-    await queue(headway, [{"key": "nowhere", "channel": "CNOSUCHCHAN"}])
+    emulator.fail_next("chat.postMessage", error="msg_too_long")  # retrying cannot help, nobody can fix it
+    await queue(headway, [{"key": "too_long", "channel": CHANNEL}])
     await wait_settled(clean_database)
     status = {r.key: (r.status, r.attempts) for r in await rows(clean_database, OutboxMessage)}
     assert status["flaky"] == ("sent", 3)
-    assert status["nowhere"][0] == "dead"
+    assert status["too_long"][0] == "dead"
     assert delivered_keys(emulator)["flaky"] == 1
     async with httpx.AsyncClient() as client:
         metrics = (await client.get(headway.url + "/metrics")).text
@@ -141,6 +143,8 @@ async def test_a_crash_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(
         await second.stop()
     assert delivered_keys(emulator) == Counter({f"fan:{p}": 1 for p in people})
     assert all(r.status == "sent" for r in await rows(clean_database, OutboxMessage))
+    # only messages whose call may have reached Slack are looked up (at most the calls in flight), not the batch
+    assert len(emulator.calls_to("conversations.history")) <= 16 < len(people)
 
 
 async def test_a_message_whose_images_slack_refuses_goes_out_without_them(headway, emulator, clean_database):
@@ -157,3 +161,16 @@ async def test_a_message_whose_images_slack_refuses_goes_out_without_them(headwa
     assert row.status == "sent"
     [sent] = [c for c in emulator.calls_to("chat.postMessage") if c.response.get("ok")]
     assert "image" not in str(sent.params["blocks"]) and "The words" in str(sent.params["blocks"])
+
+
+async def test_the_sender_paces_itself_to_the_workspace_budget(settings, clock, emulator, clean_database):
+    people = add_people(emulator, 12)
+    paced = settings.model_copy(update={"slack_messages_per_second": 10.0, "slack_messages_burst": 2})
+    async with HeadwayServer(paced, clock=clock) as server:
+        await queue(server, [{"key": f"paced:{p}", "channel": p} for p in people])
+        await wait_settled(clean_database)
+    calls = emulator.calls_to("chat.postMessage")
+    assert delivered_keys(emulator) == Counter({f"paced:{p}": 1 for p in people})
+    assert not [c for c in calls if c.status == 429]
+    # two at once (the burst), then one every 0.1 s: the last goes out no sooner than 1 s after the first
+    assert calls[-1].at - calls[0].at >= 0.95

@@ -168,7 +168,9 @@ NATURAL: dict[tuple[str, str], Scenario] = {
                                                       users=",".join(f"U{i}" for i in range(9))),
     ("conversations.open", "missing_scope"): _scoped(("chat:write",), "conversations.open", users="U0ALICE"),
     ("conversations.info", "channel_not_found"): _call("conversations.info", channel="C0PRIVATE"),
-    ("conversations.info", "missing_scope"): _call("conversations.info", channel="C0GENERAL"),
+    ("conversations.info", "missing_scope"): _scoped(
+        tuple(s for s in BOT_SCOPES if s not in ("channels:read", "groups:read")), "conversations.info",
+        channel="C0GENERAL"),
     ("conversations.join", "missing_scope"): _call("conversations.join", channel="C0PUBLIC"),
     ("conversations.join", "is_archived"): _scoped((*BOT_SCOPES, "channels:join"), "conversations.join",
                                                    channel="C0OLD"),

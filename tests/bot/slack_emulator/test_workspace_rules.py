@@ -74,8 +74,10 @@ async def test_archived_channel(channels: SlackEmulator, client: AsyncWebClient)
 async def test_conversations_info_reports_membership_privacy_archive(
     channels: SlackEmulator, client: AsyncWebClient
 ) -> None:
+    without_read = [s for s in BOT_SCOPES if s not in ("channels:read", "groups:read")]
+    channels.set_scopes(without_read)
     assert await error_of(client.conversations_info(channel="C0PUBLIC")) == "missing_scope"  # channels:read
-    channels.set_scopes([*BOT_SCOPES, "channels:read", "groups:read"])
+    channels.set_scopes([*without_read, "channels:read", "groups:read"])
     public = (await client.conversations_info(channel="C0PUBLIC"))["channel"]
     assert (public["is_member"], public["is_private"], public["is_archived"]) == (False, False, False)
     channels.invite_bot("C0HIDDEN")

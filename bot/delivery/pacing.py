@@ -1,0 +1,116 @@
+"""Pacing every Web API call to Slack's published limits, so Headway spends its budget instead of drawing 429s.
+
+Slack limits each method per workspace by tier (Tier 2 ≈ 20/min, Tier 3 ≈ 50/min, Tier 4 ≈ 100/min), and
+chat.postMessage both per channel (≈ 1/s, short bursts allowed) and per workspace ("several hundred per minute").
+https://api.slack.com/apis/rate-limits and https://api.slack.com/methods/chat.postMessage#rate_limiting
+
+Why not slack_sdk's AsyncRateLimitErrorRetryHandler: it only reacts to a 429 by sleeping inside that one call, so
+every other concurrent call to the same method still runs into the wall (the issue's 40 calls in 3 s, all 429),
+and a sender worker is stuck inside a call the outbox could have rescheduled. A pacer that spaces calls *before*
+they are made (a reservation-style token bucket, GCRA) and that a 429 blocks for the whole method keeps the 429
+share near zero; the outbox still owns retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+PER_MINUTE = 1 / 60
+# (calls per second, burst) per Slack tier; Slack "allows occasional bursts" beyond the per-minute rate: ours stay
+# under half a minute's quota, so that jitter between our clock and Slack's never exceeds what it tolerates.
+TIER_2 = (20 * PER_MINUTE, 5.0)
+TIER_3 = (50 * PER_MINUTE, 20.0)
+TIER_4 = (100 * PER_MINUTE, 40.0)
+METHOD_TIERS: dict[str, tuple[float, float]] = {
+    "auth.test": TIER_4,
+    "chat.postEphemeral": TIER_4,
+    "chat.update": TIER_3,
+    "chat.delete": TIER_3,
+    "conversations.open": TIER_3,
+    "conversations.info": TIER_3,
+    "conversations.join": TIER_3,
+    "conversations.history": TIER_3,
+    "conversations.replies": TIER_3,
+    "users.info": TIER_4,
+    "users.list": TIER_2,
+    "views.publish": TIER_4,
+    "files.getUploadURLExternal": TIER_4,
+    "files.completeUploadExternal": TIER_4,
+}
+POST_MESSAGE = "chat.postMessage"
+PER_CHANNEL = (1.0, 3.0)  # chat.postMessage in one channel: about one a second, short bursts
+
+
+@dataclass
+class Bucket:
+    """A reservation token bucket: `reserve` says how long to wait for this call's slot and books it, so
+    concurrent callers queue fairly without a lock (the event loop runs it atomically)."""
+
+    rate: float
+    burst: float
+    tat: float = 0.0  # theoretical arrival time of the next call at the steady rate
+    blocked_until: float = 0.0  # a 429's Retry-After
+
+    def reserve(self, now: float) -> float:
+        interval = 1 / self.rate
+        start = max(now, self.tat - (self.burst - 1) * interval, self.blocked_until)
+        self.tat = max(self.tat, now, self.blocked_until) + interval
+        return start - now
+
+
+@dataclass
+class Pacer:
+    """Per-method buckets (Slack's tiers), the workspace's chat.postMessage budget and per-channel pacing.
+
+    Views (views.open/update/push) are bound to a trigger, not tiered, and answer a person who is waiting:
+    they are never paced.
+    """
+
+    message_rate: float = 5.0  # chat.postMessage per second for the workspace (300/min, "several hundred")
+    message_burst: float = 20.0
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[tuple[str, str], Bucket] = field(default_factory=dict)
+
+    def _bucket(self, method: str, scope: str = "") -> Bucket | None:
+        key = (method, scope)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if method == POST_MESSAGE:
+                rate, burst = PER_CHANNEL if scope else (self.message_rate, self.message_burst)
+            elif method in METHOD_TIERS:
+                rate, burst = METHOD_TIERS[method]
+            else:
+                return None
+            bucket = self._buckets[key] = Bucket(rate=rate, burst=burst)
+        return bucket
+
+    async def acquire(self, method: str, channel: str | None = None) -> None:
+        """Wait for this call's slot: the channel's first (chat.postMessage), then the method's. A 429 that
+        arrives while waiting (another call hit it) pushes the slot past its Retry-After."""
+        if method == POST_MESSAGE and channel:
+            await _wait(self._bucket(method, channel), self.clock)
+        await _wait(self._bucket(method), self.clock)
+
+    def block(self, method: str, retry_after: float) -> None:
+        """Slack answered 429: nobody calls this method (for chat.postMessage: in this workspace) for a while."""
+        bucket = self._bucket(method) or self._buckets.setdefault((method, ""), Bucket(rate=1e6, burst=1e6))
+        bucket.blocked_until = max(bucket.blocked_until, self.clock() + retry_after)
+
+    def blocked_for(self, method: str) -> float:
+        """Seconds until `method` may be called again after a 429 (0 when it is not blocked)."""
+        bucket = self._buckets.get((method, ""))
+        return max(0.0, bucket.blocked_until - self.clock()) if bucket else 0.0
+
+
+async def _wait(bucket: Bucket | None, clock: Callable[[], float]) -> None:
+    if bucket is None:
+        return
+    wait = bucket.reserve(clock())
+    while wait > 0:
+        await asyncio.sleep(wait)
+        wait = bucket.blocked_until - clock()
+        if wait > 0:  # blocked while we slept: queue again behind the block
+            wait = bucket.reserve(clock())

@@ -1,0 +1,50 @@
+"""Sending paused per workspace while Slack says the token no longer works, and the probe that resumes it.
+
+Why a probe and a restart: a reinstall that keeps the token, or a restored account, makes auth.test succeed again
+(the probe notices within `probe_seconds`); a reinstall that issues a new token reaches Headway as a new
+SLACK_BOT_TOKEN and a restart, and a fresh process starts unpaused (its first send or probe decides).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+AUTH_ERRORS = frozenset({"token_revoked", "account_inactive", "invalid_auth", "not_authed", "token_expired"})
+
+
+class Pause:
+    def __init__(self, probe_seconds: float = 30.0) -> None:
+        self.why: dict[str, str] = {}  # team_id -> why sending stopped (token_revoked, app_uninstalled…)
+        self.probe_seconds = probe_seconds
+        self._probed_at = 0.0
+
+    def __contains__(self, team_id: object) -> bool:
+        return team_id in self.why
+
+    def __bool__(self) -> bool:
+        return bool(self.why)
+
+    def pause(self, team_id: str, why: str) -> None:
+        if team_id not in self.why:
+            log.error("sending paused for %s: %s; messages wait until the token works again", team_id, why)
+        self.why[team_id] = why
+        self._probed_at = asyncio.get_running_loop().time()
+
+    async def probe(self, auth_ok: Callable[[], Awaitable[str | None]]) -> bool:
+        """While paused, ask now and then whether the token works again; True when sending resumes."""
+        now = asyncio.get_running_loop().time()
+        if not self.why or now - self._probed_at < self.probe_seconds:
+            return False
+        self._probed_at = now
+        why = await auth_ok()
+        if why is None:
+            log.warning("the Slack token works again: sending resumes for %s", ", ".join(sorted(self.why)))
+            self.why.clear()
+            return True
+        if why in AUTH_ERRORS:
+            self.why = dict.fromkeys(self.why, why)
+        return False

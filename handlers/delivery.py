@@ -1,0 +1,67 @@
+"""The Retry button of a held-messages DM, and Slack telling Headway it was uninstalled or its tokens revoked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from bot.app import Headway
+from bot.delivery import held
+from bot.delivery.errors import SlackUnavailable
+from bot.ids import ActionId
+from handlers.deferred import ack_only, acked
+from handlers.router import Router
+
+
+async def retry_held(hw: Headway, team_id: str, user_id: str, channel: str) -> dict[str, Any]:
+    """Check the channel again; when Headway can post there, its held messages go back in the queue."""
+    async with hw.db.unit_of_work() as session:
+        allowed = user_id in await held.fixers(session, team_id, channel) or user_id in await held.admins(
+            session, team_id)
+    if not allowed:
+        return {"ok": False, "problem": "Only the PMs of this channel's projects, its standups' owners or a "
+                                        "Headway admin can retry these messages."}
+    if channel[:1] in ("C", "G"):
+        try:
+            check = await hw.gateway.check_channel(channel)
+        except SlackUnavailable:
+            return {"ok": False, "problem": "Slack is busy right now; press Retry again in a minute."}
+        if not check.ok:
+            return {"ok": False, "problem": Markup(check.explain(mrkdwn=True))}  # trusted text, a checked id
+    async with hw.db.unit_of_work() as session:
+        count = await held.release(session, team_id, channel)
+    hw.deliver()
+    return {"ok": True, "count": count, "channel": channel}
+
+
+async def channel_problem(hw: Headway, channel: str | None) -> str | None:
+    """Where a person picks a channel: None when Headway can post there (or Slack is too busy to say: the send
+    will hold the message and tell them), otherwise what is wrong and how to fix it, for the field's error."""
+    if not channel or channel[:1] not in ("C", "G"):
+        return None
+    try:
+        check = await hw.gateway.check_channel(channel)
+    except SlackUnavailable:
+        return None
+    return None if check.ok else check.explain()
+
+
+def register(router: Router, hw: Headway) -> None:
+
+    async def retry(body: dict[str, Any]) -> None:
+        channel = str(body["actions"][0].get("value") or "")[:32]
+        outcome = await retry_held(hw, body["team"]["id"], body["user"]["id"], channel)
+        message = hw.renderer.message("delivery/retried.json.j2", channel=channel, count=outcome.get("count", 0),
+                                      ok=outcome["ok"], problem=outcome.get("problem", ""))
+        if body.get("response_url"):
+            await hw.gateway.respond(body["response_url"], message, replace_original=outcome["ok"])
+
+    router.action(ActionId.OUTBOX_RETRY.value)(acked(hw, ack_only, retry))
+
+    async def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Sending pauses (nothing is dropped); it resumes when auth.test succeeds again (bot.delivery.sender)."""
+        hw.outbox.pause(str(body.get("team_id") or ""), str(event.get("type") or "tokens_revoked"))
+
+    router.event("app_uninstalled")(acked(hw, ack_only, revoked))
+    router.event("tokens_revoked")(acked(hw, ack_only, revoked))
