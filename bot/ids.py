@@ -39,3 +39,21 @@ class ActionId(StrEnum):
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     DIGEST_OPEN_GATE = "digest_open_gate"
     HOME_LOG_METRIC = "home_log_metric"
+
+
+RECORD_ID_MAX = 2**31 - 1  # PostgreSQL's INTEGER; the primary keys of every table
+NO_RECORD = 0  # ids start at 1: a lookup of 0 finds nothing, and says so
+
+
+def record_id(value: object) -> int:
+    """A record number people type (`#12`) or a button/metadata carries, for a database lookup.
+
+    Not a number → ValueError (callers say what they expected). A number no row can have (≤ 0, or past the
+    database's integer range, e.g. 99999999999999999999) becomes NO_RECORD, so it is "not found" like any other
+    missing record instead of overflowing the query.
+    """
+    text = str(value if value is not None else "").strip().lstrip("#")
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        raise ValueError(f"not a record number: {text[:20]!r}")
+    number = int(text)
+    return number if 1 <= number <= RECORD_ID_MAX else NO_RECORD
