@@ -94,7 +94,7 @@ async def open_experiment_form(hw: Headway, req: CommandRequest) -> None:
 
 async def close_experiment(hw: Headway, req: CommandRequest) -> None:
     try:
-        experiment_id = record_id(req.args[0])
+        experiment_id = record_id(req.args[0], "experiment")
     except ValueError:
         raise HeadwayError("Give the experiment's number, e.g. `/headway experiment close 12 what we learned`.") \
             from None

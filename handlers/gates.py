@@ -52,7 +52,7 @@ def gate_env(hw: Headway) -> GateEnv:
 
 def gate_id(word: str) -> int:
     try:
-        return record_id(word)
+        return record_id(word, "gate")
     except ValueError:
         raise HeadwayError(f"“{word[:20]}” is not a gate number; `/gate status` lists them, e.g. #3.") from None
 
