@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
 from bot.events import first_delivery
+from bot.request_body import read_capped
 
 log = logging.getLogger("headway.slack")
 
@@ -155,21 +156,6 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
 
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is not from Slack
-
-
-async def read_capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it passes `limit` bytes: a declared Content-Length over the limit is refused unread,
-    and a streamed body is dropped as soon as it grows past it, so nobody can make us hold 20 MB."""
-    declared = request.headers.get("content-length", "")
-    if declared.strip().isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _refuse_before_parsing(request: Request, raw: bytes | None) -> Response | None:
