@@ -24,6 +24,7 @@ from bot.experiments import tokens
 from bot.experiments.measurements import Reading, record
 from bot.models import MeasurementSource
 from bot.projects.service import key_taken
+from bot.request_body import read_capped
 
 MAX_BATCH = 1000
 MAX_BODY = 1_000_000
@@ -108,8 +109,8 @@ def api_routes(hw: Headway) -> list[Route]:
         if not header.lower().startswith("bearer "):
             return _error(401, "missing_token", "Send Authorization: Bearer <token from /headway token KEY>.",
                           **{"WWW-Authenticate": "Bearer"})
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        raw = await read_capped(request, MAX_BODY)
+        if raw is None:
             return _error(413, "too_large", f"Send at most {MAX_BATCH} measurements per request.")
         try:
             parsed = _BODY.validate_python(_json(raw))

@@ -22,6 +22,7 @@ from bot.digests.decisions import Decision, pending_decisions
 from bot.leader import Leadership
 from bot.lifecycle import Lifecycle, builtin, load_lifecycle_file
 from bot.metrics import Metrics
+from bot.outbound import OutboundPolicy
 from bot.render import Renderer
 from bot.scheduler import Scheduler
 
@@ -38,6 +39,7 @@ class Headway:
     outbox: OutboxSender
     leadership: Leadership
     background: BackgroundWork = field(default_factory=BackgroundWork)
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)  # calls to addresses people type
     custom_lifecycle: Lifecycle | None = None
     _builtin_cache: dict[str, Lifecycle] = field(default_factory=dict)
 
@@ -87,5 +89,6 @@ def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
         scheduler=Scheduler(metrics, should_run=lambda: leadership.is_leader),
         leadership=leadership,
         clock=clock or SystemClock(),
+        outbound=OutboundPolicy.from_settings(settings),
         custom_lifecycle=load_lifecycle_file(settings.lifecycle_file) if settings.lifecycle_file else None,
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.outbound import parse_allow_list
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///headway.db"
 
@@ -37,6 +39,7 @@ class Settings(BaseSettings):
     slack_messages_per_second: float = Field(5.0, gt=0, le=1000, validation_alias="HEADWAY_SLACK_MESSAGES_PER_SECOND")
     slack_messages_burst: int = Field(20, ge=1, le=10000, validation_alias="HEADWAY_SLACK_MESSAGES_BURST")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
+    outbound_allow: str = Field("", validation_alias="HEADWAY_OUTBOUND_ALLOW")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -50,6 +53,12 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_allow(cls, value: str) -> str:
+        parse_allow_list(value)  # ValueError names the entry
+        return value
 
     @field_validator("lifecycle_file")
     @classmethod

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.errors import NotFound
+
 
 class CallbackId(StrEnum):
     PROJECT_FORM = "project_form"
@@ -40,3 +42,26 @@ class ActionId(StrEnum):
     DIGEST_OPEN_GATE = "digest_open_gate"
     HOME_LOG_METRIC = "home_log_metric"
     OUTBOX_RETRY = "outbox_retry"
+
+
+RECORD_ID_MAX = 2**31 - 1  # PostgreSQL's INTEGER; the primary keys of every table
+NO_RECORD = 0  # ids start at 1: a lookup of 0 finds nothing, and says so
+
+
+def record_id(value: object, what: str | None = None) -> int:
+    """A record number people type (`#12`) or a button/metadata carries, for a database lookup.
+
+    Not a number → ValueError (callers say what they expected). A number no row can have (≤ 0, or past the
+    database's integer range, e.g. 99999999999999999999) is "not found" like any other missing record instead of
+    overflowing the query: NotFound naming it when `what` says what was typed ("gate"), else NO_RECORD, which
+    every lookup answers as missing.
+    """
+    text = str(value if value is not None else "").strip().lstrip("#")
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        raise ValueError(f"not a record number: {text[:20]!r}")
+    number = int(text)
+    if 1 <= number <= RECORD_ID_MAX:
+        return number
+    if what:
+        raise NotFound(f"There is no {what} #{text[:24]}.")
+    return NO_RECORD

@@ -78,6 +78,7 @@ class HeadwayServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._settings.host, self._settings.port))
         self.port = sock.getsockname()[1]
+        self.hw.outbound.own_ports.add(self.port)  # outbound calls never reach Headway itself
         config = uvicorn.Config(self.web, log_level=self._log_level, lifespan="on", access_log=False)
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

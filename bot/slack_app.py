@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
 from bot.events import first_delivery
+from bot.request_body import read_capped
 
 log = logging.getLogger("headway.slack")
 
@@ -41,11 +43,36 @@ def build_bolt_app(hw: Headway) -> AsyncApp:
         logger=log,
     )
     app.error(_answer_instead_of_500(hw))
+    app.use(_without_control_characters)
     app.use(_once_per_event(hw))
     from handlers import register_all
 
     register_all(app, hw)
     return app
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def remove_control_characters(node: Any) -> Any:
+    """Every string in a parsed Slack payload without control characters (NUL, ESC…; tab and newlines stay) or
+    lone surrogates: people never mean them, Slack shows nothing for them and PostgreSQL refuses NUL in text.
+    Changes dicts and lists in place, so every listener argument Bolt derives from the body sees clean text."""
+    if isinstance(node, str):
+        return _CONTROL.sub("", node)
+    if isinstance(node, dict):
+        for key, value in node.items():
+            node[key] = remove_control_characters(value)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            node[index] = remove_control_characters(value)
+    return node
+
+
+async def _without_control_characters(body: dict[str, Any], next_: Any) -> Any:
+    """Every entry point (commands, buttons, modal values, events, HTTP or Socket Mode) gets clean text."""
+    remove_control_characters(body)
+    return await next_()
 
 
 def _once_per_event(hw: Headway) -> Any:
@@ -102,7 +129,11 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        raw = await request.body()
+        raw = await read_capped(request, MAX_BODY)
+        refusal = _refuse_before_parsing(request, raw)
+        if refusal is not None:
+            hw.metrics.requests.labels("malformed").inc()
+            return refusal
         try:
             bolt_request = to_async_bolt_request(request, raw)
             with hw.background.foreground():
@@ -122,6 +153,24 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
         return to_starlette_response(bolt_response)
 
     return slack_events
+
+
+MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is not from Slack
+
+
+def _refuse_before_parsing(request: Request, raw: bytes | None) -> Response | None:
+    """What is wrong with a request before Bolt sees it: too large (413), a timestamp that is not a number of
+    seconds (401, as Slack's signature check would), or not UTF-8 (400). None when it may go on."""
+    if raw is None:
+        return JSONResponse({"error": "request body too large", "limit_bytes": MAX_BODY}, status_code=413)
+    timestamp = request.headers.get("x-slack-request-timestamp")
+    if timestamp is not None and not timestamp.strip().isdigit():
+        return JSONResponse({"error": "invalid X-Slack-Request-Timestamp"}, status_code=401)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return JSONResponse({"error": "request body is not UTF-8"}, status_code=400)
+    return None
 
 
 async def connect_socket_mode(bolt: AsyncApp, app_token: str) -> Any:

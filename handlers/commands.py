@@ -40,7 +40,7 @@ def register_command(router: Router, hw: Headway, registry: CommandRegistry) -> 
         if not isinstance(resolved, Resolved) or resolved.sub.run is None:
             return
         request = CommandRequest.from_body(body, tuple(context["headway_args"]))
-        await answering_errors(hw, request.response_url, resolved.sub.run(hw, request))
+        await answering_errors(hw, request.response_url, resolved.sub.run(hw, request), user_id=request.user_id)
 
     router.command(registry.command)(acked(hw, acknowledge, work))
 

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements, tokens
-from bot.ids import CallbackId
+from bot.ids import CallbackId, record_id
 from bot.models import Project
 from bot.people import service as people
 from bot.progress.judgement import MetricSpec, progress_fraction
@@ -94,7 +94,7 @@ async def open_experiment_form(hw: Headway, req: CommandRequest) -> None:
 
 async def close_experiment(hw: Headway, req: CommandRequest) -> None:
     try:
-        experiment_id = int(req.args[0].lstrip("#"))
+        experiment_id = record_id(req.args[0], "experiment")
     except ValueError:
         raise HeadwayError("Give the experiment's number, e.g. `/headway experiment close 12 what we learned`.") \
             from None

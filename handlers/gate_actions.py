@@ -18,7 +18,7 @@ from bot.gates.form import VoteDraft, add_working_days, validate_vote
 from bot.gates.notify import words
 from bot.gates.voting import GateNotOpen
 from bot.gates.wording import DECISION_LABELS
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, CallbackId, record_id
 from bot.models import GateDecision, Project
 from bot.people import service as people
 from bot.render import Message
@@ -44,7 +44,7 @@ def _value(body: dict[str, Any]) -> str:
 
 def _number(body: dict[str, Any]) -> int | None:
     try:
-        return int(_value(body))
+        return record_id(_value(body))
     except ValueError:
         return None
 
@@ -52,7 +52,7 @@ def _number(body: dict[str, Any]) -> int | None:
 async def answer(hw: Headway, body: dict[str, Any], message: Message) -> None:
     """A private answer to a button: in place of the click when Slack gave a response_url, else by DM."""
     if body.get("response_url"):
-        await hw.gateway.respond(body["response_url"], message)
+        await hw.gateway.respond_or_dm(body["response_url"], body["user"]["id"], message)
     else:
         await hw.gateway.post_message(body["user"]["id"], message)
 
@@ -109,7 +109,7 @@ async def submit_vote(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: di
     metadata = view_metadata(view)
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     try:
-        gate_id, decision = int(metadata.get("gate")), GateDecision(metadata.get("decision"))
+        gate_id, decision = record_id(metadata.get("gate")), GateDecision(metadata.get("decision"))
         if decision == GateDecision.NO_DECISION:
             raise ValueError(decision)
         async with hw.db.unit_of_work() as session:
@@ -148,7 +148,7 @@ async def submit_extend(hw: Headway, ack: AsyncAck, body: dict[str, Any], view: 
                         context: AsyncBoltContext) -> None:
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     try:
-        gate_id = int(view_metadata(view).get("gate"))
+        gate_id = record_id(view_metadata(view).get("gate"))
         raw = read_state(view).get("deadline")
         until = date.fromisoformat(raw) if raw else None
         async with hw.db.unit_of_work() as session:
@@ -210,7 +210,7 @@ async def submit_conclude(hw: Headway, ack: AsyncAck, body: dict[str, Any], view
     metadata = view_metadata(view)
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     try:
-        experiment_id = int(metadata.get("experiment"))
+        experiment_id = record_id(metadata.get("experiment"))
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
             await timebox.conclude(session, actor, experiment_id, str(read_state(view).get("outcome") or ""),

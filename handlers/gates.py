@@ -14,7 +14,7 @@ from bot.gates.form import CRITERION_STATUSES, RULE_LABELS, validate_request
 from bot.gates.notify import words
 from bot.gates.service import create_gate, request_context
 from bot.gates.voting import GateEnv
-from bot.ids import CallbackId
+from bot.ids import CallbackId, record_id
 from bot.people import service as people
 from bot.projects import service as projects
 from handlers.commands import register_command
@@ -52,7 +52,7 @@ def gate_env(hw: Headway) -> GateEnv:
 
 def gate_id(word: str) -> int:
     try:
-        return int(word.lstrip("#"))
+        return record_id(word, "gate")
     except ValueError:
         raise HeadwayError(f"“{word[:20]}” is not a gate number; `/gate status` lists them, e.g. #3.") from None
 
@@ -76,7 +76,7 @@ async def open_request_form(hw: Headway, trigger_id: str, team_id: str, user_id:
     except HeadwayError as error:
         message = hw.renderer.message("errors/problem.json.j2", problem=str(error))
         if response_url:
-            await hw.gateway.respond(response_url, message)
+            await hw.gateway.respond_or_dm(response_url, user_id, message)
         else:
             await hw.gateway.post_message(user_id, message)
         return

@@ -15,7 +15,7 @@ from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import measurements
 from bot.gates import queries as gate_queries
 from bot.gates.notify import card as gate_card
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, CallbackId, record_id
 from bot.models import Project
 from bot.people import service as people
 from bot.projects.service import get_project
@@ -89,7 +89,7 @@ def register(router: Router, hw: Headway) -> None:
         """A decision button in the digest or on the Home: the gate's card, with its vote buttons, by DM."""
         user_id = body["user"]["id"]
         try:
-            gate_number = int(str(body["actions"][0].get("value")))
+            gate_number = record_id(body["actions"][0].get("value"))
             async with hw.db.unit_of_work() as session:
                 gate = await gate_queries.find_gate(session, body["team"]["id"], gate_number)
                 project = await session.get(Project, gate.project_id)

@@ -42,7 +42,7 @@ async def link_mlflow(hw: Headway, req: CommandRequest) -> None:
                           usage=USAGE)
             return
     try:
-        async with mlflow_client.MlflowClient(checked.tracking_url) as client:
+        async with mlflow_client.MlflowClient(checked.tracking_url, policy=hw.outbound) as client:
             snapshot = await mlflow.fetch_snapshot(client, checked.experiment_name, checked.metric_key)
     except mlflow_client.MlflowError as error:
         await respond(hw, req.response_url, TEMPLATE, key=checked.project.key, problems=[str(error)], usage=USAGE)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from bot.app import Headway
+from bot.delivery.errors import ResponseUrlFailed
 from bot.delivery.outbox import enqueue
 from bot.errors import HeadwayError, InvalidInput
 from bot.render import Message
@@ -34,20 +35,36 @@ def error_message(hw: Headway, error: BaseException) -> Message:
     return hw.renderer.message("errors/internal.json.j2")
 
 
-async def answering_errors(hw: Headway, response_url: str, work: Awaitable[None]) -> None:
-    """Run work after the ack; whatever goes wrong, the person gets an answer instead of silence."""
+async def answering_errors(hw: Headway, response_url: str, work: Awaitable[None], *, user_id: str = "") -> None:
+    """Run work after the ack; whatever goes wrong, the person gets an answer instead of silence. An answer the
+    response_url refused (expired, used up, too long…) goes to `user_id` by DM instead."""
     try:
         await work
+    except ResponseUrlFailed as failure:
+        await _deliver_by_dm(hw, user_id, failure)
     except HeadwayError as error:
-        await _try_respond(hw, response_url, error_message(hw, error))
+        await _try_respond(hw, response_url, user_id, error_message(hw, error))
     except Exception as error:
         log.exception("command failed after ack")
-        await _try_respond(hw, response_url, error_message(hw, error))
+        await _try_respond(hw, response_url, user_id, error_message(hw, error))
 
 
-async def _try_respond(hw: Headway, response_url: str, message: Message) -> None:
+async def _deliver_by_dm(hw: Headway, user_id: str, failure: ResponseUrlFailed) -> None:
+    if not user_id or not isinstance(failure.message, Message):
+        log.error("an answer was refused by the response_url (%s) and nobody to DM it to", failure.error)
+        return
     try:
-        await hw.gateway.respond(response_url, message)
+        await hw.gateway.dm_instead(user_id, failure.message, failure.error)
+    except Exception:
+        log.exception("could not send the refused answer by DM either")
+
+
+async def _try_respond(hw: Headway, response_url: str, user_id: str, message: Message) -> None:
+    try:
+        if user_id:
+            await hw.gateway.respond_or_dm(response_url, user_id, message)
+        else:
+            await hw.gateway.respond(response_url, message)
     except Exception:
         log.exception("could not send the error answer either")
 

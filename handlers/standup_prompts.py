@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, CallbackId, record_id
 from bot.models import AbsenceKind, StandupAnswer
 from bot.people import service as people
 from bot.standups import absence, answers
@@ -73,7 +73,7 @@ def register(router: Router, hw: Headway) -> None:
                 "or “Answer” to add to it.")
         except HeadwayError as error:
             message = hw.renderer.message("errors/problem.json.j2", problem=str(error))
-        await hw.gateway.respond(body["response_url"], message, replace_original=False)
+        await hw.gateway.respond_or_dm(body["response_url"], body["user"]["id"], message, replace_original=False)
 
     router.action(ActionId.STANDUP_SKIP.value)(acked(hw, ack_only, skip))
 
@@ -92,7 +92,7 @@ def register(router: Router, hw: Headway) -> None:
                             context: AsyncBoltContext) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         try:
-            prompt_id = int(view_metadata(view).get("prompt"))
+            prompt_id = record_id(view_metadata(view).get("prompt"))
             async with hw.db.unit_of_work() as session:
                 prompt = await answers.load_prompt(session, team_id, prompt_id, user_id)
                 projects = await answers.projects_for(session, team_id, user_id)
@@ -123,7 +123,8 @@ def register(router: Router, hw: Headway) -> None:
         except InvalidInput as error:
             await ack(response_action="errors", errors={"end": " ".join(error.errors.values())})
             return
-        context["headway_away"] = {"until": end.isoformat(), "response_url": metadata.get("response_url")}
+        context["headway_away"] = {"until": end.isoformat(), "response_url": metadata.get("response_url"),
+                                   "user_id": user_id}
         await ack()
 
     async def confirm_away(context: AsyncBoltContext) -> None:
@@ -131,7 +132,7 @@ def register(router: Router, hw: Headway) -> None:
         if outcome and outcome.get("response_url"):
             message = hw.renderer.message("standups/skipped.json.j2", standup_name="",
                                           away_until=date.fromisoformat(outcome["until"]))
-            await hw.gateway.respond(outcome["response_url"], message)
+            await hw.gateway.respond_or_dm(outcome["response_url"], outcome["user_id"], message)
 
     router.view(CallbackId.STANDUP_AWAY.value)(acked(hw, submit_away, confirm_away))
 

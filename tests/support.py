@@ -98,3 +98,70 @@ def assert_all_sent_text_safe(emulator: Any, legit_mentions: set[str]) -> int:
             assert_safe(text, "response_url", legit_mentions)
             checked += 1
     return checked
+
+
+# Block Kit's limits, counted on the text as sent (an escaped `&amp;` is five characters):
+# https://api.slack.com/reference/block-kit/blocks, /composition-objects, /surfaces
+SLACK_LIMITS = {"section": 3000, "field": 2000, "context": 2000, "header": 150, "button": 75, "option": 75,
+                "placeholder": 150, "label": 2000, "hint": 2000, "title": 24}
+_TOKEN = re.compile(r"<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+(?:\|[^<>]*)?|https?://[^<>|]+(?:\|[^<>]*)?)>")
+_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
+
+
+def slack_limit_problems(surface: dict[str, Any]) -> list[str]:
+    """Every text in a message ({"text", "blocks"}) or view over Slack's limits, every half-cut entity and every
+    `<` that is not a token Headway built, as readable problems (empty list = Slack would accept it)."""
+    problems: list[str] = []
+    is_view = "type" in surface and surface.get("type") in ("modal", "home")
+
+    def text(obj: Any, limit: int, where: str) -> None:
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            return
+        value = obj["text"]
+        if len(value) > limit:
+            problems.append(f"{where}: {len(value)} > {limit} characters")
+        if obj.get("type") == "mrkdwn":
+            if _ENTITY.search(value):
+                problems.append(f"{where}: a bare or half-cut & in {value[-40:]!r}")
+            if "<" in _TOKEN.sub("", value) or ">" in _TOKEN.sub("", value):
+                problems.append(f"{where}: a raw < or > in {value[:80]!r}")
+
+    def element(raw: Any, where: str) -> None:
+        if not isinstance(raw, dict):
+            return
+        if raw.get("type") == "button":
+            text(raw.get("text"), SLACK_LIMITS["button"], f"{where}/text")
+        text(raw.get("placeholder"), SLACK_LIMITS["placeholder"], f"{where}/placeholder")
+        for key in ("options", "initial_options"):
+            for index, option in enumerate(raw.get(key) or []):
+                text(option.get("text"), SLACK_LIMITS["option"], f"{where}/{key}/{index}")
+        if isinstance(raw.get("initial_option"), dict):
+            text(raw["initial_option"].get("text"), SLACK_LIMITS["option"], f"{where}/initial_option")
+
+    blocks = surface.get("blocks") or []
+    if len(blocks) > (100 if is_view else 50):
+        problems.append(f"{len(blocks)} blocks")
+    if is_view:
+        for key in ("title", "submit", "close"):
+            text(surface.get(key), SLACK_LIMITS["title"], f"/{key}")
+    for index, block in enumerate(blocks):
+        where = f"/blocks/{index}"
+        kind = block.get("type")
+        if kind == "section":
+            text(block.get("text"), SLACK_LIMITS["section"], f"{where}/text")
+            for number, field in enumerate(block.get("fields") or []):
+                text(field, SLACK_LIMITS["field"], f"{where}/fields/{number}")
+            element(block.get("accessory"), f"{where}/accessory")
+        elif kind == "header":
+            text(block.get("text"), SLACK_LIMITS["header"], f"{where}/text")
+        elif kind == "context":
+            for number, item in enumerate(block.get("elements") or []):
+                text(item, SLACK_LIMITS["context"], f"{where}/elements/{number}")
+        elif kind == "actions":
+            for number, item in enumerate(block.get("elements") or []):
+                element(item, f"{where}/elements/{number}")
+        elif kind == "input":
+            text(block.get("label"), SLACK_LIMITS["label"], f"{where}/label")
+            text(block.get("hint"), SLACK_LIMITS["hint"], f"{where}/hint")
+            element(block.get("element"), f"{where}/element")
+    return problems

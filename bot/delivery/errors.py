@@ -21,3 +21,17 @@ class RateLimited(SlackUnavailable):
     def __init__(self, method: str, retry_after: int) -> None:
         super().__init__(method, "ratelimited")
         self.retry_after = retry_after
+
+
+class ResponseUrlFailed(SlackUnavailable):
+    """A response_url answered non-200 (after retrying 5xx): the answer did not reach the person that way.
+
+    `status` is the HTTP status (0 when Slack could not be reached); `reason` is Slack's body (`expired_url`,
+    `invalid_blocks`…); `message` is what Headway tried to say, so it can be sent another way (a DM).
+    """
+
+    def __init__(self, status: int, reason: str, message: object) -> None:
+        super().__init__("response_url", f"HTTP {status} {reason}".strip())
+        self.status = status
+        self.reason = reason
+        self.message = message

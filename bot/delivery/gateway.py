@@ -6,21 +6,31 @@ handle failures, raises Headway's own errors (bot.delivery.errors) so they never
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.client import MeteredWebClient
-from bot.delivery.errors import RateLimited, SlackUnavailable
+from bot.delivery.errors import RateLimited, ResponseUrlFailed, SlackUnavailable
 from bot.delivery.held import ChannelCheck
 from bot.people.profile import Profile, UnknownUser
 from bot.render import Message
 
 OUTBOX_EVENT = "headway_outbox"
 MANY_PROFILES = 20  # above this, one users.list page (200 people) beats 200 users.info calls
+_RESPONSE_URL_RETRIES = [AsyncConnectionErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler(
+    max_retry_count=2), AsyncRateLimitErrorRetryHandler(max_retry_count=1)]
+
+log = logging.getLogger(__name__)
 
 
 class UploadFailed(Exception):
@@ -85,14 +95,44 @@ class SlackGateway:
         )
 
     async def respond(self, response_url: str, message: Message, *, replace_original: bool = False) -> None:
-        """Answer a slash command or button privately through its response_url."""
-        webhook = AsyncWebhookClient(response_url, timeout=10, session=self.client.http_session())
-        response = await webhook.send(
-            text=message.text, blocks=message.blocks or None, response_type="ephemeral",
-            replace_original=replace_original,
-        )
-        self.client._metrics.slack_calls.labels("response_url", "ok" if response.status_code == 200 else
-                                                str(response.status_code)).inc()
+        """Answer a slash command or button privately through its response_url. 500/503 and lost connections are
+        retried (slack_sdk's handlers); any other non-200 raises ResponseUrlFailed, never ignored."""
+        webhook = AsyncWebhookClient(response_url, timeout=10, session=self.client.http_session(),
+                                     retry_handlers=_RESPONSE_URL_RETRIES)
+        try:
+            response = await webhook.send(
+                text=message.text, blocks=message.blocks or None, response_type="ephemeral",
+                replace_original=replace_original,
+            )
+        except Exception as exc:  # aiohttp's errors after the retries: Slack was not reachable
+            self.client._metrics.slack_calls.labels("response_url", type(exc).__name__).inc()
+            raise ResponseUrlFailed(0, type(exc).__name__, message) from exc
+        ok = response.status_code == 200
+        self.client._metrics.slack_calls.labels("response_url", "ok" if ok else str(response.status_code)).inc()
+        if not ok:
+            raise ResponseUrlFailed(response.status_code, str(response.body or "")[:100], message)
+
+    async def respond_or_dm(self, response_url: str, user_id: str, message: Message, *,
+                            replace_original: bool = False) -> None:
+        """An answer that must reach `user_id`: through the response_url, or, when that refuses it (expired,
+        used up, too long…), by DM. The DM is the same answer; if Slack refuses that too, a short note with
+        Slack's reason, so the person knows an answer was lost and why."""
+        try:
+            await self.respond(response_url, message, replace_original=replace_original)
+            return
+        except ResponseUrlFailed as failure:
+            await self.dm_instead(user_id, message, failure.error)
+
+    async def dm_instead(self, user_id: str, message: Message, reason: str) -> None:
+        """The answer a response_url refused, by DM; if Slack refuses that too, a short note naming the reason."""
+        log.warning("response_url refused an answer (%s); sending it by DM", reason)
+        try:
+            await self.post_message(user_id, message)
+        except SlackApiError as error:
+            log.warning("the DM fallback was refused too: %s", error.response.get("error"))
+            await self.post_message(user_id, Message(
+                text=f":warning: Headway had an answer for you, but Slack refused to show it ({reason}). "
+                     "Please try again; if it keeps happening, tell your Headway admin."))
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
         response = await self.client.views_open(trigger_id=trigger_id, view=view)

@@ -253,13 +253,14 @@ class SyncSummary:
     errors: dict[int, str] = field(default_factory=dict)  # link id → message
 
 
-async def sync_all(hw: Headway, client_factory: ClientFactory = MlflowClient) -> SyncSummary:
+async def sync_all(hw: Headway, client_factory: ClientFactory | None = None) -> SyncSummary:
     """The scheduled job: one unit of work per link; a link that fails keeps its error and the rest go on.
 
     MLflow is asked before the link's unit of work opens, so no transaction waits on the network; a link changed
     in the meantime (relinked by a PM) is left for the next run.
     """
     summary = SyncSummary()
+    client_factory = client_factory or (lambda url: MlflowClient(url, policy=hw.outbound))
     async with hw.db.unit_of_work() as session:
         links = (await session.exec(select(MlflowLink).order_by(MlflowLink.id))).all()
     for listed in links:

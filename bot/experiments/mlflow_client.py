@@ -7,6 +7,7 @@ becomes an MlflowError whose message is written for the person who linked the pr
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +15,15 @@ from typing import Any
 import httpx
 
 from bot.errors import HeadwayError
+from bot.outbound import OutboundPolicy, OutboundRefused
 
 log = logging.getLogger(__name__)
+_ERROR_CODE = re.compile(r"[A-Z][A-Z_]{0,63}")
 
 TIMEOUT_SECONDS = 10.0
 RUNS_PAGE_SIZE = 1000  # MLflow's own default page for runs/search
 HISTORY_PAGE_SIZE = 25000  # what MLflow's own client asks for (GET_METRIC_HISTORY_MAX_RESULTS)
+MAX_REDIRECTS = 5
 MAX_PAGES = 1000  # a server that keeps handing out page tokens is cut off rather than followed forever
 
 
@@ -62,16 +66,19 @@ class MlflowClient:
     """A small async client for MLflow's REST API 2.0, bound to one tracking server.
 
     Every failure becomes an MlflowError whose message says what to check. Use it as an async context manager
-    (or call `aclose`). Pass `http` to reuse an httpx.AsyncClient (its base URL is ignored).
+    (or call `aclose`). The address is someone's input: every request and redirect goes through `policy`
+    (bot.outbound; by default loopback, link-local and metadata addresses are refused). Pass `http` to reuse an
+    httpx.AsyncClient (its base URL is ignored; it should come from `policy.client`).
     """
 
     def __init__(self, tracking_url: str, *, timeout: float = TIMEOUT_SECONDS,
-                 http: httpx.AsyncClient | None = None) -> None:
+                 http: httpx.AsyncClient | None = None, policy: OutboundPolicy | None = None) -> None:
         self.tracking_url = tracking_url.rstrip("/")
         self.timeout = timeout
         self._own_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=timeout, follow_redirects=True,
-                                               headers={"User-Agent": "Headway (MLflow sync)"})
+        self._http = http or (policy or OutboundPolicy()).client(
+            timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS,
+            headers={"User-Agent": "Headway (MLflow sync)"})
 
     async def __aenter__(self) -> MlflowClient:
         return self
@@ -134,6 +141,11 @@ class MlflowClient:
         url = f"{self.tracking_url}/api/2.0/mlflow/{endpoint}"
         try:
             response = await self._http.request(method, url, timeout=self.timeout, **kwargs)
+        except OutboundRefused as error:
+            raise MlflowError(str(error)) from None
+        except httpx.TooManyRedirects:
+            raise MlflowError(f"MLflow at {self.tracking_url} redirected more than {MAX_REDIRECTS} times; give the "
+                              "address it finally answers on.") from None
         except httpx.ConnectError as error:
             reason = "connection refused" if _refused(error) else short_reason(error)
             raise MlflowUnreachable(f"Could not connect to MLflow at {self.tracking_url} ({reason}). Is the "
@@ -155,16 +167,17 @@ class MlflowClient:
         return body
 
     def _http_error(self, endpoint: str, status: int, body: Any) -> MlflowError:
-        code = body.get("error_code") if isinstance(body, dict) else None
-        message = str(body.get("message") or "")[:200] if isinstance(body, dict) else ""
+        """Our words, with at most MLflow's error code: what a server answers is never shown to people raw."""
+        raw_code = body.get("error_code") if isinstance(body, dict) else None
+        code = raw_code if isinstance(raw_code, str) and _ERROR_CODE.fullmatch(raw_code) else None
         if status == 404 and code == "RESOURCE_DOES_NOT_EXIST":
-            return MlflowNotFound(message or f"MLflow at {self.tracking_url} does not know that.")
+            return MlflowNotFound(f"MLflow at {self.tracking_url} does not know that ({endpoint}).")
         if status == 404:
             return self._not_mlflow(endpoint, "HTTP 404")
         if status in (401, 403):
             return MlflowError(f"MLflow at {self.tracking_url} refused access (HTTP {status}); Headway does not "
                                "support MLflow servers that need a login yet.")
-        detail = f": {message}" if message else ""
+        detail = f" ({code})" if code else ""
         return MlflowError(f"MLflow at {self.tracking_url} answered HTTP {status} to {endpoint}{detail}")
 
     def _not_mlflow(self, endpoint: str, what: str) -> MlflowError:

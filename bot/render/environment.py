@@ -1,7 +1,9 @@
 """The one Jinja environment: templates that render Block Kit JSON with user text escaped by default.
 
-Every `{{ value }}` is escaped for mrkdwn *and* for the JSON string it sits in. Filters that need
-something else say so: `plain` (plain_text fields and input initial values: JSON only),
+Every `{{ value }}` is escaped for mrkdwn *and* for the JSON string it sits in. User text is cut with
+`truncate_words(N)`: escaped first, then cut so it is at most N characters as Slack counts them (an `&amp;` is
+five, never split). Filters that need something else say so: `plain` / `plain(N)` (plain_text fields and input
+initial values: JSON only, cut to N),
 `tojson` (whole JSON values such as ids and lists), `user`/`channel`/`link` (trusted mrkdwn we build).
 Macro output is Markup (already escaped); avoid `~` between Markup and plain strings in templates:
 Jinja would HTML-escape the plain side. Templates in HEADWAY_TEMPLATES_DIR override the built-in ones by name.
@@ -19,12 +21,15 @@ from markupsafe import Markup
 
 from bot.render import formatting
 from bot.render.escaping import (
+    cut,
+    fit_mrkdwn,
     is_channel_id,
     is_user_id,
     json_escape,
     mrkdwn_escape,
     strip_trailing_commas,
 )
+from bot.render.limits import clamp_message, clamp_view
 from bot.resources import templates_dir
 
 
@@ -52,8 +57,10 @@ def _finalize(value: Any) -> Markup:
     return Markup(json_escape(mrkdwn_escape(str(value))))
 
 
-def _plain(value: Any) -> Markup:
-    return Markup(json_escape("" if value is None else str(value)))
+def _plain(value: Any, limit: int | None = None) -> Markup:
+    """Plain text (plain_text fields, input values): JSON-escaped only, cut to `limit` characters when given."""
+    text = "" if value is None else str(value)
+    return Markup(json_escape(cut(text, limit) if limit is not None else text))
 
 
 def _tojson(value: Any) -> Markup:
@@ -75,8 +82,12 @@ def _link(url: str | None, label: Any) -> Markup:
     return Markup(f"<{json_escape(mrkdwn_escape(url))}|{label_text}>")
 
 
-def _truncate(value: Any, limit: int) -> str:
-    return formatting.truncate_words("" if value is None else str(value), limit)
+def _truncate(value: Any, limit: int) -> Markup:
+    """User text for mrkdwn, escaped first and then cut so that it is at most `limit` characters as Slack counts
+    them (`&amp;` is five); returned as Markup so nothing escapes it again."""
+    if isinstance(value, Markup):
+        return Markup(json_escape(cut(json.loads(f'"{value}"'), limit, escaped=True)))
+    return Markup(json_escape(fit_mrkdwn("" if value is None else str(value), limit)))
 
 
 class Renderer:
@@ -120,8 +131,8 @@ class Renderer:
             raise TemplateOutputError(problem) from None
 
     def message(self, template: str, /, **context: Any) -> Message:
-        data = self.render_json(template, **context)
+        data = clamp_message(self.render_json(template, **context), template)
         return Message(text=data.get("text", ""), blocks=data.get("blocks", []))
 
     def view(self, template: str, /, **context: Any) -> dict[str, Any]:
-        return self.render_json(template, **context)
+        return clamp_view(self.render_json(template, **context), template)

@@ -16,6 +16,46 @@ def mrkdwn_escape(text: str) -> str:
     return text.translate(_MRKDWN)
 
 
+def fit_mrkdwn(text: str, limit: int) -> str:
+    """User text as Slack will count it: escaped first, then cut to `limit` without splitting an `&amp;`."""
+    return cut(mrkdwn_escape(text), limit, escaped=True)
+
+
+def cut(text: str, limit: int, *, escaped: bool = False, ellipsis: str = "…") -> str:
+    """At most `limit` characters, cut at a word boundary where one is near, ending in an ellipsis.
+
+    With `escaped`, the text is mrkdwn as sent: an entity (`&amp;`) or a token we built (`<@U1>`, `<url|label>`)
+    is kept whole or dropped whole, never split.
+    """
+    if len(text) <= limit:
+        return text
+    if limit <= len(ellipsis):
+        return ellipsis[:limit] if limit > 0 else ""
+    kept = text[: limit - len(ellipsis)]
+    space = kept.rfind(" ")
+    if space > limit // 2:
+        kept = kept[:space]
+    if escaped:
+        kept = _whole_tokens(kept)
+    while kept and kept[-1] in " ,.:;\n" and not (escaped and _ENDS_WITH_ENTITY.search(kept)):
+        kept = kept[:-1]
+    return kept + ellipsis
+
+
+_ENDS_WITH_ENTITY = re.compile(r"&(?:amp|lt|gt);$")
+
+
+def _whole_tokens(kept: str) -> str:
+    """Drop a trailing half entity (`&am`) or half token (`<https://…`) left by a cut."""
+    amp = kept.rfind("&")
+    if amp != -1 and ";" not in kept[amp:]:
+        kept = kept[:amp]
+    opening = kept.rfind("<")
+    if opening != -1 and ">" not in kept[opening:]:
+        kept = kept[:opening]
+    return kept
+
+
 def mrkdwn_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from bot.render.escaping import cut
+
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
 
 
@@ -113,11 +115,5 @@ def progress_bar(fraction: float | None, width: int = 10) -> str:
 
 
 def truncate_words(text: str, limit: int, ellipsis: str = "…") -> str:
-    """Cut at a word boundary so no message ends mid-word."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(0, limit - len(ellipsis))]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:") + ellipsis
+    """Cut plain text at a word boundary so no message ends mid-word (bot.render.escaping.cut)."""
+    return cut(text, limit, ellipsis=ellipsis)

@@ -168,6 +168,9 @@ async def response_url(request: web.Request) -> web.Response:
         body = json.loads(raw) if raw.strip().startswith("{") else json.loads(parse_qs(raw)["payload"][0])
     except (ValueError, KeyError):
         return web.Response(status=400, text="invalid_payload")
+    failure, _, _ = _emu(request).faults.draw("response_url")  # fail_next("response_url", status=404, error=…)
+    if failure is not None:
+        return web.Response(status=failure.status, text=failure.error or "internal_error")
     status, text = interactions.capture_response(_emu(request).state, request.match_info["response_id"], body)
     return web.Response(status=status, text=text)
 

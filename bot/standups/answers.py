@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery.outbox import enqueue
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.experiments.measurements import implausible
-from bot.ids import ActionId
+from bot.ids import ActionId, record_id
 from bot.models import (
     Measurement,
     MeasurementSource,
@@ -59,8 +59,8 @@ async def load_clicked(session: AsyncSession, team_id: str, value: str, user_id:
     `run:ID` and who clicked says whose prompt; Edit and the App Home carry the prompt's own id."""
     try:
         if value.startswith("run:"):
-            return await load_run_prompt(session, team_id, int(value.removeprefix("run:")), user_id)
-        return await load_prompt(session, team_id, int(value), user_id)
+            return await load_run_prompt(session, team_id, record_id(value.removeprefix("run:")), user_id)
+        return await load_prompt(session, team_id, record_id(value), user_id)
     except ValueError:
         raise NotFound("That button is out of date.") from None
 

@@ -72,6 +72,9 @@ def validate_standup(raw: Mapping[str, Any]) -> StandupDraft:
     )
 
 
+MAX_MINUTES = 7 * 24 * 60
+
+
 def _minutes(value: Any, default: int, field: str, errors: dict[str, str]) -> int:
     if value is None or str(value).strip() == "":
         return default
@@ -82,6 +85,9 @@ def _minutes(value: Any, default: int, field: str, errors: dict[str, str]) -> in
         return default
     if minutes < 1:
         errors[field] = "Please enter at least 1 minute."
+    elif minutes > MAX_MINUTES:
+        errors[field] = f"Please enter at most {MAX_MINUTES:,} minutes (a week)."
+        return default
     return minutes
 
 

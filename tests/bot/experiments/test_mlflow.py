@@ -28,6 +28,7 @@ from bot.db import Database
 from bot.experiments.mlflow import measurement_run_url, sync_all
 from bot.experiments.mlflow_client import MlflowClient
 from bot.models import Measurement, MlflowLink
+from bot.outbound import OutboundPolicy, parse_allow_list
 from tests.conftest import CHANNEL, MEMBER, PM
 from tests.handlers.test_projects import FRAUD, create, make_pm
 from tests.support import all_text, rows
@@ -42,6 +43,13 @@ def ms(moment: datetime) -> int:
 
 
 # ---------------------------------------------------------------- the MLflow server
+
+
+@pytest.fixture
+def settings(settings):
+    """MLflow (and the closed ports below) live on loopback here, which Headway refuses unless an operator allows
+    it: these tests allow 127.0.0.1 the way an operator would (HEADWAY_OUTBOUND_ALLOW)."""
+    return settings.model_copy(update={"outbound_allow": "127.0.0.1"})
 
 
 def find_mlflow_python() -> str | None:
@@ -276,7 +284,7 @@ async def test_one_broken_link_keeps_its_error_and_never_stops_the_others(
 
 
 async def test_the_client_follows_page_tokens(mlflow_server, fraud_model):
-    async with MlflowClient(mlflow_server) as client:
+    async with MlflowClient(mlflow_server, policy=OutboundPolicy(allow=parse_allow_list("127.0.0.1"))) as client:
         runs = await client.search_runs([fraud_model.experiment_id], page_size=1)
         history = await client.metric_history(fraud_model.baseline, "recall", page_size=3)
     assert [r.run_id for r in runs] == [fraud_model.baseline, fraud_model.merchant, fraud_model.smoke]
@@ -295,9 +303,18 @@ async def test_a_closed_port_is_a_polite_answer_and_links_nothing(slack, fraud, 
     assert await rows(clean_database, MlflowLink) == []
 
 
-async def test_a_server_that_is_not_mlflow_is_named_as_such(slack, fraud, headway, clean_database):
+async def test_a_server_that_is_not_mlflow_is_named_as_such(slack, fraud, emulator, clean_database):
+    elsewhere = emulator.api_url.split("/api")[0]  # a web server on loopback that is not MLflow
+    answer = await mlflow_command(slack, f'FRAUD {elsewhere} "fraud model" recall')
+    assert f"{elsewhere} does not look like an MLflow tracking server (HTTP 404" in answer
+    assert await rows(clean_database, MlflowLink) == []
+
+
+async def test_headway_never_calls_itself_even_where_loopback_is_allowed(slack, fraud, headway, emulator,
+                                                                          clean_database):
     answer = await mlflow_command(slack, f'FRAUD {headway.url} "fraud model" recall')
-    assert f"{headway.url} does not look like an MLflow tracking server (HTTP 404" in answer
+    assert "Headway does not call 127.0.0.1: it is Headway's own address" in answer
+    assert f"HEADWAY_OUTBOUND_ALLOW=127.0.0.1:{headway.port}" in answer
     assert await rows(clean_database, MlflowLink) == []
 
 
