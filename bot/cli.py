@@ -13,10 +13,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure as configure_logging
 from bot.migrate import SchemaOutdated
 
-cli = typer.Typer(
-    name="headway", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    help="Headway keeps ML product teams and their stakeholders in step, inside Slack.",
-)
+cli = typer.Typer(name="headway", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -31,23 +28,63 @@ def _settings() -> Settings:
         raise _fail(str(error), 2) from None
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"headway {version('headway')}")
+        except PackageNotFoundError:
+            typer.echo("headway (not installed)")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    _: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                    help="Print Headway's version and exit.")] = False,
+) -> None:
+    """Headway keeps ML product teams and their stakeholders in step, inside Slack."""
+
+
+@cli.command()
+def check(
+    socket: Annotated[bool, typer.Option("--socket", help="Check the Socket Mode setup (SLACK_APP_TOKEN) too.")]
+    = False,
+) -> None:
+    """Check the configuration: settings, lifecycle file, template overrides, database, Slack token and scopes."""
+    from bot.checks import passed, run_checks
+
+    _, checks = asyncio.run(run_checks(socket_mode=socket))
+    for result in checks:
+        typer.echo(result.line())
+    if not passed(checks):
+        raise typer.Exit(2)
+
+
 @cli.command()
 def serve(
     socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (needs SLACK_APP_TOKEN) instead of "
                                                         "receiving Slack's requests over HTTP.")] = False,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: HEADWAY_HOST or 127.0.0.1).",
+                                             show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: HEADWAY_PORT or 3000).",
+                                             show_default=False)] = None,
 ) -> None:
-    """Serve Slack requests on /slack/events, plus /healthz and /metrics."""
-    settings = _settings()
-    try:
-        settings.require_slack(socket_mode=socket)
-    except ConfigError as error:
-        raise _fail(str(error), 2) from None
-    configure_logging(secrets=tuple(secret.get_secret_value() for secret in (
+    """Serve Slack requests on /slack/events, plus /healthz and /metrics (after the checks of `headway check`)."""
+    from bot.checks import run_checks
+
+    overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    settings, checks = asyncio.run(run_checks(socket_mode=socket, fail_fast=True, port=True, overrides=overrides))
+    failed = next((result for result in checks if not result.ok), None)
+    if failed is not None or settings is None:
+        raise _fail(failed.detail if failed else "invalid settings", 2)
+    configure_logging(settings.log_level, settings.log_format, secrets=tuple(secret.get_secret_value() for secret in (
         settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token) if secret is not None))
     from bot.server import HeadwayServer
 
     try:
-        asyncio.run(HeadwayServer(settings, log_level="info").serve_forever(socket_mode=socket))
+        asyncio.run(HeadwayServer(settings, log_level=settings.log_level).serve_forever(socket_mode=socket))
     except SchemaOutdated as error:
         raise _fail(str(error)) from None
     except OSError as error:
@@ -56,15 +93,25 @@ def serve(
 
 @cli.command()
 def migrate() -> None:
-    """Upgrade the database (DATABASE_URL) to the latest schema."""
+    """Upgrade the database (DATABASE_URL) to the latest schema; replicas starting together take turns."""
     settings = _settings()
-    from bot.migrate import upgrade
+    from bot.checks import describe_database, lifecycle_check
+    from bot.migrate import revisions_of, upgrade
 
+    lifecycle = lifecycle_check(settings)
+    if not lifecycle.ok:
+        raise _fail(lifecycle.detail, 2)
+    typer.echo(f"Database: {describe_database(settings.database_url)}")
     try:
+        before = revisions_of(settings.database_url)
         upgrade(settings.database_url)
+        after = revisions_of(settings.database_url)
     except Exception as error:  # a connection refused or a bad URL: say so in one line
         raise _fail(f"migration failed: {type(error).__name__}: {str(error).splitlines()[0][:300]}") from None
-    typer.echo("Database is up to date.")
+    if before == after:
+        typer.echo(f"Revision {after}: the database is up to date.")
+    else:
+        typer.echo(f"Revision {before} → {after}: the database is up to date.")
 
 
 @cli.command()

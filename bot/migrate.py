@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+from collections.abc import AsyncIterator
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.resources import migrations_dir
+
+MIGRATION_LOCK_KEY = 0x4844_4D47  # "HDMG": replicas starting together migrate one after the other
 
 
 class SchemaOutdated(Exception):
@@ -39,6 +45,44 @@ def head_revisions() -> set[str]:
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as connection:
         return await connection.run_sync(lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Held while migrating: a PostgreSQL advisory lock (freed by PostgreSQL if we die), or a file lock for SQLite.
+
+    The second replica waits, then finds the schema at head and has nothing to do.
+    """
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as holder:
+            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            await holder.commit()
+            try:
+                yield
+            finally:
+                await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                await holder.commit()
+        return
+    with open(f"{engine.url.database or 'headway'}.migrate.lock", "a+") as handle:  # noqa: ASYNC230
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def revisions_of(database_url: str) -> str:
+    """The database's current revision(s), for `headway migrate` to report ("none" before the first)."""
+    from bot.db import create_engine
+
+    async def read() -> set[str]:
+        engine = create_engine(database_url)
+        try:
+            return await current_revisions(engine)
+        finally:
+            await engine.dispose()
+
+    return ", ".join(sorted(asyncio.run(read()))) or "none"
 
 
 async def ensure_current(engine: AsyncEngine) -> None:

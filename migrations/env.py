@@ -12,6 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import bot.models  # noqa: F401  (registers every table)
 from bot.db import create_engine
+from bot.migrate import migration_lock
 from bot.models.types import UTCDateTime
 
 config = context.config
@@ -54,7 +55,7 @@ def _configure(connection: Connection) -> None:
 async def _run_async() -> None:
     engine = create_engine(_database_url())
     try:
-        async with engine.connect() as connection:
+        async with migration_lock(engine), engine.connect() as connection:
             await connection.run_sync(_configure)
             await connection.commit()
     finally:
