@@ -13,7 +13,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure as configure_logging
 from bot.migrate import SchemaOutdated
 
-cli = typer.Typer(name="headway", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+# Plain help (rich_markup_mode=None): Typer's rich help labels every flag `<bool>`, which reads as a value to type.
+cli = typer.Typer(name="headway", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode=None)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -52,7 +54,12 @@ def check(
     socket: Annotated[bool, typer.Option("--socket", help="Check the Socket Mode setup (SLACK_APP_TOKEN) too.")]
     = False,
 ) -> None:
-    """Check the configuration: settings, lifecycle file, template overrides, database, Slack token and scopes."""
+    """Check settings, files, database and Slack before serving.
+
+    One line per check (✓ or ✗ with what to do): settings; the lifecycle file; every template override, rendered
+    with sample data and validated as Block Kit; the database (reachable, at the head revision); the bot token
+    (auth.test) and its scopes against the manifest; with --socket, the app-level token. Exit 0 or 2.
+    """
     from bot.checks import passed, run_checks
 
     _, checks = asyncio.run(run_checks(socket_mode=socket))
@@ -71,7 +78,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: HEADWAY_PORT or 3000).",
                                              show_default=False)] = None,
 ) -> None:
-    """Serve Slack requests on /slack/events, plus /healthz and /metrics (after the checks of `headway check`)."""
+    """Serve Slack (/slack/events), /healthz and /metrics.
+
+    Runs the checks of `headway check` first and refuses to start, in one line, when one fails.
+    """
     from bot.checks import run_checks
 
     overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
@@ -93,7 +103,10 @@ def serve(
 
 @cli.command()
 def migrate() -> None:
-    """Upgrade the database (DATABASE_URL) to the latest schema; replicas starting together take turns."""
+    """Upgrade the database (DATABASE_URL) to the latest schema.
+
+    Replicas starting together take turns (a PostgreSQL advisory lock).
+    """
     settings = _settings()
     from bot.checks import describe_database, lifecycle_check
     from bot.migrate import revisions_of, upgrade
@@ -119,7 +132,10 @@ def manifest(
     url: Annotated[str | None, typer.Option(help="Public https base URL where Headway is served.")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Manifest for Socket Mode (no request URLs).")] = False,
 ) -> None:
-    """Print the Slack app manifest (YAML) to create Headway's app at api.slack.com/apps."""
+    """Print the Slack app manifest (YAML).
+
+    Paste it at api.slack.com/apps to create Headway's app.
+    """
     from bot.manifest import manifest_yaml
 
     if not socket and not url:
@@ -134,13 +150,17 @@ def demo(
     keep: Annotated[str | None, typer.Option(help="Keep the demo database at this path instead of a temp file.")]
     = None,
 ) -> None:
-    """Run a scripted scenario against the built-in Slack emulator and print what each person sees."""
+    """Run a scripted scenario on the built-in emulator.
+
+    Prints what each person sees in Slack.
+    """
     from bot.demo.run import run_demo
 
     asyncio.run(run_demo(keep_database=keep))
 
 
-digest_cli = typer.Typer(name="digest", no_args_is_help=True, help="Weekly digests, as their readers get them.")
+digest_cli = typer.Typer(name="digest", no_args_is_help=True, rich_markup_mode=None,
+                          help="Weekly digests, as their readers get them.")
 cli.add_typer(digest_cli, name="digest")
 
 
@@ -194,6 +214,14 @@ def digest_preview(
         typer.echo(previews.as_html(result, chart), nl=False)
     else:
         typer.echo(previews.as_text(result), nl=False)
+
+
+# Sub-apps that live in their own modules (one line each, so additions merge cleanly).
+from bot.cli_admin import outbox_cli, people_cli, workspaces_cli  # noqa: E402
+
+cli.add_typer(workspaces_cli, name="workspaces")
+cli.add_typer(people_cli, name="people")
+cli.add_typer(outbox_cli, name="outbox")
 
 
 def main() -> None:
