@@ -109,16 +109,14 @@ def migrate() -> None:
     """
     settings = _settings()
     from bot.checks import describe_database, lifecycle_check
-    from bot.migrate import revisions_of, upgrade
+    from bot.migrate import upgrade
 
     lifecycle = lifecycle_check(settings)
     if not lifecycle.ok:
         raise _fail(lifecycle.detail, 2)
     typer.echo(f"Database: {describe_database(settings.database_url)}")
     try:
-        before = revisions_of(settings.database_url)
-        upgrade(settings.database_url)
-        after = revisions_of(settings.database_url)
+        before, after = upgrade(settings.database_url)
     except Exception as error:  # a connection refused or a bad URL: say so in one line
         raise _fail(f"migration failed: {type(error).__name__}: {str(error).splitlines()[0][:300]}") from None
     if before == after:

@@ -30,8 +30,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "heads") -> tuple[str, str]:
+    """Migrate; returns the revision(s) before and after ("none" for an empty database), read under the lock."""
+    config = alembic_config(database_url)
+    command.upgrade(config, revision)
+    before, after = (", ".join(sorted(config.attributes.get(k, ()))) or "none"
+                     for k in ("revisions_before", "revisions_after"))
+    return before, after
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
@@ -69,20 +74,6 @@ async def migration_lock(engine: AsyncEngine) -> AsyncIterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def revisions_of(database_url: str) -> str:
-    """The database's current revision(s), for `headway migrate` to report ("none" before the first)."""
-    from bot.db import create_engine
-
-    async def read() -> set[str]:
-        engine = create_engine(database_url)
-        try:
-            return await current_revisions(engine)
-        finally:
-            await engine.dispose()
-
-    return ", ".join(sorted(asyncio.run(read()))) or "none"
 
 
 async def ensure_current(engine: AsyncEngine) -> None:

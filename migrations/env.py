@@ -48,8 +48,11 @@ def _configure(connection: Connection) -> None:
         render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
     )
+    migration = context.get_context()
+    config.attributes["revisions_before"] = tuple(migration.get_current_heads())  # read under the lock
     with context.begin_transaction():
         context.run_migrations()
+    config.attributes["revisions_after"] = tuple(migration.get_current_heads())
 
 
 async def _run_async() -> None:
