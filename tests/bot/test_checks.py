@@ -130,3 +130,14 @@ def test_migrate_says_which_database_and_revision(tmp_path: Path) -> None:
 def test_version(tmp_path: Path) -> None:
     result = headway(tmp_path, "--version")
     assert result.returncode == 0 and result.stdout.startswith("headway ")
+
+
+def test_granted_scopes_are_compared_with_the_manifest() -> None:
+    from bot.checks import scope_check
+    from bot.manifest import BOT_SCOPES
+
+    everything = scope_check({"X-OAuth-Scopes": ",".join(BOT_SCOPES) + ",users:read.email"})
+    assert everything.ok and f"all {len(BOT_SCOPES)} scopes" in everything.detail
+    missing = scope_check({"x-oauth-scopes": ",".join(s for s in BOT_SCOPES if s not in ("im:history", "files:write"))})
+    assert not missing.ok and "files:write, im:history" in missing.detail and "reinstall" in missing.detail
+    assert scope_check({}).ok  # a Slack that does not say: nothing to compare, no false alarm
