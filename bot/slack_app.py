@@ -99,18 +99,24 @@ def request_kind(body: dict[str, Any]) -> str:
 
 
 def describe(body: dict[str, Any], kind: str) -> str:
-    """A few words on what Slack asked for, for the log: `command /gate`, `block_actions gate_vote`…"""
+    """A few words on what Slack asked for, for the log: `command /gate`, `action gate_vote`… Bodies that passed
+    the signature check may still have any shape: whatever is not where Slack puts it reads as nothing."""
+
+    def field(container: Any, key: str) -> str:
+        value = container.get(key) if isinstance(container, dict) else None
+        return value[:80] if isinstance(value, str) else ""
+
     if kind == "command":
-        return f"command {body.get('command', '')}"
+        return f"command {field(body, 'command')}"
     if kind == "event_callback":
-        return f"event {(body.get('event') or {}).get('type', '')}"
+        return f"event {field(body.get('event'), 'type')}"
     if kind == "block_actions":
-        actions = body.get("actions") or [{}]
-        return f"action {actions[0].get('action_id', '')}"
+        actions = body.get("actions")
+        return f"action {field(actions[0] if isinstance(actions, list) and actions else None, 'action_id')}"
     if kind in ("view_submission", "view_closed"):
-        return f"{kind} {(body.get('view') or {}).get('callback_id', '')}"
+        return f"{kind} {field(body.get('view'), 'callback_id')}"
     if kind in ("shortcut", "message_action"):
-        return f"{kind} {body.get('callback_id', '')}"
+        return f"{kind} {field(body, 'callback_id')}"
     return kind
 
 

@@ -62,6 +62,8 @@ def answer_to_dm(hw: Headway, text: str) -> Any:
         return hw.renderer.message("errors/problem.json.j2",
                                    problem=f"Type `{usage}` as a command (in the message box, starting with /): "
                                            "I only answer commands, not messages.")
+    if not resolved.suggestions and "Did you mean" not in resolved.problem:
+        return help_message(hw, registry)  # "hi", "thanks"…: what Headway can do is the useful answer
     return hw.renderer.message("commands/usage.json.j2", command=registry.command, problem=resolved.problem,
                                suggestions=resolved.suggestions)
 

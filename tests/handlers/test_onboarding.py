@@ -91,6 +91,8 @@ async def test_a_dm_to_the_bot_gets_help_or_a_did_you_mean(slack, emulator):
     assert "Team members" in all_text(blocks_of(answer))
     await slack.message(MEMBER, dm, "projcet list")
     await eventually(lambda: dms_to(emulator, dm, "Did you mean `/headway project list`"))
+    await slack.message(MEMBER, dm, "hello there")
+    await eventually(lambda: len(dms_to(emulator, dm, "/headway help")) == 2)
     await slack.message(MEMBER, dm, "gate request help")
     await eventually(lambda: dms_to(emulator, dm, "/gate request KEY"))
     before = len(emulator.calls_to("chat.postMessage"))
