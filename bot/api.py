@@ -94,7 +94,18 @@ class ErrorOut(BaseModel):
     detail: Any = None
 
 
-_BODY = TypeAdapter(MeasurementBatch | list[MeasurementIn] | MeasurementIn)
+_ONE = TypeAdapter(MeasurementIn)
+_LIST = TypeAdapter(list[MeasurementIn])
+_BATCH = TypeAdapter(MeasurementBatch)
+
+
+def _parse(data: Any) -> MeasurementBatch | list[MeasurementIn] | MeasurementIn:
+    """Validate against the one shape the body has (so errors are about that shape, not every accepted one)."""
+    if isinstance(data, list):
+        return _LIST.validate_python(data)
+    if isinstance(data, dict) and "measurements" in data:
+        return _BATCH.validate_python(data)
+    return _ONE.validate_python(data)
 
 
 def _error(status: int, error: str, detail: Any = None, **headers: str) -> JSONResponse:
@@ -103,6 +114,11 @@ def _error(status: int, error: str, detail: Any = None, **headers: str) -> JSONR
 
 def api_routes(hw: Headway) -> list[Route]:
     async def post_measurements(request: Request) -> Response:
+        response = await _post_measurements(request)
+        hw.metrics.api_requests.labels("measurements", str(response.status_code)).inc()
+        return response
+
+    async def _post_measurements(request: Request) -> Response:
         asked = request.path_params["key"]
         key = asked.upper() if KEY.fullmatch(asked) else None  # None: no project can have this key
         header = request.headers.get("authorization", "")
@@ -113,7 +129,7 @@ def api_routes(hw: Headway) -> list[Route]:
         if raw is None:
             return _error(413, "too_large", f"Send at most {MAX_BATCH} measurements per request.")
         try:
-            parsed = _BODY.validate_python(_json(raw))
+            parsed = _parse(_json(raw))
         except NotJson as error:
             return _error(400, "invalid_json", str(error))
         except ValidationError as error:

@@ -13,10 +13,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure as configure_logging
 from bot.migrate import SchemaOutdated
 
-cli = typer.Typer(
-    name="headway", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    help="Headway keeps ML product teams and their stakeholders in step, inside Slack.",
-)
+# Plain help (rich_markup_mode=None): Typer's rich help labels every flag `<bool>`, which reads as a value to type.
+cli = typer.Typer(name="headway", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode=None)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -31,23 +30,71 @@ def _settings() -> Settings:
         raise _fail(str(error), 2) from None
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"headway {version('headway')}")
+        except PackageNotFoundError:
+            typer.echo("headway (not installed)")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    _: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                    help="Print Headway's version and exit.")] = False,
+) -> None:
+    """Headway keeps ML product teams and their stakeholders in step, inside Slack."""
+
+
+@cli.command()
+def check(
+    socket: Annotated[bool, typer.Option("--socket", help="Check the Socket Mode setup (SLACK_APP_TOKEN) too.")]
+    = False,
+) -> None:
+    """Check settings, files, database and Slack before serving.
+
+    One line per check (✓ or ✗ with what to do): settings; the lifecycle file; every template override, rendered
+    with sample data and validated as Block Kit; the database (reachable, at the head revision); the bot token
+    (auth.test) and its scopes against the manifest; with --socket, the app-level token. Exit 0 or 2.
+    """
+    from bot.checks import passed, run_checks
+
+    _, checks = asyncio.run(run_checks(socket_mode=socket))
+    for result in checks:
+        typer.echo(result.line())
+    if not passed(checks):
+        raise typer.Exit(2)
+
+
 @cli.command()
 def serve(
     socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (needs SLACK_APP_TOKEN) instead of "
                                                         "receiving Slack's requests over HTTP.")] = False,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: HEADWAY_HOST or 127.0.0.1).",
+                                             show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: HEADWAY_PORT or 3000).",
+                                             show_default=False)] = None,
 ) -> None:
-    """Serve Slack requests on /slack/events, plus /healthz and /metrics."""
-    settings = _settings()
-    try:
-        settings.require_slack(socket_mode=socket)
-    except ConfigError as error:
-        raise _fail(str(error), 2) from None
-    configure_logging(secrets=tuple(secret.get_secret_value() for secret in (
+    """Serve Slack (/slack/events), /healthz and /metrics.
+
+    Runs the checks of `headway check` first and refuses to start, in one line, when one fails.
+    """
+    from bot.checks import run_checks
+
+    overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    settings, checks = asyncio.run(run_checks(socket_mode=socket, fail_fast=True, port=True, overrides=overrides))
+    failed = next((result for result in checks if not result.ok), None)
+    if failed is not None or settings is None:
+        raise _fail(failed.detail if failed else "invalid settings", 2)
+    configure_logging(settings.log_level, settings.log_format, secrets=tuple(secret.get_secret_value() for secret in (
         settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token) if secret is not None))
     from bot.server import HeadwayServer
 
     try:
-        asyncio.run(HeadwayServer(settings, log_level="info").serve_forever(socket_mode=socket))
+        asyncio.run(HeadwayServer(settings, log_level=settings.log_level).serve_forever(socket_mode=socket))
     except SchemaOutdated as error:
         raise _fail(str(error)) from None
     except ConfigError as error:  # e.g. an app token Slack refuses (Socket Mode)
@@ -58,15 +105,26 @@ def serve(
 
 @cli.command()
 def migrate() -> None:
-    """Upgrade the database (DATABASE_URL) to the latest schema."""
+    """Upgrade the database (DATABASE_URL) to the latest schema.
+
+    Replicas starting together take turns (a PostgreSQL advisory lock).
+    """
     settings = _settings()
+    from bot.checks import describe_database, lifecycle_check
     from bot.migrate import upgrade
 
+    lifecycle = lifecycle_check(settings)
+    if not lifecycle.ok:
+        raise _fail(lifecycle.detail, 2)
+    typer.echo(f"Database: {describe_database(settings.database_url)}")
     try:
-        upgrade(settings.database_url)
+        before, after = upgrade(settings.database_url)
     except Exception as error:  # a connection refused or a bad URL: say so in one line
         raise _fail(f"migration failed: {type(error).__name__}: {str(error).splitlines()[0][:300]}") from None
-    typer.echo("Database is up to date.")
+    if before == after:
+        typer.echo(f"Revision {after}: the database is up to date.")
+    else:
+        typer.echo(f"Revision {before} → {after}: the database is up to date.")
 
 
 @cli.command()
@@ -74,7 +132,10 @@ def manifest(
     url: Annotated[str | None, typer.Option(help="Public https base URL where Headway is served.")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Manifest for Socket Mode (no request URLs).")] = False,
 ) -> None:
-    """Print the Slack app manifest (YAML) to create Headway's app at api.slack.com/apps."""
+    """Print the Slack app manifest (YAML).
+
+    Paste it at api.slack.com/apps to create Headway's app.
+    """
     from bot.manifest import manifest_yaml
 
     if not socket and not url:
@@ -89,13 +150,17 @@ def demo(
     keep: Annotated[str | None, typer.Option(help="Keep the demo database at this path instead of a temp file.")]
     = None,
 ) -> None:
-    """Run a scripted scenario against the built-in Slack emulator and print what each person sees."""
+    """Run a scripted scenario on the built-in emulator.
+
+    Prints what each person sees in Slack.
+    """
     from bot.demo.run import run_demo
 
     asyncio.run(run_demo(keep_database=keep))
 
 
-digest_cli = typer.Typer(name="digest", no_args_is_help=True, help="Weekly digests, as their readers get them.")
+digest_cli = typer.Typer(name="digest", no_args_is_help=True, rich_markup_mode=None,
+                          help="Weekly digests, as their readers get them.")
 cli.add_typer(digest_cli, name="digest")
 
 
@@ -149,6 +214,14 @@ def digest_preview(
         typer.echo(previews.as_html(result, chart), nl=False)
     else:
         typer.echo(previews.as_text(result), nl=False)
+
+
+# Sub-apps that live in their own modules (one line each, so additions merge cleanly).
+from bot.cli_admin import outbox_cli, people_cli, workspaces_cli  # noqa: E402
+
+cli.add_typer(workspaces_cli, name="workspaces")
+cli.add_typer(people_cli, name="people")
+cli.add_typer(outbox_cli, name="outbox")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Built by `load_settings()`, never at import time, so tests and the CLI can each 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,13 @@ class Settings(BaseSettings):
     slack_messages_burst: int = Field(20, ge=1, le=10000, validation_alias="HEADWAY_SLACK_MESSAGES_BURST")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
     outbound_allow: str = Field("", validation_alias="HEADWAY_OUTBOUND_ALLOW")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", validation_alias="HEADWAY_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", validation_alias="HEADWAY_LOG_FORMAT")
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("slack_api_url")
     @classmethod

@@ -21,6 +21,8 @@ class CallbackId(StrEnum):
     GATE_EXTEND = "gate_extend"
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     LOG_METRIC = "log_metric"
+    SHORTCUT_LOG_METRIC = "shortcut_log_metric"  # the global shortcut, and its modal
+    SHORTCUT_WEEKLY_GOAL = "shortcut_weekly_goal"  # the message shortcut, and its modal
 
 
 class ActionId(StrEnum):
@@ -65,3 +67,8 @@ def record_id(value: object, what: str | None = None) -> int:
     if what:
         raise NotFound(f"There is no {what} #{text[:24]}.")
     return NO_RECORD
+    HOME_NEW_PROJECT = "home_new_project"
+    HOME_NEW_STANDUP = "home_new_standup"
+    HOME_SUBSCRIBE_DIGEST = "home_subscribe_digest"
+    HOME_GIVE_ROLES = "home_give_roles"
+    HOME_HELP = "home_help"

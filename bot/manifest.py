@@ -18,9 +18,17 @@ COMMANDS = (
 # groups:read let conversations.info say, where a person picks a channel, whether Headway can post there.
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:read", "files:write",
               "channels:history", "groups:history", "im:history", "channels:read", "groups:read")
-# app_uninstalled / tokens_revoked: Slack sends them only to apps subscribed to them, so sending can pause for a
-# workspace that removed Headway (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
+# app_home_opened: the Home tab (and the welcome DM); message.im: people write to Headway in its Messages tab
+# (read with im:history, which is also how a crashed send is found again). app_uninstalled / tokens_revoked:
+# Slack sends them only to apps subscribed to them, so sending can pause for a workspace that removed Headway
+# (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked")
+SHORTCUTS = (
+    {"name": "Log a metric", "type": "global", "callback_id": "shortcut_log_metric",
+     "description": "Record the metric a project reached"},
+    {"name": "Set as weekly goal", "type": "message", "callback_id": "shortcut_weekly_goal",
+     "description": "Make this message a project's goal for the week"},
+)
 
 LONG_DESCRIPTION = (
     "Headway keeps machine-learning product teams and their stakeholders in step, inside Slack. "
@@ -66,6 +74,7 @@ def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "H
                          "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
+            "shortcuts": [dict(s) for s in SHORTCUTS],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": settings,

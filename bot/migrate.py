@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+from collections.abc import AsyncIterator
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.resources import migrations_dir
+
+MIGRATION_LOCK_KEY = 0x4844_4D47  # "HDMG": replicas starting together migrate one after the other
 
 
 class SchemaOutdated(Exception):
@@ -24,8 +30,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "heads") -> tuple[str, str]:
+    """Migrate; returns the revision(s) before and after ("none" for an empty database), read under the lock."""
+    config = alembic_config(database_url)
+    command.upgrade(config, revision)
+    before, after = (", ".join(sorted(config.attributes.get(k, ()))) or "none"
+                     for k in ("revisions_before", "revisions_after"))
+    return before, after
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
@@ -39,6 +50,30 @@ def head_revisions() -> set[str]:
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as connection:
         return await connection.run_sync(lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Held while migrating: a PostgreSQL advisory lock (freed by PostgreSQL if we die), or a file lock for SQLite.
+
+    The second replica waits, then finds the schema at head and has nothing to do.
+    """
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as holder:
+            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            await holder.commit()
+            try:
+                yield
+            finally:
+                await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                await holder.commit()
+        return
+    with open(f"{engine.url.database or 'headway'}.migrate.lock", "a+") as handle:  # noqa: ASYNC230
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 async def ensure_current(engine: AsyncEngine) -> None:

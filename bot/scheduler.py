@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -11,9 +13,23 @@ from apscheduler.triggers.base import BaseTrigger
 
 from bot.metrics import Metrics
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("headway.jobs")
+SLOW_MS = 1000.0
 
-Job = Callable[[], Awaitable[None]]
+
+def _did_something(result: object) -> bool:
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return any(bool(getattr(result, f.name)) for f in dataclasses.fields(result))
+    return bool(result)
+
+
+def _summary(result: object) -> str:
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return ", ".join(f"{f.name} {getattr(result, f.name)}" for f in dataclasses.fields(result)
+                         if getattr(result, f.name))
+    return str(result)
+
+Job = Callable[[], Awaitable[object]]
 
 
 class Scheduler:
@@ -36,13 +52,23 @@ class Scheduler:
         async def run() -> None:
             if not self._should_run():
                 return
+            started = time.perf_counter()
             try:
-                await job()
+                result = await job()
             except Exception:
-                log.exception("scheduled job %s failed", name)
+                duration = round((time.perf_counter() - started) * 1000, 1)
+                log.exception("job %s failed after %.1f ms", name, duration,
+                              extra={"job": name, "outcome": "error", "duration_ms": duration})
                 self._metrics.jobs.labels(name, "error").inc()
             else:
+                duration = round((time.perf_counter() - started) * 1000, 1)
+                # A run that did nothing is the normal case every minute: INFO only when it did something.
+                level = logging.INFO if _did_something(result) or duration >= SLOW_MS else logging.DEBUG
+                log.log(level, "job %s ok in %.1f ms%s", name, duration, f": {_summary(result)}" if result else "",
+                        extra={"job": name, "outcome": "ok", "duration_ms": duration})
                 self._metrics.jobs.labels(name, "ok").inc()
+            finally:
+                self._metrics.job_seconds.labels(name).observe(time.perf_counter() - started)
 
         return run
 

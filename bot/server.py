@@ -72,11 +72,7 @@ class HeadwayServer:
     async def start(self) -> str:
         """Start serving in the background of this event loop; returns the base URL."""
         await self.check_schema()
-        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and without it a
-        # response written in two parts waits ~40 ms for the client's delayed ACK (Nagle).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._settings.host, self._settings.port))
+        sock = _listening_socket(self._settings.host, self._settings.port)
         self.port = sock.getsockname()[1]
         self.hw.outbound.own_ports.add(self.port)  # outbound calls never reach Headway itself
         config = uvicorn.Config(self.web, log_level=self._log_level, lifespan="on", access_log=False)
@@ -119,21 +115,41 @@ class HeadwayServer:
         await self.stop()
 
     async def serve_forever(self, *, socket_mode: bool = False) -> None:
-        """What `headway serve` runs: HTTP always (health, metrics), Slack over HTTP or Socket Mode."""
+        """What `headway serve` runs: HTTP always (health, metrics), Slack over HTTP or Socket Mode.
+
+        The port is taken before anything starts, so "address in use" is said before the app has started; logging
+        is left to bot.logs (log_config=None), and requests are logged once by bot.web, not by uvicorn's access log.
+        """
         await self.check_schema()
+        sock = _listening_socket(self._settings.host, self._settings.port)
         handler = None
-        if socket_mode:
-            app_token = self._settings.slack_app_token
-            try:
-                handler = await connect_socket_mode(self.bolt, app_token.get_secret_value() if app_token else "")
-            except Exception:
-                await self.hw.gateway.client.aclose()
-                await self.hw.db.dispose()
-                raise
-        config = uvicorn.Config(self.web, host=self._settings.host, port=self._settings.port, lifespan="on",
-                                log_level=self._log_level)
         try:
-            await _ForegroundServer(config).serve()
+            if socket_mode:
+                app_token = self._settings.slack_app_token
+                try:
+                    handler = await connect_socket_mode(self.bolt, app_token.get_secret_value() if app_token else "")
+                except Exception:  # a refused app token: nothing else started, so close what was opened
+                    await self.hw.gateway.client.aclose()
+                    await self.hw.db.dispose()
+                    raise
+            self.hw.outbound.own_ports.add(self._settings.port)  # outbound calls never reach Headway itself
+            config = uvicorn.Config(self.web, lifespan="on", log_level=self._log_level, log_config=None,
+                                    access_log=False)
+            await _ForegroundServer(config).serve(sockets=[sock])
         finally:
+            sock.close()
             if handler is not None:
                 await handler.close_async()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and without it a
+    # response written in two parts waits ~40 ms for the client's delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock

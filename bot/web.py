@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -10,12 +11,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api import api_routes
 from bot.app import Headway
+from bot.delivery import backlog
+from bot.health import SlackAuthProbe
 from bot.jobs import schedule_all
 
 log = logging.getLogger(__name__)
+request_log = logging.getLogger("headway.requests")
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -24,17 +29,21 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = True) -> Starlette:
     """`slack_events` is the Bolt endpoint (bot.slack_app.slack_endpoint); the rest is Headway's own."""
 
+    slack_auth = SlackAuthProbe(hw.gateway.client)
+
     async def healthz(_: Request) -> Response:
         database = await hw.db.ping()
         scheduler = hw.scheduler.running or not run_scheduler
+        slack_ok, slack_problem = await slack_auth.status()
         paused = dict(hw.outbox.paused.why)  # team_id -> why sending stopped (token revoked, app uninstalled)
-        status = "ok" if database and scheduler and not paused else "degraded"
+        status = "ok" if database and scheduler and slack_ok and not paused else "degraded"
         return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running,
-                             "leader": hw.leadership.is_leader,
+                             "leader": hw.leadership.is_leader, "slack": slack_problem or "ok",
                              "delivery": {"paused": bool(paused), "why": paused}},
                             status_code=200 if status == "ok" else 503)
 
     async def metrics(_: Request) -> Response:
+        await refresh_gauges(hw)
         return Response(hw.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @asynccontextmanager
@@ -50,7 +59,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
         finally:
             await hw.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -59,3 +68,54 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(RequestLog)
+    return app
+
+
+async def refresh_gauges(hw: Headway) -> None:
+    """The outbox backlog and leadership, as of this scrape (a database that is down leaves the last values)."""
+    hw.metrics.leader.set(1 if hw.leadership.is_leader else 0)
+    try:
+        async with hw.db.unit_of_work() as session:
+            counts = await backlog.counts(session)
+            oldest = await backlog.oldest_pending_age(session)
+    except Exception as error:
+        log.warning("outbox gauges not refreshed: %s", error)
+        return
+    for status, count in counts.items():
+        hw.metrics.outbox_messages.labels(status).set(count)
+    hw.metrics.outbox_oldest_pending.set(oldest)
+
+
+class RequestLog:
+    """One log line per handled request (method, path, what Slack asked for, status, duration); scrapes of
+    /healthz and /metrics are not logged. Pure ASGI, so streaming and lifespan pass straight through."""
+
+    QUIET = frozenset({"/healthz", "/metrics"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.QUIET:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            duration = round((time.perf_counter() - started) * 1000, 1)
+            kind = scope.get("state", {}).get("headway_kind")
+            what = f" ({kind})" if kind else ""
+            outcome = "ok" if status < 400 else ("refused" if status < 500 else "error")
+            request_log.info("%s %s%s → %s in %.1f ms", scope["method"], scope["path"], what, status, duration,
+                             extra={"path": scope["path"], "kind": kind, "status": status, "outcome": outcome,
+                                    "duration_ms": duration})

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from handlers.deferred import acked
-from handlers.registry import CommandRegistry, Resolved
+from handlers.registry import CommandRegistry, HelpTopic, Resolved
 from handlers.replies import ack_body, answering_errors
 from handlers.requests import CommandRequest
 from handlers.router import Router
@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 def register_command(router: Router, hw: Headway, registry: CommandRegistry) -> None:
     async def acknowledge(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         resolved = registry.resolve(body.get("text", ""))
+        if isinstance(resolved, HelpTopic):
+            await ack(**ack_body(help_message(hw, registry, resolved)))
+            return
         if not isinstance(resolved, Resolved):
             message = hw.renderer.message(
                 "commands/usage.json.j2", command=registry.command, problem=resolved.problem,
@@ -45,8 +48,13 @@ def register_command(router: Router, hw: Headway, registry: CommandRegistry) -> 
     router.command(registry.command)(acked(hw, acknowledge, work))
 
 
-def help_message(hw: Headway, registry: CommandRegistry) -> Any:
+def help_message(hw: Headway, registry: CommandRegistry, topic: HelpTopic | None = None) -> Any:
+    """The whole help, grouped by audience, or the subcommands under some words (`/headway project help`)."""
+    if topic is not None:
+        title = f"{registry.command} {' '.join(topic.words)}"
+        return hw.renderer.message("commands/help.json.j2", command=registry.command, title=title, about="",
+                                   groups=[("", topic.subcommands)], see_also=())
     return hw.renderer.message(
-        "commands/help.json.j2", command=registry.command, about=registry.about,
-        subcommands=registry.subcommands,
+        "commands/help.json.j2", command=registry.command, title=registry.command, about=registry.about,
+        groups=registry.groups(), see_also=registry.see_also,
     )

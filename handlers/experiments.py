@@ -68,13 +68,17 @@ async def log_value(hw: Headway, req: CommandRequest) -> None:
         actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
         logged = await measurements.log_value(session, actor, key, metric.strip(), value, note[:500],
                                               f"slack:{req.trigger_id}", hw.clock.now())
+    await respond(hw, req.response_url, "experiments/logged.json.j2", **logged_context(logged, value, hw.clock.now()))
+
+
+def logged_context(logged: Any, value: float, now: Any) -> dict[str, Any]:
+    """What experiments/logged.json.j2 shows about a value just logged (a command or a shortcut)."""
     project, previous = logged.project, logged.previous
     spec = MetricSpec.of(project)
     change = value - previous.value if previous else None
     better = None if not change else (change > 0) == (spec.direction == "higher")
-    await respond(hw, req.response_url, "experiments/logged.json.j2", project=project, value=value,
-                  previous=previous, change=change, better=better, duplicate=logged.duplicate,
-                  progress=progress_fraction(spec, value), now=hw.clock.now())
+    return dict(project=project, value=value, previous=previous, change=change, better=better,
+                duplicate=logged.duplicate, progress=progress_fraction(spec, value), now=now)
 
 
 async def open_experiment_form(hw: Headway, req: CommandRequest) -> None:

@@ -5,12 +5,24 @@ from __future__ import annotations
 from bot.app import Headway
 from handlers import digests, experiments, mlflow, projects, roles
 from handlers.commands import register_command
-from handlers.registry import CommandRegistry
+from handlers.registry import Audience, CommandRegistry
 from handlers.router import Router
+
+# `/headway help` by what people do; a subcommand added without a place here is listed under "More".
+AUDIENCES = (
+    Audience("Team members", ("log", "goal", "experiment new", "experiment close", "show", "project list",
+                              "project show")),
+    Audience("PMs", ("project new", "project edit", "token", "token revoke", "mlflow")),
+    Audience("Executives", ("digest subscribe", "digest preview", "digest unsubscribe")),
+    Audience("Admins", ("role",)),
+)
+SEE_ALSO = (("/standup", "async standups in everyone's time zone: set one up, skip a day, go away"),
+            ("/gate", "go/no-go decisions at stage boundaries: request one, see status and votes"))
 
 
 def build_registry() -> CommandRegistry:
-    registry = CommandRegistry("/headway", "Projects, roles and progress for your ML portfolio.")
+    registry = CommandRegistry("/headway", "Projects, roles and progress for your ML portfolio.",
+                               audiences=AUDIENCES, see_also=SEE_ALSO)
     registry.add("help", "This list", None)
     projects.add_subcommands(registry)
     roles.add_subcommands(registry)

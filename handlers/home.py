@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
+from bot import onboarding
 from bot.app import Headway
 from bot.delivery import held
 from bot.digests.home import build_home
@@ -28,12 +29,18 @@ log = logging.getLogger(__name__)
 
 
 async def publish_home(hw: Headway, team_id: str, user_id: str) -> None:
+    """The Home tab; the first admin to open it also gets the workspace's one welcome DM (bot.onboarding)."""
     async with hw.db.unit_of_work() as session:
         actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
         home = await build_home(session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), actor, hw.clock.now(),
                                 await hw.decisions_for(session, team_id, user_id))
         delivery = await held.problems(session, team_id) if actor.is_admin else []
-    view = hw.renderer.view("home/home.json.j2", home=home, ids=ActionId, now=hw.clock.now(), delivery=delivery)
+        start = await onboarding.get_started(session, actor)
+        welcomed = await onboarding.queue_welcome(session, hw.renderer, actor)
+    if welcomed:
+        hw.deliver()
+    view = hw.renderer.view("home/home.json.j2", home=home, start=start, ids=ActionId, now=hw.clock.now(),
+                            delivery=delivery)
     await hw.gateway.publish_home(user_id, view)
 
 

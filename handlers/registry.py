@@ -45,6 +45,25 @@ class UsageProblem:
     suggestions: tuple[Subcommand, ...]
 
 
+@dataclass(frozen=True)
+class HelpTopic:
+    """`help` after some command words (`/headway project help`): the subcommands under those words."""
+
+    words: tuple[str, ...]
+    subcommands: tuple[Subcommand, ...]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A group of the help list, by what people do: the subcommands (their words) that group shows."""
+
+    title: str
+    words: tuple[str, ...]
+
+
+HELP_WORDS = ("help", "?", "-h", "--help")
+
+
 def split_args(text: str) -> list[str]:
     """Words, honouring quotes when they balance; Slack's <@U…|name> mentions stay one word."""
     text = _MENTION.sub(lambda m: "<" + m.group(1).replace(" ", "\u00a0") + ">", text.strip())
@@ -56,9 +75,12 @@ def split_args(text: str) -> list[str]:
 
 
 class CommandRegistry:
-    def __init__(self, command: str, about: str) -> None:
+    def __init__(self, command: str, about: str, *, audiences: tuple[Audience, ...] = (),
+                 see_also: tuple[tuple[str, str], ...] = ()) -> None:
         self.command = command
         self.about = about
+        self.audiences = audiences
+        self.see_also = see_also  # (other command, what it is for): the help points there
         self._subcommands: list[Subcommand] = []
 
     def add(
@@ -71,19 +93,55 @@ class CommandRegistry:
     def subcommands(self) -> tuple[Subcommand, ...]:
         return tuple(self._subcommands)
 
-    def resolve(self, text: str) -> Resolved | UsageProblem:
+    def groups(self) -> list[tuple[str, tuple[Subcommand, ...]]]:
+        """The help list by audience; subcommands no audience names are listed last, so none is ever hidden."""
+        if not self.audiences:
+            return [("", tuple(s for s in self._subcommands if s.run is not None))]
+        by_words = {" ".join(s.words): s for s in self._subcommands}
+        shown: set[str] = set()
+        groups = []
+        for audience in self.audiences:
+            subs = tuple(by_words[w] for w in audience.words if w in by_words)
+            shown.update(audience.words)
+            if subs:
+                groups.append((audience.title, subs))
+        rest = tuple(s for w, s in by_words.items() if w not in shown and s.run is not None)
+        if rest:
+            groups.append(("More", rest))
+        return groups
+
+    def resolve(self, text: str) -> Resolved | UsageProblem | HelpTopic:
         words = split_args(text)
         lowered = [w.lower() for w in words]
         if not words:
             words, lowered = ["help"], ["help"]
+        if len(lowered) > 1 and lowered[-1] in HELP_WORDS:
+            topic = tuple(lowered[:-1])
+            under = tuple(s for s in self._subcommands if s.words[: len(topic)] == topic)
+            if under:
+                return HelpTopic(topic, under)
         matches = [s for s in self._subcommands if tuple(lowered[: len(s.words)]) == s.words]
         if not matches:
-            return UsageProblem(f"I don't know `{self.command} {text.strip()[:60]}`.", self._similar(lowered))
+            guess = self._did_you_mean(lowered)
+            problem = f"I don't know `{self.command} {text.strip()[:60]}`."
+            if guess is not None:
+                return UsageProblem(f"{problem} Did you mean `{self.command} {guess.usage}`?", ())
+            return UsageProblem(problem, self._similar(lowered))
         sub = max(matches, key=lambda s: len(s.words))
         args = tuple(words[len(sub.words):])
         if len(args) < sub.min_args or (sub.max_args is not None and len(args) > sub.max_args):
             return UsageProblem(f"That's not quite it. Usage: `{self.command} {sub.usage}`", (sub,))
         return Resolved(sub, args)
+
+    def _did_you_mean(self, words: list[str]) -> Subcommand | None:
+        """The one subcommand whose words are closest to what was typed (a typo in any of them), if close."""
+        best, best_score = None, 0.0
+        for sub in self._subcommands:
+            typed = " ".join(words[: len(sub.words)])
+            score = difflib.SequenceMatcher(None, typed, " ".join(sub.words)).ratio()
+            if score > best_score:
+                best, best_score = sub, score
+        return best if best_score >= 0.75 else None
 
     def _similar(self, words: list[str]) -> tuple[Subcommand, ...]:
         first = words[0] if words else ""

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 Listener = Callable[..., Awaitable[None]]
 Key = str | re.Pattern[str]
-KINDS = ("command", "action", "view", "event")
+KINDS = ("command", "action", "view", "event", "shortcut")
 
 
 class Router:
@@ -36,6 +36,10 @@ class Router:
 
     def event(self, event_type: str) -> Callable[[Listener], Listener]:
         return self._add("event", event_type)
+
+    def shortcut(self, callback_id: Key) -> Callable[[Listener], Listener]:
+        """Global and message shortcuts, by callback_id."""
+        return self._add("shortcut", callback_id)
 
     def _add(self, kind: str, key: Key) -> Callable[[Listener], Listener]:
         def add(listener: Listener) -> Listener:
@@ -79,3 +83,4 @@ class Router:
         app.action(anything)(route("action", lambda body: str((body.get("actions") or [{}])[0].get("action_id", ""))))
         app.view(anything)(route("view", lambda body: str((body.get("view") or {}).get("callback_id", ""))))
         app.event(anything)(route("event", lambda body: str((body.get("event") or {}).get("type", ""))))
+        app.shortcut(anything)(route("shortcut", lambda body: str(body.get("callback_id", ""))))

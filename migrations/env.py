@@ -12,6 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import bot.models  # noqa: F401  (registers every table)
 from bot.db import create_engine
+from bot.migrate import migration_lock
 from bot.models.types import UTCDateTime
 
 config = context.config
@@ -47,14 +48,17 @@ def _configure(connection: Connection) -> None:
         render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
     )
+    migration = context.get_context()
+    config.attributes["revisions_before"] = tuple(migration.get_current_heads())  # read under the lock
     with context.begin_transaction():
         context.run_migrations()
+    config.attributes["revisions_after"] = tuple(migration.get_current_heads())
 
 
 async def _run_async() -> None:
     engine = create_engine(_database_url())
     try:
-        async with engine.connect() as connection:
+        async with migration_lock(engine), engine.connect() as connection:
             await connection.run_sync(_configure)
             await connection.commit()
     finally:

@@ -106,3 +106,14 @@ async def test_openapi_document_describes_the_endpoint(headway):
     assert spec["openapi"].startswith("3.")
     assert {"201", "400", "401", "403", "404", "422"} <= set(operation["responses"])
     assert "MeasurementIn" in spec["components"]["schemas"]
+
+
+async def test_a_wrong_value_is_named_alone(api):
+    response = await api.post("/api/v1/projects/FRAUD/measurements", json={"metric": "recal", "value": "high"},
+                              headers=auth(api.token))
+    assert response.status_code == 422
+    assert list(response.json()["detail"]) == ["value"]  # not every accepted body shape's complaints
+    batch = await api.post("/api/v1/projects/FRAUD/measurements",
+                           json={"measurements": [{"metric": "recall", "value": 0.5}, {"metric": "recall"}]},
+                           headers=auth(api.token))
+    assert list(batch.json()["detail"]) == ["measurements.1.value"]

@@ -30,8 +30,12 @@ def headway_command() -> list[str]:
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """Nothing from the developer's shell: only PATH, HOME and what the test sets."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8", **extra}
+    """Nothing from the developer's shell: only PATH, HOME (and PYTHONPATH, to test a checkout) and what the test
+    sets."""
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"}
+    if os.environ.get("PYTHONPATH"):
+        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return {**base, **extra}
 
 
 def headway(cwd: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
@@ -116,7 +120,7 @@ def test_migrate_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
     database = tmp_path / "headway.db"
     first = headway(tmp_path, "migrate", DATABASE_URL=sqlite_url(database))
     assert first.returncode == 0, first.stderr
-    assert "up to date" in first.stdout
+    assert "up to date" in first.stdout and "Revision none → " in first.stdout and str(database) in first.stdout
     assert tables(database) >= SCHEMA_TABLES
     with sqlite3.connect(database) as db:
         [(revision,)] = db.execute("SELECT version_num FROM alembic_version").fetchall()
@@ -206,7 +210,7 @@ def test_serve_answers_health_and_metrics_then_stops_on_sigterm(tmp_path: Path, 
                 pass
             time.sleep(0.1)
         assert health is not None and health.status_code == 200, log.read_text()
-        assert health.json() == {"status": "ok", "database": True, "scheduler": True, "leader": True}
+        assert health.json() == {"status": "ok", "database": True, "scheduler": True, "leader": True, "slack": "ok"}
         metrics = httpx.get(base + "/metrics", timeout=5)
         assert metrics.status_code == 200 and "headway_slack_requests_total" in metrics.text
         unsigned = httpx.post(base + "/slack/events", data={"command": "/headway", "text": "help"}, timeout=5)
@@ -222,4 +226,5 @@ def test_serve_answers_health_and_metrics_then_stops_on_sigterm(tmp_path: Path, 
     output = log.read_text()
     assert code == 0, output  # a graceful shutdown on SIGTERM is a clean exit
     assert "Application shutdown complete" in output and "Traceback" not in output
+    assert "will be unused" not in output  # Bolt's warning about SLACK_BOT_TOKEN in the environment
     assert TOKENS["SLACK_SIGNING_SECRET"] not in output and TOKENS["SLACK_BOT_TOKEN"] not in output

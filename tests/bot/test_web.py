@@ -27,7 +27,7 @@ async def test_healthz_reports_database_and_scheduler(headway):
     async with httpx.AsyncClient() as client:
         response = await client.get(headway.url + "/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "scheduler": False, "leader": False,
+    assert response.json() == {"status": "ok", "database": True, "scheduler": False, "leader": False, "slack": "ok",
                                "delivery": {"paused": False, "why": {}}}
 
 
@@ -53,3 +53,11 @@ async def test_metrics_count_requests_acks_and_slack_calls(slack, headway):
     assert 'headway_ack_seconds_count{kind="command"} 1.0' in text
     assert 'headway_slack_api_calls_total{method="users.info",status="ok"}' in text
     assert 'headway_slack_api_calls_total{method="response_url",status="ok"} 1.0' in text
+
+
+async def test_healthz_says_when_slack_refuses_the_bot_token(headway, emulator):
+    emulator.config.bot_token = "xoxb-rotated"  # the token Headway holds is no longer valid
+    async with httpx.AsyncClient() as client:
+        response = await client.get(headway.url + "/healthz")
+    assert response.status_code == 503
+    assert response.json()["slack"] == "invalid_auth" and response.json()["status"] == "degraded"

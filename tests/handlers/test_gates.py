@@ -365,3 +365,8 @@ async def test_the_longest_input_stays_within_slacks_limits_everywhere(slack, em
     assert dead == []
     refused = [(c.method, c.response.get("error")) for c in emulator.calls if not c.response.get("ok")]
     assert all(error == "ratelimited" for _, error in refused), refused  # a burst of edits may be slowed down
+
+
+async def test_gate_status_with_nothing_open_says_its_hint_once(slack):
+    text = answer_text(await gate_command(slack, MEMBER, "status"))
+    assert text.count("/gate request KEY") == 1
