@@ -44,6 +44,11 @@ class ActionId(StrEnum):
     DIGEST_OPEN_GATE = "digest_open_gate"
     HOME_LOG_METRIC = "home_log_metric"
     OUTBOX_RETRY = "outbox_retry"
+    HOME_NEW_PROJECT = "home_new_project"
+    HOME_NEW_STANDUP = "home_new_standup"
+    HOME_SUBSCRIBE_DIGEST = "home_subscribe_digest"
+    HOME_GIVE_ROLES = "home_give_roles"
+    HOME_HELP = "home_help"
 
 
 RECORD_ID_MAX = 2**31 - 1  # PostgreSQL's INTEGER; the primary keys of every table
@@ -67,8 +72,3 @@ def record_id(value: object, what: str | None = None) -> int:
     if what:
         raise NotFound(f"There is no {what} #{text[:24]}.")
     return NO_RECORD
-    HOME_NEW_PROJECT = "home_new_project"
-    HOME_NEW_STANDUP = "home_new_standup"
-    HOME_SUBSCRIBE_DIGEST = "home_subscribe_digest"
-    HOME_GIVE_ROLES = "home_give_roles"
-    HOME_HELP = "home_help"
