@@ -19,6 +19,7 @@ class CallbackId(StrEnum):
     GATE_EXTEND = "gate_extend"
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     LOG_METRIC = "log_metric"
+    LIFECYCLE_MAP = "lifecycle_map"
 
 
 class ActionId(StrEnum):
@@ -39,3 +40,4 @@ class ActionId(StrEnum):
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     DIGEST_OPEN_GATE = "digest_open_gate"
     HOME_LOG_METRIC = "home_log_metric"
+    LIFECYCLE_PICK = "lifecycle_pick"
