@@ -1,8 +1,8 @@
 """What a closed gate does to its project, recorded as a StageTransition so the portfolio history keeps it.
 
-Go and Go with conditions move on to the gate's target stage (into the lifecycle's launch stage, they ship it); Pivot returns to the chosen stage with the
-reframed problem statement; Hold pauses the project until a date; No-go stops it, keeping "stopped at STAGE
-because …"; No decision changes nothing.
+Go and Go with conditions move on to the gate's target stage (a Go into the lifecycle's launch stage ships
+the project); Pivot returns to the chosen stage with the reframed problem statement; Hold pauses the project
+until a date; No-go stops it, keeping "stopped at STAGE because …"; No decision changes nothing.
 """
 
 from __future__ import annotations

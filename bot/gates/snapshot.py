@@ -1,8 +1,9 @@
 """The metric snapshot a gate freezes when it is requested.
 
 Approvers decide on what they were shown: the card keeps the value, baseline, target, trend and judgement of
-the day the gate was requested — and the goalposts (metric, direction, baseline, target, expected and stop
-dates), so a target moved during the vote is visible as such — even if new results arrive while the vote runs. Stored as JSON on the gate.
+the day the gate was requested, even if new results arrive while the vote runs — and the goalposts (metric,
+direction, baseline, target, expected and stop dates), so a target moved during the vote shows as moved.
+Stored as JSON on the gate.
 """
 
 from __future__ import annotations
