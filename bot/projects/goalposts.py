@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import literal, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -109,18 +110,19 @@ async def changes_of(session: AsyncSession, project_id: int) -> list[GoalpostCha
 
 
 async def recent_flags(session: AsyncSession, team_id: str, now: datetime) -> dict[int, Flags]:
-    """Projects whose goalposts moved, or whose stage moved without a gate, in the last four weeks (two queries)."""
+    """Projects whose goalposts moved, or whose stage moved without a gate, in the last four weeks (one query)."""
     since = now - FLAGGED_FOR
-    moved: dict[int, datetime] = {}
-    for project_id, at in (await session.exec(select(GoalpostChange.project_id, GoalpostChange.at).where(
-            GoalpostChange.team_id == team_id, GoalpostChange.at >= since))).all():
-        moved[project_id] = max(at, moved.get(project_id, at))
-    bypassed: dict[int, datetime] = {}
-    for project_id, at in (await session.exec(select(StageTransition.project_id, StageTransition.at).where(
-            StageTransition.team_id == team_id, StageTransition.at >= since,
-            StageTransition.without_gate.is_(True)))).all():  # type: ignore[attr-defined]
-        bypassed[project_id] = max(at, bypassed.get(project_id, at))
-    return {pid: Flags(moved.get(pid), bypassed.get(pid)) for pid in set(moved) | set(bypassed)}
+    moved = select(GoalpostChange.project_id, GoalpostChange.at, literal("goalpost").label("kind")).where(
+        GoalpostChange.team_id == team_id, GoalpostChange.at >= since)
+    bypassed = select(StageTransition.project_id, StageTransition.at, literal("stage").label("kind")).where(
+        StageTransition.team_id == team_id, StageTransition.at >= since,
+        StageTransition.without_gate.is_(True))  # type: ignore[attr-defined]
+    latest: dict[tuple[int, str], datetime] = {}
+    for project_id, at, kind in (await session.exec(union_all(moved, bypassed))).all():
+        at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        latest[(project_id, kind)] = max(at, latest.get((project_id, kind), at))
+    return {pid: Flags(latest.get((pid, "goalpost")), latest.get((pid, "stage"))) for pid, _ in latest}
 
 
 def frozen(project: Project) -> dict[str, Any]:
