@@ -51,7 +51,7 @@ async def save_form(session: AsyncSession, renderer: Renderer, actor: Actor, ori
         await goalposts.announce(session, renderer, saved.details.project, saved.changes, saved.moves)
         details = saved.details
     else:
-        details = await create_project(session, actor, draft, lifecycle.key)
+        details = await create_project(session, actor, draft, lifecycle.key, now)
     if wanted is None:
         return FormSaved(details, created=not original)
     if lifecycles.map_stage(lifecycle, wanted, details.project.stage) is None:

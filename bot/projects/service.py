@@ -79,7 +79,8 @@ async def key_taken(session: AsyncSession, team_id: str, key: str) -> bool:
 
 
 async def create_project(
-    session: AsyncSession, by: Actor, draft: ProjectDraft, lifecycle_key: str = "default"
+    session: AsyncSession, by: Actor, draft: ProjectDraft, lifecycle_key: str = "default",
+    now: datetime | None = None,
 ) -> ProjectDetails:
     if not can_create(by):
         raise NotAllowed("Only PMs and Headway admins can create projects.")
@@ -97,6 +98,7 @@ async def create_project(
     session.add(StageTransition(
         team_id=team_id, project_id=project.id, from_stage=None, to_stage=project.stage, from_state=None,
         to_state=project.state, actor_id=by.user_id, reason=draft.change_reason or "Project created",
+        at=now or utcnow(),
     ))
     await session.flush()
     return await get_project(session, team_id, project.key)
