@@ -51,7 +51,7 @@ async def history(session: AsyncSession, project: Project, lifecycle_of: Callabl
         entries.append(Entry(at, "goalpost", actor_id, "Target moved", reason, tuple(lines)))
     gates = list((await session.exec(select(Gate).where(Gate.project_id == project.id, Gate.status == GateStatus.CLOSED)
                                      .order_by(Gate.id))).all())
-    decided_at = {g.closed_at for g in gates if g.closed_at is not None}
+    decided = {(g.closed_at, g.from_stage) for g in gates if g.closed_at is not None}
     for gate in gates:
         outcome = GateDecision(gate.outcome or GateDecision.NO_DECISION)
         entries.append(Entry(
@@ -61,7 +61,7 @@ async def history(session: AsyncSession, project: Project, lifecycle_of: Callabl
     transitions = (await session.exec(select(StageTransition).where(StageTransition.project_id == project.id)
                                       .order_by(StageTransition.id))).all()
     for t in transitions:
-        if t.at in decided_at and not t.without_gate:
+        if t.from_stage is not None and (t.at, t.from_stage) in decided and not t.without_gate:
             continue  # told as the gate's decision
         if t.from_stage is None:
             entries.append(Entry(t.at, "created", t.actor_id, f"Created in {_stage(lifecycle, t.to_stage)}", t.reason))
@@ -73,5 +73,5 @@ async def history(session: AsyncSession, project: Project, lifecycle_of: Callabl
             moves.append(f"{t.from_state} → {t.to_state}")
         title = "Stage: " + ("; ".join(moves) or _stage(lifecycle, t.to_stage))
         entries.append(Entry(t.at, "stage", t.actor_id, title, t.reason, without_gate=t.without_gate))
-    entries.sort(key=lambda e: e.at)
+    entries.sort(key=lambda e: (e.at, e.kind != "created"))
     return entries
