@@ -53,7 +53,7 @@ class Headway:
         (HEADWAY_LIFECYCLE) takes the place of the built-in default and answers to its own key; the other
         built-in sets stay available; an unknown key falls back to the default."""
         custom = self.custom_lifecycle
-        if custom is not None and key in (custom.key, "default"):
+        if custom is not None and (key in (custom.key, "default") or key not in builtin_keys()):
             return custom
         if key not in self._builtin_cache:
             self._builtin_cache[key] = builtin(key if key in builtin_keys() else "default")
