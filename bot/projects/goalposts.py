@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import literal, union_all
+from sqlalchemy import literal_column, union_all
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -112,9 +112,9 @@ async def changes_of(session: AsyncSession, project_id: int) -> list[GoalpostCha
 async def recent_flags(session: AsyncSession, team_id: str, now: datetime) -> dict[int, Flags]:
     """Projects whose goalposts moved, or whose stage moved without a gate, in the last four weeks (one query)."""
     since = now - FLAGGED_FOR
-    moved = select(GoalpostChange.project_id, GoalpostChange.at, literal("goalpost").label("kind")).where(
+    moved = select(GoalpostChange.project_id, GoalpostChange.at, literal_column("'goalpost'").label("kind")).where(
         GoalpostChange.team_id == team_id, GoalpostChange.at >= since)
-    bypassed = select(StageTransition.project_id, StageTransition.at, literal("stage").label("kind")).where(
+    bypassed = select(StageTransition.project_id, StageTransition.at, literal_column("'stage'").label("kind")).where(
         StageTransition.team_id == team_id, StageTransition.at >= since,
         StageTransition.without_gate.is_(True))  # type: ignore[attr-defined]
     latest: dict[tuple[int, str], datetime] = {}
