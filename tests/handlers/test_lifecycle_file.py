@@ -50,3 +50,13 @@ async def test_stages_with_a_namesake_carry_over_and_only_the_rest_is_asked(slac
     assert [w.lifecycle for w in await rows(clean_database, Workspace)] == ["research"]
     shown = all_text((await lifecycle_answer(slack, ADMIN))["blocks"])
     assert "Lifecycle · Experimental R&D lifecycle" in shown and "*Team R&amp;D*" in shown
+
+
+async def test_a_new_project_on_another_lifecycle_keeps_a_stage_with_a_namesake_without_asking(
+        slack, emulator, clean_database):
+    await make_pm(slack)
+    result = await create(slack, emulator, dict(FRAUD, stage="experimentation", lifecycle="research"))
+    assert result.status == 200 and not result.body  # Experimentation exists in both: nothing to ask
+    [project] = await rows(clean_database, Project)
+    assert (project.lifecycle, project.stage) == ("research", "experimentation")
+    assert [w.lifecycle for w in await rows(clean_database, Workspace)] == ["default"]
