@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.gates.wording import DECISION_ICONS, DECISION_LABELS
 from bot.lifecycle import Lifecycle
-from bot.models import Gate, GateDecision, GateStatus, Project, StageTransition
+from bot.models import Gate, GateDecision, GateStatus, GoalpostChange, Project, StageTransition
 from bot.projects import goalposts
 
 TIE_ORDER = {"created": 0, "gate": 1, "stage": 2, "goalpost": 3}
@@ -42,13 +42,18 @@ def _stage(lifecycle: Lifecycle, key: str | None) -> str:
 async def history(session: AsyncSession, project: Project, lifecycle_of: Callable[[str], Lifecycle]) -> list[Entry]:
     lifecycle = lifecycle_of(project.lifecycle)
     entries: list[Entry] = []
-    grouped: dict[tuple[datetime, str | None, str], list[str]] = {}
+    saves: list[tuple[GoalpostChange, list[str], set[str]]] = []  # one per form save: same moment, author, reason
     for change in await goalposts.changes_of(session, project.id):  # type: ignore[arg-type]
         label = goalposts.GOALPOSTS.get(change.field, change.field)
-        grouped.setdefault((change.at, change.actor_id, change.reason), []).append(
-            f"{label}: {change.old_value or 'not set'} → {change.new_value or 'not set'}")
-    for (at, actor_id, reason), lines in grouped.items():
-        entries.append(Entry(at, "goalpost", actor_id, "Target moved", reason, tuple(lines)))
+        last = saves[-1] if saves else None
+        if last is None or change.field in last[2] or (last[0].at, last[0].actor_id, last[0].reason) != (
+                change.at, change.actor_id, change.reason):
+            last = (change, [], set())
+            saves.append(last)
+        last[1].append(f"{label}: {change.old_value or 'not set'} → {change.new_value or 'not set'}")
+        last[2].add(change.field)
+    for first, lines, _ in saves:
+        entries.append(Entry(first.at, "goalpost", first.actor_id, "Target moved", first.reason, tuple(lines)))
     gates = list((await session.exec(select(Gate).where(Gate.project_id == project.id, Gate.status == GateStatus.CLOSED)
                                      .order_by(Gate.id))).all())
     decided = {(g.closed_at, g.from_stage) for g in gates if g.closed_at is not None}

@@ -145,3 +145,16 @@ async def test_history_lists_gate_decisions_with_their_stage_change_once(slack, 
 async def test_history_of_an_unknown_project_is_a_polite_answer(slack):
     shown = await slack.slash_command(MEMBER, "/headway", "project history NOPE", channel_id=CHANNEL)
     assert "There is no project with the key NOPE" in all_text((await shown.wait_for_response())["blocks"])
+
+
+async def test_a_long_history_stays_within_slacks_limits(slack, emulator, clean_database):
+    await fraud_project(slack, emulator)
+    for n in range(45):
+        _, result = await edit(slack, emulator, PM, {"target": f"0.{70 + n % 20:02d}1",
+                                                     "change_reason": "& <why> " * 120})
+        assert not result.body, result.body
+    shown = await slack.slash_command(MEMBER, "/headway", "project history FRAUD", channel_id=CHANNEL)
+    answer = await shown.wait_for_response(timeout=10)
+    assert len(answer["blocks"]) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in answer["blocks"] if b["type"] == "section")
+    assert "oldest entries are left out here" in all_text(answer["blocks"])
