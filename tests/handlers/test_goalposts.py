@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 from bot.gates.snapshot import loads
 from bot.models import Gate, GoalpostChange, Project, StageTransition
 from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM
-from tests.handlers.gate_support import fraud_project, latest_card_text, ordered, posted, request_gate, text_of, vote
+from tests.handlers.gate_support import (
+    fraud_project,
+    latest_card_text,
+    ordered,
+    posted,
+    request_gate,
+    request_values,
+    text_of,
+    vote,
+)
 from tests.handlers.test_projects import open_form
 from tests.support import all_text, eventually, rows
 
@@ -76,10 +85,15 @@ async def test_pms_move_the_stage_only_through_a_gate(slack, emulator, clean_dat
     # The button opens the gate request form.
     view_id = await open_form(slack, emulator, PM, "project edit FRAUD")
     updates = len(emulator.calls_to("views.update"))
+    opened = len(emulator.calls_to("views.open"))
     await slack.block_action(PM, "gate_request_open", value="FRAUD", view=view_id)
     await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    assert emulator.views[emulator.calls_to("views.open")[-1].response["view"]["id"]]["callback_id"] == \
-        "gate_request"
+    assert emulator.views[view_id]["callback_id"] == "gate_request"  # the request form takes the form's place
+    assert len(emulator.calls_to("views.open")) == opened
+    submitted = await slack.view_submission(PM, view_id, request_values([EXEC], view=emulator.views[view_id]))
+    assert submitted.status == 200 and not submitted.body
+    [gate] = await rows(clean_database, Gate)
+    assert (gate.from_stage, gate.to_stage, gate.requested_by) == ("feasibility", "design", PM)
 
 
 async def test_an_admin_move_is_marked_moved_without_a_gate_in_history_and_digest(
