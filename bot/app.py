@@ -20,7 +20,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.sender import OutboxSender
 from bot.digests.decisions import Decision, pending_decisions
 from bot.leader import Leadership
-from bot.lifecycle import Lifecycle, builtin, load_lifecycle_file
+from bot.lifecycle import Lifecycle, builtin, builtin_keys, load_lifecycle_file
 from bot.metrics import Metrics
 from bot.outbound import OutboundPolicy
 from bot.render import Renderer
@@ -52,12 +52,23 @@ class Headway:
         self.outbox.wake()
 
     def lifecycle(self, key: str = "default") -> Lifecycle:
-        """A team's own lifecycle file replaces the built-in sets; otherwise the workspace's choice."""
-        if self.custom_lifecycle is not None:
-            return self.custom_lifecycle
+        """The lifecycle stored under `key` (a workspace's or a project's choice). A team's own file
+        (HEADWAY_LIFECYCLE) takes the place of the built-in default and answers to its own key; the other
+        built-in sets stay available; an unknown key falls back to the default."""
+        custom = self.custom_lifecycle
+        if custom is not None and (key in (custom.key, "default") or key not in builtin_keys()):
+            return custom
         if key not in self._builtin_cache:
-            self._builtin_cache[key] = builtin(key)
+            self._builtin_cache[key] = builtin(key if key in builtin_keys() else "default")
         return self._builtin_cache[key]
+
+    def lifecycle_choices(self) -> tuple[Lifecycle, ...]:
+        """What a workspace or a project may use: the team's own file first, then the other built-in sets."""
+        choices = [self.custom_lifecycle] if self.custom_lifecycle is not None else []
+        for key in builtin_keys():
+            if self.custom_lifecycle is None or key not in ("default", self.custom_lifecycle.key):
+                choices.append(self.lifecycle(key))
+        return tuple(choices)
 
     async def close(self) -> None:
         self.scheduler.shutdown()

@@ -23,6 +23,7 @@ class CallbackId(StrEnum):
     LOG_METRIC = "log_metric"
     SHORTCUT_LOG_METRIC = "shortcut_log_metric"  # the global shortcut, and its modal
     SHORTCUT_WEEKLY_GOAL = "shortcut_weekly_goal"  # the message shortcut, and its modal
+    LIFECYCLE_MAP = "lifecycle_map"
 
 
 class ActionId(StrEnum):
@@ -49,6 +50,7 @@ class ActionId(StrEnum):
     HOME_SUBSCRIBE_DIGEST = "home_subscribe_digest"
     HOME_GIVE_ROLES = "home_give_roles"
     HOME_HELP = "home_help"
+    LIFECYCLE_PICK = "lifecycle_pick"
 
 
 RECORD_ID_MAX = 2**31 - 1  # PostgreSQL's INTEGER; the primary keys of every table

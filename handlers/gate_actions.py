@@ -243,8 +243,10 @@ def register(router: Router, hw: Headway) -> None:
             await answer(hw, {"response_url": outcome["response_url"], "user": {"id": outcome["user_id"]}}, message)
 
     async def request_from_prompt(body: dict[str, Any]) -> None:
+        container = body.get("view") or {}
         await open_request_form(hw, body["trigger_id"], body["team"]["id"], body["user"]["id"], _value(body)[:12],
-                                response_url=body.get("response_url"))
+                                response_url=body.get("response_url"),
+                                in_view=container.get("id") if container.get("type") == "modal" else None)
 
     router.action(ActionId.GATE_GO.value)(acked(hw, ack_only, on_click(vote_go)))
     for action in RATIONALE_VOTES:

@@ -20,7 +20,7 @@ from bot.projects import service as projects
 from handlers.commands import register_command
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
-from handlers.modals import open_then_fill
+from handlers.modals import fill_view, open_then_fill
 from handlers.registry import CommandRegistry
 from handlers.replies import FORM_PROBLEMS, ack_form_problem, respond
 from handlers.requests import CommandRequest
@@ -63,7 +63,7 @@ def done_message(hw: Headway, what: str, **values: Any) -> Any:
 
 
 async def open_request_form(hw: Headway, trigger_id: str, team_id: str, user_id: str, key: str,
-                            to_words: str = "", response_url: str | None = None) -> None:
+                            to_words: str = "", response_url: str | None = None, in_view: str | None = None) -> None:
     """Check the permission (one indexed read, well inside the trigger's 3 s), then open a loading modal at
     once and fill it. Someone who may not request gets a private explanation instead of a form."""
     try:
@@ -90,6 +90,9 @@ async def open_request_form(hw: Headway, trigger_id: str, team_id: str, user_id:
             rule_labels={k.value: v for k, v in RULE_LABELS.items()}, role_labels=ROLE_LABELS,
             metadata={"key": details.project.key, "leaving": ctx.leaving.key, "slots": list(ctx.slots)})
 
+    if in_view is not None:  # asked from inside a modal (the project form): the request form takes its place
+        await fill_view(hw, in_view, "Request a gate", build)
+        return
     await open_then_fill(hw, trigger_id, "Request a gate", build)
 
 

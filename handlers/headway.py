@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import Headway
-from handlers import digests, experiments, mlflow, projects, roles
+from handlers import digests, experiments, lifecycles, mlflow, projects, roles
 from handlers.commands import register_command
 from handlers.registry import Audience, CommandRegistry
 from handlers.router import Router
@@ -29,6 +29,7 @@ def build_registry() -> CommandRegistry:
     experiments.add_subcommands(registry)
     mlflow.add_subcommands(registry)
     digests.add_subcommands(registry)
+    lifecycles.add_subcommands(registry)
     return registry
 
 
@@ -36,3 +37,4 @@ def register(router: Router, hw: Headway) -> None:
     register_command(router, hw, build_registry())
     projects.register(router, hw)
     experiments.register(router, hw)
+    lifecycles.register(router, hw)

@@ -19,6 +19,11 @@ async def open_then_fill(hw: Headway, trigger_id: str, title: str,
                          build: Callable[[], Awaitable[dict[str, Any]]]) -> None:
     """Open a loading modal, then replace it with `build()`'s view, or with the problem it raised."""
     view_id = await hw.gateway.open_view(trigger_id, notice(hw, title, LOADING))
+    await fill_view(hw, view_id, title, build)
+
+
+async def fill_view(hw: Headway, view_id: str, title: str, build: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    """Replace an open modal with `build()`'s view, or with the problem it raised."""
     try:
         view = await build()
     except HeadwayError as error:

@@ -10,16 +10,19 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements
-from bot.ids import CallbackId
+from bot.ids import ActionId, CallbackId
 from bot.models import ProjectState
 from bot.people import service as people
+from bot.projects import history as project_history
+from bot.projects import lifecycles
 from bot.projects import service as projects
 from bot.projects.card import describe
-from bot.projects.draft import validate_draft
+from bot.projects.saving import save_form
 from bot.projects.status import project_status
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.delivery import channel_problem
 from handlers.forms import read_state, view_metadata
+from handlers.lifecycles import lifecycle_map_view
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
 from handlers.replies import confirm_saved, respond
@@ -36,8 +39,10 @@ def add_subcommands(registry: CommandRegistry) -> None:
                  max_args=1)
     registry.add("show", "Where a project stands: headline, judgement, trend, outlook", show_status, args="KEY",
                  min_args=1, max_args=1)
-    registry.add("project edit", "Change a project's definition, stage or state", open_edit_form, args="KEY",
-                 min_args=1, max_args=1, who="the project's PMs and admins")
+    registry.add("project edit", "Change a project's definition (moving a goalpost asks why)", open_edit_form,
+                 args="KEY", min_args=1, max_args=1, who="the project's PMs and admins")
+    registry.add("project history", "Moved goalposts, stage changes and gate decisions, in order", show_history,
+                 args="KEY", min_args=1, max_args=1)
 
 
 async def open_new_form(hw: Headway, req: CommandRequest) -> None:
@@ -65,11 +70,13 @@ async def _form_view(hw: Headway, req: CommandRequest, key: str | None) -> dict[
     if details is not None and not projects.can_edit(actor, details):
         raise HeadwayError(f"Only {details.project.key}'s PMs and Headway admins can edit it.")
     lifecycle = hw.lifecycle(details.project.lifecycle if details else workspace.lifecycle)
+    may_move = details is None or projects.can_move_directly(actor)
     return hw.renderer.view(
         "projects/form.json.j2", callback_id=CallbackId.PROJECT_FORM, project=details.project if details else None,
         pm_ids=list(details.pm_ids) if details else [req.user_id],
         member_ids=list(details.member_ids) if details else [],
         lifecycle=lifecycle, states=[s.value for s in ProjectState], today=hw.clock.now().date(),
+        may_move=may_move, lifecycles=hw.lifecycle_choices() if may_move else (), ids=ActionId,
         metadata={"key": key.upper() if key else None, "channel": req.channel_id},
     )
 
@@ -93,6 +100,13 @@ async def show_project(hw: Headway, req: CommandRequest) -> None:
         details = await projects.get_project(session, req.team_id, req.args[0])
     card = describe(details, hw.lifecycle(details.project.lifecycle), hw.clock.now().date())
     await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now())
+
+
+async def show_history(hw: Headway, req: CommandRequest) -> None:
+    async with hw.db.unit_of_work() as session:
+        project = (await projects.get_project(session, req.team_id, req.args[0])).project
+        entries = await project_history.history(session, project, hw.lifecycle)
+    await respond(hw, req.response_url, "projects/history.json.j2", project=project, entries=entries)
 
 
 async def show_status(hw: Headway, req: CommandRequest) -> None:
@@ -120,15 +134,9 @@ def register(router: Router, hw: Headway) -> None:
                 actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
                 workspace = await people.ensure_workspace(session, team_id)
                 original = metadata.get("key")
-                lifecycle = hw.lifecycle(workspace.lifecycle)
-                if original:
-                    current = await projects.get_project(session, team_id, original)
-                    lifecycle = hw.lifecycle(current.project.lifecycle)
-                draft = validate_draft(read_state(view), lifecycle, hw.clock.now().date())
-                if original:
-                    details = await projects.update_project(session, actor, original, draft)
-                else:
-                    details = await projects.create_project(session, actor, draft, lifecycle.key)
+                saved = await save_form(session, hw.renderer, actor, original, read_state(view), hw.lifecycle,
+                                        hw.lifecycle_choices(), workspace.lifecycle, hw.clock.now())
+                details = saved.details
                 await confirm_saved(hw, session, body, "projects/saved.json.j2", key=details.project.key,
                                     name=details.project.name, created=not original)
         except InvalidInput as error:
@@ -138,8 +146,12 @@ def register(router: Router, hw: Headway) -> None:
             await ack(response_action="errors", errors={"key": str(error)[:2000]})
             return
         queued(context)
+        if saved.needs_stage_in is not None:  # the new lifecycle has no stage of the same name: ask for it
+            await ack(response_action="update", view=lifecycle_map_view(
+                hw, saved.needs_stage_in, [lifecycles.Mapping_(details.project, saved.old_lifecycle, None)],
+                scope="project", key=details.project.key))
+            return
         await ack()
-
 
     router.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
 

@@ -50,6 +50,7 @@ class PortfolioActs:
         answer = await s.command(ELENA, "digest preview")
         s.out.ephemeral(ELENA.first_name, answer)
         s.expect(answer, "ML portfolio", "the executive digest")
+        s.expect(answer, "target moved", "FRAUD's moved target in the executive digest")
         s.out.step(f"{PRIYA.first_name} opens Headway's App Home")
         publishes = len(s.emu.calls_to("views.publish"))
         result = await s.slack.event({"type": "app_home_opened", "user": PRIYA.id, "tab": "home"})

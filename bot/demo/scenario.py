@@ -10,6 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.demo.cast import ADA, CAST, ELENA, PRIYA, describe_fields
+from bot.demo.goalposts import move_goalposts
 from bot.demo.portfolio import PortfolioActs
 from bot.demo.stage import DemoError, Stage
 from bot.demo.standups import StandupRound
@@ -19,7 +20,7 @@ __all__ = ["DemoError", "Scenario"]
 
 class Scenario(Stage):
     ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round",
-            "gate", "digest_and_home")
+            "gate", "move_goalposts", "digest_and_home")
 
     async def run(self) -> None:
         for act in self.ACTS:
@@ -86,6 +87,9 @@ class Scenario(Stage):
 
     async def gate(self) -> None:
         await PortfolioActs(self).gate()
+
+    async def move_goalposts(self) -> None:
+        await move_goalposts(self)
 
     async def digest_and_home(self) -> None:
         await PortfolioActs(self).digest_and_home()

@@ -11,6 +11,7 @@ from bot.digests.portfolio import PortfolioData
 from bot.lifecycle import Lifecycle
 from bot.models import Project, ProjectState, StageTransition, StandupAnswer
 from bot.progress.judgement import ProgressLabel
+from bot.projects.goalposts import Flags
 from bot.projects.status import ProjectStatus, project_status
 from bot.render import Renderer
 
@@ -59,6 +60,7 @@ class Digest:
     more: int
     endings: tuple[Ending, ...]
     participation: dict[str, int] = field(default_factory=dict)
+    flags: dict[int, Flags] = field(default_factory=dict)  # by project id: goalposts moved / moved without a gate
 
     @property
     def shown(self) -> tuple[ProjectLine, ...]:
@@ -92,7 +94,7 @@ def compose(renderer: Renderer, data: PortfolioData, lifecycle_of: Callable[[Pro
     return Digest(
         today=today, reader_id=reader_id, active=len(active), labels=dict(labels), decisions=decisions,
         pipeline=tuple((name, pipeline[name]) for name in order if pipeline[name]), lines=tuple(lines),
-        more=max(0, len(lines) - SHOWN_IN_SLACK), endings=endings[:5],
+        more=max(0, len(lines) - SHOWN_IN_SLACK), endings=endings[:5], flags=data.flags,
     )
 
 

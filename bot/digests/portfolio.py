@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,6 +23,7 @@ from bot.models import (
     StandupAnswer,
     WeeklyGoal,
 )
+from bot.projects.goalposts import Flags, recent_flags
 
 HISTORY_WEEKS = 8
 
@@ -37,10 +38,11 @@ class PortfolioData:
     answers: dict[int, list[StandupAnswer]] = field(default_factory=dict)
     members: dict[int, list[ProjectMember]] = field(default_factory=dict)
     endings: list[tuple[StageTransition, Project]] = field(default_factory=list)
+    flags: dict[int, Flags] = field(default_factory=dict)  # "target moved", "moved without a gate" (4 weeks)
 
 
 async def load_portfolio(session: AsyncSession, team_id: str, today: date) -> PortfolioData:
-    """Seven queries, however many projects there are."""
+    """Nine queries, however many projects there are."""
     projects = list((await session.exec(select(Project).where(Project.team_id == team_id)
                                         .order_by(Project.key))).all())
     data = PortfolioData(projects=projects)
@@ -74,6 +76,7 @@ async def load_portfolio(session: AsyncSession, team_id: str, today: date) -> Po
             .order_by(StageTransition.at.desc()))).all():  # type: ignore[attr-defined]
         if t.project_id in by_id and t.from_state != t.to_state:
             data.endings.append((t, by_id[t.project_id]))
+    data.flags = await recent_flags(session, team_id, datetime.combine(today, time.max, tzinfo=UTC))
     return data
 
 

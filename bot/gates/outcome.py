@@ -1,8 +1,8 @@
 """What a closed gate does to its project, recorded as a StageTransition so the portfolio history keeps it.
 
-Go and Go with conditions move on to the gate's target stage; Pivot returns to the chosen stage with the
-reframed problem statement; Hold pauses the project until a date; No-go stops it, keeping "stopped at STAGE
-because …"; No decision changes nothing.
+Go and Go with conditions move on to the gate's target stage (a Go into the lifecycle's launch stage ships
+the project); Pivot returns to the chosen stage with the reframed problem statement; Hold pauses the project
+until a date; No-go stops it, keeping "stopped at STAGE because …"; No decision changes nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ def _reason(gate: Gate, outcome: GateDecision, lifecycle: Lifecycle, details: De
     because = details.reasons or "the approvers decided so"
     if outcome in (GateDecision.GO, GateDecision.GO_CONDITIONS):
         extra = f" with conditions: {details.conditions}" if outcome == GateDecision.GO_CONDITIONS else ""
+        launch = lifecycle.launch_stage
+        if launch is not None and gate.to_stage == launch.key:  # a Go into the launch stage ships the project
+            return gate.to_stage, ProjectState.SHIPPED, f"Gate #{gate.id}: Go from {leaving} — shipped{extra}"
         return gate.to_stage, ProjectState.ACTIVE, f"Gate #{gate.id}: Go from {leaving}{extra}"
     if outcome == GateDecision.PIVOT:
         back = details.pivot_stage or gate.from_stage

@@ -1,7 +1,9 @@
 """The metric snapshot a gate freezes when it is requested.
 
 Approvers decide on what they were shown: the card keeps the value, baseline, target, trend and judgement of
-the day the gate was requested, even if new results arrive while the vote runs. Stored as JSON on the gate.
+the day the gate was requested, even if new results arrive while the vote runs — and the goalposts (metric,
+direction, baseline, target, expected and stop dates), so a target moved during the vote shows as moved.
+Stored as JSON on the gate.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from bot.models import Measurement, Project
 from bot.progress.text import finite
+from bot.projects.goalposts import frozen
 from bot.projects.status import project_status
 from bot.render import Renderer
 
@@ -40,6 +43,7 @@ def take(renderer: Renderer, project: Project, measurements: Sequence[Measuremen
         "change_this_week": judgement.change_this_week, "label": judgement.label.value, "reason": judgement.reason,
         "headline": status.lens.headline, "technical": status.lens.technical, "taken_at": now.isoformat(),
         "results": len(measurements),
+        "goalposts": frozen(project),  # metric, direction, baseline, target and dates as agreed on the day
     }
 
 

@@ -67,7 +67,8 @@ async def gate_tick(hw: Headway) -> GateTick:
 
 
 async def kill_continue_tick(hw: Headway, stall_weeks: int = prompts.DEFAULT_STALL_WEEKS) -> GateTick:
-    """Suggest go/no-go reviews for stuck projects, and ask about experiments past their timebox."""
+    """Suggest go/no-go reviews for stuck or overstaying projects and for those good enough to move on, and
+    ask about experiments past their timebox."""
     now = hw.clock.now()
     result = GateTick()
     async with hw.db.unit_of_work() as session:
@@ -77,7 +78,8 @@ async def kill_continue_tick(hw: Headway, stall_weeks: int = prompts.DEFAULT_STA
     async def project_step(session: AsyncSession, project_id: int) -> int:
         project = await session.get(Project, project_id)
         measurements = (await series(session, [project_id]))[project_id]
-        return await prompts.prompt_project(session, hw.renderer, project, measurements, now, stall_weeks)  # type: ignore[arg-type]
+        return await prompts.prompt_project(session, hw.renderer, project, measurements, now, stall_weeks,  # type: ignore[arg-type]
+                                            hw.lifecycle(project.lifecycle))  # type: ignore[union-attr]
 
     async def experiment_step(session: AsyncSession, experiment_id: int) -> int:
         experiment = await session.get(Experiment, experiment_id)

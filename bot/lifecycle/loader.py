@@ -14,6 +14,7 @@ A team file (pointed to by HEADWAY_LIFECYCLE) replaces the built-ins. Its shape,
         outputs: [...]            # optional list of text
         timebox_weeks: 2          # optional whole number >= 1 (typical duration); leave out or null if open-ended
         approver_roles: [pm]      # required: who signs off the gate leaving this stage (see APPROVER_ROLES)
+        launch: false             # optional; true on (at most) one stage, not the first: a Go into it ships
         exit_criteria:            # required, at least one; keys unique within the stage
           - key: problem-agreed
             text: Problem agreed with the business owner

@@ -115,6 +115,7 @@ class Stage(_Frozen):
     exit_criteria: tuple[ExitCriterion, ...]
     timebox_weeks: Annotated[int, Field(strict=True, ge=1)] | None = None
     approver_roles: tuple[ApproverRole, ...]
+    launch: Annotated[bool, Field(strict=True)] = False  # a Go into this stage ships the project
 
     @model_validator(mode="before")
     @classmethod
@@ -162,7 +163,20 @@ class Lifecycle(_Frozen):
         _require_items(stages, "stage")
         problems = _duplicates(stages, "key", "stages") + _duplicates(stages, "name", "stages")
         _raise_duplicates(sorted(problems))
+        launches = [index for index, stage in enumerate(stages) if stage.launch]
+        if len(launches) > 1:
+            raise PydanticCustomError("duplicate", "{summary}", {"summary": "more than one launch stage", "problems": [
+                ((index, "launch"), f"only one stage may be the launch stage; stages[{launches[0]}] already is")
+                for index in launches[1:]]})
+        if launches and launches[0] == 0:
+            raise PydanticCustomError("duplicate", "{summary}", {"summary": "launch stage first", "problems": [
+                ((0, "launch"), "the first stage cannot be the launch stage: a project is shipped by a Go into it")]})
         return stages
+
+    @property
+    def launch_stage(self) -> Stage | None:
+        """The stage a Go into ships the project (Production, Tech Transfer), if the lifecycle marks one."""
+        return next((stage for stage in self.stages if stage.launch), None)
 
     @property
     def keys(self) -> tuple[str, ...]:

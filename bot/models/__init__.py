@@ -1,6 +1,7 @@
 """All table models; importing this package registers every table on SQLModel.metadata."""
 
 from bot.models.core import (
+    GoalpostChange,
     MetricDirection,
     Person,
     PersonRole,
@@ -32,6 +33,7 @@ from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "Gate",
+    "GoalpostChange",
     "GateApprover",
     "GateDecision",
     "GateRule",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from bot.models.types import UTCDateTime, utcnow
@@ -141,4 +141,25 @@ class StageTransition(SQLModel, table=True):
     to_state: str = Field(max_length=16)
     actor_id: str | None = Field(default=None, max_length=32)
     reason: str = Field(default="", max_length=3000)
+    # An admin moved the stage or state directly in the form, bypassing the go/no-go gate that should decide it.
+    without_gate: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class GoalpostChange(SQLModel, table=True):
+    """Append-only record of a moved goalpost (metric, direction, baseline, target, expected or stop date):
+    who moved it, when, from what to what, and why — so a moving target is never a silent one."""
+
+    __tablename__ = "goalpost_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=_team_fk())
+    project_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    field: str = Field(max_length=32)
+    old_value: str = Field(default="", max_length=200)
+    new_value: str = Field(default="", max_length=200)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    actor_id: str | None = Field(default=None, max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

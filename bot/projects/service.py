@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -10,8 +11,18 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.models import Project, ProjectMember, ProjectRole, ProjectState, Role, StageTransition, utcnow
+from bot.models import (
+    GoalpostChange,
+    Project,
+    ProjectMember,
+    ProjectRole,
+    ProjectState,
+    Role,
+    StageTransition,
+    utcnow,
+)
 from bot.people.service import Actor
+from bot.projects import goalposts
 from bot.projects.draft import ProjectDraft
 
 STATE_ORDER = {ProjectState.ACTIVE: 0, ProjectState.PAUSED: 1, ProjectState.SHIPPED: 2, ProjectState.STOPPED: 3}
@@ -30,6 +41,18 @@ def can_create(actor: Actor) -> bool:
 
 def can_edit(actor: Actor, details: ProjectDetails) -> bool:
     return actor.is_admin or actor.user_id in details.pm_ids
+
+
+def can_move_directly(actor: Actor) -> bool:
+    """Stage and state change through gates; only admins may move them in the form (recorded as without a gate)."""
+    return actor.is_admin
+
+
+@dataclass(frozen=True)
+class Saved:
+    details: ProjectDetails
+    moves: tuple[goalposts.Move, ...] = ()
+    changes: tuple[GoalpostChange, ...] = ()
 
 
 async def get_project(session: AsyncSession, team_id: str, key: str) -> ProjectDetails:
@@ -56,7 +79,8 @@ async def key_taken(session: AsyncSession, team_id: str, key: str) -> bool:
 
 
 async def create_project(
-    session: AsyncSession, by: Actor, draft: ProjectDraft, lifecycle_key: str = "default"
+    session: AsyncSession, by: Actor, draft: ProjectDraft, lifecycle_key: str = "default",
+    now: datetime | None = None,
 ) -> ProjectDetails:
     if not can_create(by):
         raise NotAllowed("Only PMs and Headway admins can create projects.")
@@ -74,12 +98,15 @@ async def create_project(
     session.add(StageTransition(
         team_id=team_id, project_id=project.id, from_stage=None, to_stage=project.stage, from_state=None,
         to_state=project.state, actor_id=by.user_id, reason=draft.change_reason or "Project created",
+        at=now or utcnow(),
     ))
     await session.flush()
     return await get_project(session, team_id, project.key)
 
 
-async def update_project(session: AsyncSession, by: Actor, key: str, draft: ProjectDraft) -> ProjectDetails:
+async def update_project(session: AsyncSession, by: Actor, key: str, draft: ProjectDraft,
+                         now: datetime | None = None) -> Saved:
+    """Save the form; a moved goalpost needs a reason and is recorded, a stage or state move needs an admin."""
     team_id = by.person.team_id
     details = await get_project(session, team_id, key)
     if not can_edit(by, details):
@@ -87,19 +114,29 @@ async def update_project(session: AsyncSession, by: Actor, key: str, draft: Proj
     project = details.project
     if draft.key != project.key and await key_taken(session, team_id, draft.key):
         raise InvalidInput({"key": f"{draft.key} is already used by another project; pick another key."})
+    fields = _fields(draft)
     before_stage, before_state = project.stage, project.state
-    for name, value in _fields(draft).items():
+    moved_stage = (before_stage, before_state) != (draft.stage, str(draft.state))
+    if moved_stage and not can_move_directly(by):
+        raise InvalidInput({"stage": "PMs move a project's stage, or pause, ship or stop it, through a gate: "
+                                     f"`/gate request {project.key}`."})
+    found = goalposts.moves(project, fields)
+    if found and not draft.change_reason:
+        raise InvalidInput({"change_reason": goalposts.reason_missing(found)})
+    now = now or utcnow()
+    for name, value in fields.items():
         setattr(project, name, value)
-    project.updated_at = utcnow()
-    if (before_stage, before_state) != (project.stage, project.state):
+    project.updated_at = now
+    if moved_stage:
         session.add(StageTransition(
             team_id=team_id, project_id=project.id, from_stage=before_stage, to_stage=project.stage,
-            from_state=before_state, to_state=project.state, actor_id=by.user_id,
-            reason=draft.change_reason or "Changed in the project form",
+            from_state=before_state, to_state=project.state, actor_id=by.user_id, without_gate=True,
+            reason=draft.change_reason or "Moved in the project form", at=now,
         ))
+    changes = await goalposts.record(session, project, found, draft.change_reason, by.user_id, now) if found else []
     await _replace_members(session, project, draft.pm_ids or details.pm_ids, draft.member_ids)
     await session.flush()
-    return await get_project(session, team_id, project.key)
+    return Saved(await get_project(session, team_id, project.key), tuple(found), tuple(changes))
 
 
 async def stage_history(session: AsyncSession, project: Project) -> list[StageTransition]:

@@ -136,19 +136,21 @@ async def test_show_unknown_project_is_a_polite_answer(slack):
 
 
 async def test_edit_changes_stage_and_records_history(slack, emulator, clean_database):
+    """An admin may still move the stage in the form; it is recorded as moved without a gate."""
     await make_pm(slack)
     await create(slack, emulator)
-    view_id = await open_form(slack, emulator, PM, "project edit FRAUD")
+    view_id = await open_form(slack, emulator, ADMIN, "project edit FRAUD")
     view = emulator.views[view_id]
     key_block = next(b for b in view["blocks"] if b.get("block_id") == "key")
     assert key_block["element"]["initial_value"] == "FRAUD"
-    result = await slack.view_submission(PM, view_id, {"stage": "design", "change_reason": "Feasibility gate passed"})
+    result = await slack.view_submission(ADMIN, view_id, {"stage": "design",
+                                                          "change_reason": "Feasibility gate passed"})
     assert result.status == 200 and not result.body
     [project] = await rows(clean_database, Project)
     assert project.stage == "design" and project.name == "Fraud detection"  # untouched fields keep their values
     history = await rows(clean_database, StageTransition)
-    assert [(h.from_stage, h.to_stage, h.reason) for h in history][-1] == (
-        "feasibility", "design", "Feasibility gate passed")
+    assert [(h.from_stage, h.to_stage, h.reason, h.without_gate) for h in history][-1] == (
+        "feasibility", "design", "Feasibility gate passed", True)
 
 
 @pytest.mark.parametrize("user", [MEMBER, EXEC, "another PM"])
