@@ -39,3 +39,4 @@ class ActionId(StrEnum):
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     DIGEST_OPEN_GATE = "digest_open_gate"
     HOME_LOG_METRIC = "home_log_metric"
+    MEASUREMENT_CONFIRM = "measurement_confirm"  # "-<measurement id>" follows: one button per unconfirmed result

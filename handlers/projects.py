@@ -10,13 +10,14 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements
-from bot.ids import CallbackId
+from bot.ids import ActionId, CallbackId
 from bot.models import ProjectState
 from bot.people import service as people
 from bot.projects import service as projects
 from bot.projects.card import describe
 from bot.projects.draft import validate_draft
 from bot.projects.status import project_status
+from bot.standups.schedule import zone
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.modals import open_then_fill
@@ -95,14 +96,17 @@ async def show_project(hw: Headway, req: CommandRequest) -> None:
 
 
 async def show_status(hw: Headway, req: CommandRequest) -> None:
-    today = hw.clock.now().date()
+    """The project's status as of today in the asker's time zone (their "this week")."""
     async with hw.db.unit_of_work() as session:
+        person = await people.ensure_person(session, req.team_id, req.user_id, hw.gateway.profile)
+        tz = zone(person.tz)
+        today = hw.clock.now().astimezone(tz).date()
         project = (await projects.get_project(session, req.team_id, req.args[0])).project
         history = (await measurements.series(session, [project.id]))[project.id]
         bets = await experiments.experiments_of(session, project.id)
         goal = await experiments.goal_for_week(session, project.id, today)
-    status = project_status(hw.renderer, project, history, today, bets, goal)
-    await respond(hw, req.response_url, "projects/status.json.j2", status=status)
+    status = project_status(hw.renderer, project, history, today, bets, goal, tz=tz)
+    await respond(hw, req.response_url, "projects/status.json.j2", status=status, ids=ActionId)
 
 
 def register(router: Router, hw: Headway) -> None:

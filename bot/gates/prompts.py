@@ -38,7 +38,7 @@ class Concern:
 
 def concerns(project: Project, measurements: Sequence[Measurement], today: date, stall_weeks: int) -> list[Concern]:
     """Why this project deserves a go/no-go review now (empty when it does not)."""
-    judgement = judge(MetricSpec.of(project), [Point(m.measured_at, m.value) for m in measurements],
+    judgement = judge(MetricSpec.of(project), [Point.of(m) for m in measurements],
                       Timeline.of(project), today, Thresholds(stall_weeks=stall_weeks))
     found = []
     if judgement.label == ProgressLabel.STALLED:
