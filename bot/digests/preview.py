@@ -72,7 +72,7 @@ async def build_preview(settings: Settings, team_id: str, user_id: str, kind: Di
             today = on or hw.clock.now().astimezone(zone(reader.tz if reader else "UTC")).date()
             digest, message = await build_digest(
                 session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), team_id, user_id, kind, today,
-                await hw.decisions_for(session, team_id, user_id))
+                await hw.decisions_for(session, team_id, user_id), tz=reader.tz if reader else "UTC")
     finally:
         await hw.close()
     chart_alt = None

@@ -131,10 +131,8 @@ def weekly_series(points: Sequence[Point], today: date, weeks: int = 8, tz: tzin
     Nothing is interpolated: a gap is a week without results. Of two results at the same instant, the
     larger counts as the later (deterministic whatever the input order).
     """
-    ordered = sorted(
-        (_utc(p.at), v) for p in points if (v := finite(p.value)) is not None and _utc(p.at).astimezone(tz).date() <= today
-    )
-    return _weekly(((at.astimezone(tz).date(), v) for at, v in ordered), today, weeks)
+    ordered = sorted((_utc(p.at).astimezone(tz), v) for p in points if (v := finite(p.value)) is not None)
+    return _weekly(((at.date(), v) for at, v in ordered if at.date() <= today), today, weeks)
 
 
 def expected_pace(timeline: Timeline, today: date) -> float | None:
