@@ -89,11 +89,10 @@ def charted(lines: Sequence[Any]) -> list[ProjectStatus]:
 
 def alt_text(lines: Sequence[Any]) -> str | None:
     """What the chart shows, for the image block's alt_text (screen readers, notifications)."""
-    names = [f"{s.project.name} ({s.project.key})" for s in charted(lines)]
-    if not names:
+    keys = [s.project.key for s in charted(lines)]
+    if not keys:
         return None
-    return (f"8-week trend of {', '.join(names)}, each in what the business counts, better upwards, "
-            "with where it started and its target")
+    return f"8-week trend of {', '.join(keys)} in business terms, better upwards."
 
 
 def trend_chart_png(lines: Sequence[Any], *, today: date | None = None) -> bytes | None:

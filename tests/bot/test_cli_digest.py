@@ -73,7 +73,7 @@ def test_text_is_readable(previews):
     assert "Model 0 <!here> catches 7 of every 10 cases (target 9)" in text  # Slack's escapes undone for reading
     assert "&lt;" not in text and '"blocks"' not in text
     # where the chart sits in the sent digest
-    assert "[image: 8-week trend of Model 0 <!here> (P0000), Model 1 <!here> (P0001)" in text
+    assert "[image: 8-week trend of P0000, P0001, P0002 in business terms" in text
     assert "attached when the digest is sent" in text
     assert previews["text"].stderr == ""
 
@@ -121,7 +121,7 @@ def test_html_is_a_standalone_page(previews):
     assert "<em>" in page and "<code>" in page and "<hr>" in page
     [chart] = parser.images  # the chart the job would upload, inline
     assert chart["src"].startswith("data:image/png;base64,")
-    assert chart["alt"].startswith("8-week trend of Model 0 <!here> (P0000)")
+    assert chart["alt"].startswith("8-week trend of P0000")
 
 
 def test_team_digest(previews):

@@ -95,8 +95,7 @@ def test_projects_without_results_get_no_panel():
     lines = [status("EMPTY", [None] * 8), status("SOME", [None, 0.6, None, None, None, None, None, 0.7])]
     assert [s.project.key for s in charted(lines)] == ["SOME"]
     assert png_size(trend_chart_png(lines)) == tall(1)
-    assert alt_text(lines) == ("8-week trend of Model SOME (SOME), each in what the business counts, better upwards, "
-                             "with where it started and its target")
+    assert alt_text(lines) == "8-week trend of SOME in business terms, better upwards."
 
 
 def test_direction_aware_panels_survive_gaps_and_odd_values():
@@ -151,7 +150,7 @@ async def test_the_exec_digest_carries_its_uploaded_trend_chart(slack, emulator,
     [post] = await exec_digest_posts(emulator)
     [image] = image_blocks(blocks_of(post))
     assert image["slack_file"] == {"id": file_id}
-    assert image["alt_text"].startswith("8-week trend of Model 0 <!here> (P0000), Model 1 <!here> (P0001)")
+    assert image["alt_text"].startswith("8-week trend of P0000, P0001, P0002 in business terms")
     assert len(blocks_of(post)) <= 50
     sample = headway.hw.metrics.registry.get_sample_value
     assert sample("headway_slack_api_calls_total", {"method": "upload_url", "status": "ok"}) == 1

@@ -80,7 +80,7 @@ async def test_exec_digest_in_business_language_through_preview(slack, emulator,
     assert "5 active projects" in text
     assert "Model 0 &lt;!here&gt; catches 7 of every 10 cases (target 9)" in text
     assert "Pipeline: Feasibility 2 → Model &amp; Product Development 2 → Production 1" in text
-    assert "we stop in April 2027 if there is no real progress" in text
+    assert "We stop in April 2027 without real progress." in text
     assert "*Breakthrough*" in text and "A big step this week" in text
     assert "<!here>" not in text.split("\n", 1)[1]
     team = await run(slack, MEMBER, "digest preview team")
