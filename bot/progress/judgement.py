@@ -215,8 +215,6 @@ def judge(
 
     if not obs:
         reason, plain = "No results recorded yet", "no results yet"
-        if unconfirmed:
-            plain = "no confirmed results yet"
         if today < timeline.start:
             reason = f"Starts on {short_date(timeline.start, today)}; no results yet"
             plain = f"starts on {short_date(timeline.start, today)}"
