@@ -4,8 +4,9 @@ author or a PM clicks Confirm (or a later result backs it up); gate snapshots le
 from __future__ import annotations
 
 import json
+
 from bot.gates.snapshot import loads
-from bot.models import Gate, Measurement
+from bot.models import Measurement
 from tests.conftest import CHANNEL, EXEC, MEMBER, OTHER, PM
 from tests.handlers.gate_support import fraud_project, request_gate
 from tests.handlers.standup_support import answer, create_standup, dms_to, wait_prompt, where

@@ -36,7 +36,8 @@ def test_unconfirmed_results_are_exactly_the_unbacked_low_ones(spec, history, ti
     counted, unconfirmed = split(spec.direction, history)
     for p in unconfirmed:
         assert p.low  # only a low-confidence result, not confirmed, not from a pipeline, waits
-        backers = [q for q in counted if q.at >= p.at and good(spec.direction, q.value) >= good(spec.direction, p.value)]
+        backers = [q for q in counted
+                   if q.at >= p.at and good(spec.direction, q.value) >= good(spec.direction, p.value)]
         assert backers == []
     for p in counted:
         if p.low:  # counted although low: a result that is evidence, at or after it, is at or beyond it
