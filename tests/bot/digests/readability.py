@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\d+(?:[.,]\d+)*")
+WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
 SENTENCE_END = re.compile(r"[.!?]+[\])_*\"'`]*(?=\s|$)")
 VOWELS = re.compile(r"[aeiouy]+")
 
