@@ -160,7 +160,7 @@ EMOJI = {
     "white_circle": "⚪", "large_green_circle": "🟢", "large_yellow_circle": "🟡", "large_orange_circle": "🟠",
     "red_circle": "🔴", "rocket": "🚀", "trophy": "🏆", "ballot_box_with_ballot": "🗳️", "warning": "⚠️",
     "white_check_mark": "✅", "x": "❌", "hourglass": "⌛", "tada": "🎉", "newspaper": "📰", "mute": "🔇",
-    "rotating_light": "🚨", "chart_with_upwards_trend": "📈", "calendar": "📅", "bulb": "💡",
+    "rotating_light": "🚨", "chart_with_upwards_trend": "📈", "calendar": "📅", "bulb": "💡", "grey_question": "❔",
 }
 
 
