@@ -60,3 +60,25 @@ async def test_one_run_now_posts_one_report_whatever_the_zones(slack, emulator, 
                                         if c.params.get("channel") == CHANNEL and outbox_key(c).endswith(":parent")])
     assert [outbox_key(c) for c in reports] == [f"standup:{run_row.standup_id}:2026-11-24:parent"]
     assert "Tue 24 Nov" in reports[0].params["text"] or "24 Nov" in all_text(reports[0].params.get("blocks") or [])
+
+
+async def test_a_standup_set_to_its_own_zone_dates_its_run_there(slack, emulator, headway, clock, clean_database):
+    emulator.add_user(id="ULA00001", name="lee", real_name="Lee Angeles", tz="America/Los_Angeles")
+    emulator.add_user(id="UBER0001", name="bea", real_name="Bea Berlin", tz="Europe/Berlin")
+    refused = await create_standup_form(slack, emulator, tz="Mars/Olympus")
+    assert "Europe/Berlin" in refused.body["errors"]["tz"]
+    await create_standup(slack, emulator, ["ULA00001", "UBER0001"], PM, tz="America/Los_Angeles")
+    clock.set(datetime(2026, 11, 24, 7, 30, tzinfo=UTC))  # still Monday in Los Angeles
+    await slack.slash_command(PM, "/standup", "run fraud-team now", channel_id=CHANNEL)
+    await wait_prompt(emulator, "UBER0001")
+    [run_row] = await rows(clean_database, StandupRun)
+    assert run_row.run_date == date(2026, 11, 23)
+
+
+async def create_standup_form(slack, emulator, **overrides):
+    from tests.handlers.standup_support import STANDUP
+    from tests.handlers.test_projects import make_pm, open_form
+
+    await make_pm(slack, PM)
+    view_id = await open_form(slack, emulator, PM, "new", command="/standup")
+    return await slack.view_submission(PM, view_id, dict(STANDUP, participants=["UBER0001"], **overrides))
