@@ -51,6 +51,7 @@ class ActionId(StrEnum):
     HOME_GIVE_ROLES = "home_give_roles"
     HOME_HELP = "home_help"
     LIFECYCLE_PICK = "lifecycle_pick"
+    MEASUREMENT_CONFIRM = "measurement_confirm"  # "-<measurement id>" follows: one button per unconfirmed result
 
 
 RECORD_ID_MAX = 2**31 - 1  # PostgreSQL's INTEGER; the primary keys of every table

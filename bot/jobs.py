@@ -125,7 +125,8 @@ async def send_due_digests(hw: Headway) -> int:
                     continue
                 digest, message = await digests.build_digest(
                     session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), sub.team_id, sub.user_id,
-                    sub.kind, day, await hw.decisions_for(session, sub.team_id, sub.user_id))
+                    sub.kind, day, await hw.decisions_for(session, sub.team_id, sub.user_id),
+                    tz=zones.get((sub.team_id, sub.user_id), "UTC"))
             # The exec digest's trend chart is uploaded before queuing, outside any transaction (Slack calls never
             # hold one open). If we crash after the upload and before the queue commits, the next run uploads it
             # again: harmless, as the first file is private (completed without a channel) and no message shows it;

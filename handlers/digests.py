@@ -70,7 +70,8 @@ async def preview(hw: Headway, req: CommandRequest) -> None:
         today = hw.clock.now().astimezone(digests.zone(person.tz)).date()
         digest, message = await digests.build_digest(
             session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), req.team_id, req.user_id,
-            kind or DigestKind.EXEC, today, await hw.decisions_for(session, req.team_id, req.user_id), only=only)
+            kind or DigestKind.EXEC, today, await hw.decisions_for(session, req.team_id, req.user_id), only=only,
+            tz=person.tz)
     if only and not digest.lines:
         raise HeadwayError(f"There is no active project with the key {only[:12]}.")
     await hw.gateway.respond(req.response_url, message)

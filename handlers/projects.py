@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
+from bot.digests import listing
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements
 from bot.ids import ActionId, CallbackId
@@ -19,6 +20,7 @@ from bot.projects import service as projects
 from bot.projects.card import describe
 from bot.projects.saving import save_form
 from bot.projects.status import project_status
+from bot.standups.schedule import zone
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.delivery import channel_problem
 from handlers.forms import read_state, view_metadata
@@ -34,7 +36,8 @@ log = logging.getLogger(__name__)
 
 def add_subcommands(registry: CommandRegistry) -> None:
     registry.add("project new", "Set up a new ML project (opens a form)", open_new_form, who="PMs and admins")
-    registry.add("project list", "All projects with their stage and state", list_projects)
+    registry.add("project list", "The whole portfolio: active, paused, shipped and stopped projects", list_projects,
+                 args="[active|paused|shipped|stopped|all]", max_args=1)
     registry.add("project show", "A project in plain business language", show_project, args="KEY", min_args=1,
                  max_args=1)
     registry.add("show", "Where a project stands: headline, judgement, trend, outlook", show_status, args="KEY",
@@ -82,17 +85,17 @@ async def _form_view(hw: Headway, req: CommandRequest, key: str | None) -> dict[
 
 
 async def list_projects(hw: Headway, req: CommandRequest) -> None:
+    try:
+        which = listing.parse_which(req.args[0] if req.args else None)
+    except InvalidInput as error:
+        usage = "Usage: `/headway project list [active|paused|shipped|stopped|all]`."
+        raise HeadwayError(f"{usage} {error.errors['state']}") from None
     async with hw.db.unit_of_work() as session:
-        workspace = await people.ensure_workspace(session, req.team_id)
-        rows = await projects.list_projects(session, req.team_id)
-    today = hw.clock.now().date()
-    items = [describe(projects.ProjectDetails(p, (), ()), hw.lifecycle(p.lifecycle or workspace.lifecycle), today)
-             for p in rows]
-    summaries = [
-        {"key": c.project.key, "name": c.project.name, "stage_name": c.stage_name, "state_label": c.state_label,
-         "expected_date": c.project.expected_date} for c in items
-    ]
-    await respond(hw, req.response_url, "projects/list.json.j2", projects=summaries)
+        person = await people.ensure_person(session, req.team_id, req.user_id, hw.gateway.profile)
+        tz = zone(person.tz)
+        groups = await listing.project_groups(session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), req.team_id,
+                                              hw.clock.now().astimezone(tz).date(), tz, which)
+    await respond(hw, req.response_url, "projects/list.json.j2", groups=groups, which=which)
 
 
 async def show_project(hw: Headway, req: CommandRequest) -> None:
@@ -110,14 +113,17 @@ async def show_history(hw: Headway, req: CommandRequest) -> None:
 
 
 async def show_status(hw: Headway, req: CommandRequest) -> None:
-    today = hw.clock.now().date()
+    """The project's status as of today in the asker's time zone (their "this week")."""
     async with hw.db.unit_of_work() as session:
+        person = await people.ensure_person(session, req.team_id, req.user_id, hw.gateway.profile)
+        tz = zone(person.tz)
+        today = hw.clock.now().astimezone(tz).date()
         project = (await projects.get_project(session, req.team_id, req.args[0])).project
         history = (await measurements.series(session, [project.id]))[project.id]
         bets = await experiments.experiments_of(session, project.id)
         goal = await experiments.goal_for_week(session, project.id, today)
-    status = project_status(hw.renderer, project, history, today, bets, goal)
-    await respond(hw, req.response_url, "projects/status.json.j2", status=status)
+    status = project_status(hw.renderer, project, history, today, bets, goal, tz=tz)
+    await respond(hw, req.response_url, "projects/status.json.j2", status=status, ids=ActionId)
 
 
 def register(router: Router, hw: Headway) -> None:

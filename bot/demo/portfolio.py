@@ -1,4 +1,5 @@
-"""The last acts of `headway demo`: a go/no-go gate on FRAUD, then the executive digest and the App Home."""
+"""The last acts of `headway demo`: FRAUD's unconfirmed result, a go/no-go gate on FRAUD, a No-go that stops CHURN,
+then the executive digest and the App Home with the whole portfolio (the stopped project included)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ from bot.demo.stage import Stage
 class PortfolioActs:
     def __init__(self, scenario: Stage) -> None:
         self.s = scenario
+
+    async def evidence(self) -> None:
+        s = self.s
+        s.out.step(f"{PRIYA.first_name} runs /headway show FRAUD")
+        s.out.say("Lucas's 0.74 came with low confidence, so FRAUD is judged on Kenji's 0.71 for now; the card shows "
+                  "the unconfirmed result with a Confirm button for Lucas or Priya.")
+        answer = await s.command(PRIYA, "show FRAUD")
+        s.out.ephemeral(PRIYA.first_name, answer)
+        s.expect(answer, "Unconfirmed (low confidence)", "FRAUD's card")
+        s.expect(answer, "latest 0.71", "FRAUD's judgement, made of confirmed results only")
 
     async def gate(self) -> None:
         s = self.s
@@ -43,6 +54,41 @@ class PortfolioActs:
         s.expect(answer, "Design & Requirements", "FRAUD's stage after the gate")
         s.out.say("FRAUD is now in Design & Requirements; the stage change is in its history with the decision.")
 
+    async def stop_churn(self) -> None:
+        s = self.s
+        s.out.step(f"{PRIYA.first_name} asks for a go/no-go on CHURN; {ELENA.first_name} says No-go")
+        s.out.say("Discovery found no way to act on a churn score in time. Rather than let CHURN linger, Priya asks "
+                  "for a decision, and Elena stops it with her reason, which stays with the project for good.")
+        view_id = await s.open_modal(PRIYA, "request CHURN", command="/gate")
+        view = s.emu.views[view_id]
+        values: dict[str, object] = {b["block_id"]: "met" for b in view["blocks"]
+                                     if str(b.get("block_id", "")).startswith("crit_")}
+        values.update({"summary": "Retention calls are booked a quarter ahead: a churn score would come too late.",
+                       "approvers": [ELENA.id], "rule": "all"})
+        dms = len([c for c in s.emu.calls_to("chat.postMessage") if c.ok and c.params.get("channel") == ELENA.id])
+        result = await s.slack.view_submission(PRIYA.id, view_id, values)
+        if result.status != 200 or result.response_action == "errors":
+            raise s.failure(f"Headway refused the CHURN gate request: {result.errors or result.status}")
+        card = await s.wait_for(lambda: ([c for c in s.emu.calls_to("chat.postMessage")
+                                          if c.ok and c.params.get("channel") == ELENA.id][dms:] or [None])[-1],
+                                "the CHURN gate card in Elena's DM")
+        s.show_new_posts()
+        s.out.step(f"{ELENA.first_name} clicks No-go and says why")
+        updates = len(s.emu.calls_to("views.update"))
+        clicked = await s.slack.block_action(ELENA.id, "gate_no_go", message=(card.response["channel"],
+                                                                             card.response["ts"]))
+        s.check_ack(clicked, "the No-go button")
+        await s.wait_for(lambda: len(s.emu.calls_to("views.update")) > updates, "the No-go form")
+        vote_view = s.emu.calls_to("views.open")[-1].response["view"]["id"]
+        result = await s.slack.view_submission(ELENA.id, vote_view, {
+            "rationale": "nobody can act on a churn score in time: retention calls are booked a quarter ahead"})
+        if result.status != 200 or result.response_action == "errors":
+            raise s.failure(f"Headway refused Elena's No-go: {result.errors or result.status}")
+        s.show_new_posts()
+        answer = await s.command(ELENA, "project list stopped")
+        s.out.ephemeral(ELENA.first_name, answer)
+        s.expect(answer, "stopped at Discovery because", "CHURN in the stopped projects")
+
     async def digest_and_home(self) -> None:
         s = self.s
         s.out.step(f"{ELENA.first_name}'s weekly executive digest (/headway digest preview)")
@@ -51,6 +97,8 @@ class PortfolioActs:
         s.out.ephemeral(ELENA.first_name, answer)
         s.expect(answer, "ML portfolio", "the executive digest")
         s.expect(answer, "target moved", "FRAUD's moved target in the executive digest")
+        s.expect(answer, "What we learned from stopped projects", "the executive digest")
+        s.expect(answer, "*CHURN* · Churn prediction — stopped at Discovery because", "the executive digest")
         s.out.step(f"{PRIYA.first_name} opens Headway's App Home")
         publishes = len(s.emu.calls_to("views.publish"))
         result = await s.slack.event({"type": "app_home_opened", "user": PRIYA.id, "tab": "home"})

@@ -21,7 +21,8 @@ BOLD, DIM, CYAN, GREEN, YELLOW, RED, RESET = "\033[1m", "\033[2m", "\033[36m", "
 
 EMOJI = {":white_check_mark:": "✅", ":warning:": "⚠️", ":hourglass_flowing_sand:": "⏳", ":tada:": "🎉",
          ":rocket:": "🚀", ":chart_with_upwards_trend:": "📈", ":chart_with_downwards_trend:": "📉", ":wave:": "👋",
-         ":bell:": "🔔", ":test_tube:": "🧪", ":rotating_light:": "🚨", ":fire:": "🔥"}
+         ":bell:": "🔔", ":test_tube:": "🧪", ":rotating_light:": "🚨", ":fire:": "🔥", ":grey_question:": "❔",
+         ":bulb:": "💡"}
 _EMOJI = re.compile(r":[a-z0-9_+-]+:")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)>")

@@ -20,7 +20,7 @@ __all__ = ["DemoError", "Scenario"]
 
 class Scenario(Stage):
     ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round",
-            "gate", "move_goalposts", "digest_and_home")
+            "evidence", "gate", "move_goalposts", "stop_churn", "digest_and_home")
 
     async def run(self) -> None:
         for act in self.ACTS:
@@ -85,11 +85,17 @@ class Scenario(Stage):
     async def standup_round(self) -> None:
         await StandupRound(self).play()
 
+    async def evidence(self) -> None:
+        await PortfolioActs(self).evidence()
+
     async def gate(self) -> None:
         await PortfolioActs(self).gate()
 
     async def move_goalposts(self) -> None:
         await move_goalposts(self)
+
+    async def stop_churn(self) -> None:
+        await PortfolioActs(self).stop_churn()
 
     async def digest_and_home(self) -> None:
         await PortfolioActs(self).digest_and_home()

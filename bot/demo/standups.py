@@ -168,6 +168,8 @@ class StandupRound:
         wanted = [f"@{person.handle}"] + (["(late)"] if late else [])
         if "metric_value" in values:
             wanted += [f"recall reached *{values['metric_value']}* (target 0.9)", f"confidence: {values['confidence']}"]
+        if values.get("confidence") == "low":  # evidence with confidence: shown, not counted until confirmed
+            wanted.append("Unconfirmed (low confidence)")
         if "blocker" in values:
             wanted.append("Blocked:")
         for text in wanted:
@@ -217,12 +219,15 @@ class StandupRound:
         async with self.story.server.hw.db.unit_of_work() as session:
             rows = (await session.exec(select(Measurement).where(
                 Measurement.source == MeasurementSource.STANDUP).order_by(Measurement.id))).all()
-        values = [(m.metric, m.value) for m in rows]
-        if values != [("recall", 0.71), ("recall", 0.74)]:
-            raise self.story.failure(f"the standup answers stored {values} instead of recall 0.71 and 0.74")
+        values = [(m.metric, m.value, m.confidence) for m in rows]
+        if values != [("recall", 0.71, "medium"), ("recall", 0.74, "low")] or rows[1].confirmed_at is not None:
+            raise self.story.failure(f"the standup answers stored {values} instead of recall 0.71 (medium) and "
+                                     "0.74 (low, unconfirmed)")
         self.out.line()
         self.out.note("Kenji's and Lucas's experiment blocks are stored as FRAUD measurements (recall 0.71 and "
-                      "0.74, source: standup): Headway judges the project's progress from them.")
+                      "0.74, source: standup): Headway judges the project's progress from them. Lucas said his "
+                      "0.74 has low confidence (\"March looks too good\"), so it is unconfirmed: shown, but not "
+                      "counted until Lucas or Priya clicks Confirm or a later result reaches it.")
 
     async def stats(self) -> None:
         self.out.step(f"{PRIYA.first_name} runs /standup stats")

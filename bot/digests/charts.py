@@ -1,31 +1,75 @@
-"""The digest's trend chart: one PNG of small multiples, a panel per project shown in Slack.
+"""The digest's trend chart: one PNG, a panel per project, in what the business counts.
 
-Each panel is the project's last result of each of the 8 weeks (`Judgement.weekly`, gaps left as gaps, never
-interpolated), its baseline and target as dashed lines, the zone beyond the target lightly shaded on the
-side that counts as better, and a title "KEY · label". Pure: the same lines give the same bytes; no SQL, no
-Slack, no pyplot (its global figure registry is not thread-safe and leaks figures in a long-running server):
-a `Figure` on an explicit Agg canvas, rendered and dropped.
+Made to be read inline in Slack (about 480 px wide): one column of panels that share a week axis (labelled
+once, at the bottom), each titled by the project's name and its label, its vertical axis in the lens's terms
+("fraud cases caught per 10", "typical error (days)") with "better" always up (an axis where fewer is better
+is turned upside down and says so), the starting point and the target as dashed lines, and an as-of date.
+Each panel is the project's last counted result of each of the 8 weeks (`Judgement.weekly`), gaps left as gaps.
+
+Pure: the same lines give the same bytes; no SQL, no Slack, no pyplot (its global figure registry is not
+thread-safe and leaks figures in a long-running server): a `Figure` on an explicit Agg canvas, rendered and
+dropped.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
+
+from bot.progress.lenses import lens_for
 
 if TYPE_CHECKING:
     from bot.projects.status import ProjectStatus
 
 MAX_PANELS = 8  # as many as the digest shows in Slack (compose.SHOWN_IN_SLACK)
-WIDTH_PX, ROW_PX, DPI = 1200, 300, 100
-COLUMNS = 2
+WIDTH_IN, HEADER_IN, PANEL_IN, FOOTER_IN, DPI = 4.8, 0.55, 1.25, 0.45, 200  # 960 px wide: sharp at 480
 COLORS = {  # by label, close to the emoji the digest uses
     "Not started": "#9e9e9e", "On track": "#2e7d32", "Breakthrough": "#6a1b9a", "Stalled": "#c79100",
     "At risk": "#ef6c00", "Off track": "#c62828", "Target reached": "#1565c0",
 }
 INK, MUTED, GRID = "#1d1c1d", "#616061", "#e8e8e8"
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A panel's vertical axis in business terms: `scale` turns a metric value into what `label` counts."""
+
+    label: str
+    scale: Callable[[float], float]
+    fewer_is_better: bool
+
+
+def _rate(per: int, percent: bool) -> Callable[[float], float]:
+    return (lambda v: v / 100 * per) if percent else (lambda v: v * per)
+
+
+def axis_for(project: Any, values: Sequence[float]) -> Axis:
+    """The lens's words for the axis (bot/progress/lenses.py picks the lens from the metric's name)."""
+    lens = lens_for(project.metric_name or "", project.lens)
+    subject = (project.lens_subject or "").strip()
+    unit = (project.metric_unit or "").strip()
+    lower = str(project.metric_direction) == "lower"
+    # A rate logged in percent (81 rather than 0.81) is read as such, as the lens does.
+    known = [v for v in (*values, project.baseline, project.target) if v is not None and math.isfinite(v)]
+    percent = unit == "%" or any(v > 1 for v in known)
+    if lens == "recall":
+        return Axis(f"{subject or 'cases'} caught, per 10", _rate(10, percent), False)
+    if lens == "precision":
+        return Axis("alerts that are right, per 10", _rate(10, percent), False)
+    if lens == "accuracy":
+        return Axis("right answers, per 10", _rate(10, percent), False)
+    if lens == "false_positive_rate":
+        return Axis(f"false alarms per 100 {subject or 'good cases'}", _rate(100, percent), True)
+    if lens == "error":
+        return Axis(f"typical error{f' ({unit})' if unit else ''}", lambda v: v, True)
+    if lens == "latency":
+        return Axis(f"response time ({unit or 'ms'})", lambda v: v, True)
+    name = project.metric_name or "result"
+    return Axis(f"{name}{f' ({unit})' if unit else ''}", lambda v: v, lower)
 
 
 def _status(line: Any) -> ProjectStatus:
@@ -48,11 +92,11 @@ def alt_text(lines: Sequence[Any]) -> str | None:
     keys = [s.project.key for s in charted(lines)]
     if not keys:
         return None
-    return f"8-week trend of {', '.join(keys)} against each project's baseline and target"
+    return f"8-week trend of {', '.join(keys)} in business terms, better upwards."
 
 
 def trend_chart_png(lines: Sequence[Any], *, today: date | None = None) -> bytes | None:
-    """One PNG, 1200 px wide and 300 px per row of two panels; None when no project has a result to draw."""
+    """One PNG 960 px wide (read at 480), a 250 px panel per project; None when no project has a result."""
     statuses = charted(lines)
     if not statuses:
         return None
@@ -64,20 +108,19 @@ def trend_chart_png(lines: Sequence[Any], *, today: date | None = None) -> bytes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    columns = 1 if len(statuses) == 1 else COLUMNS
-    rows = math.ceil(len(statuses) / columns)
-    figure = Figure(figsize=(WIDTH_PX / DPI, rows * ROW_PX / DPI), dpi=DPI, facecolor="white")
+    height = HEADER_IN + PANEL_IN * len(statuses) + FOOTER_IN
+    figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
-    height = rows * ROW_PX / DPI
-    figure.subplots_adjust(left=0.06, right=0.98, wspace=0.18, top=1 - 0.5 / height, bottom=0.4 / height,
-                           hspace=0.95 / (ROW_PX / DPI - 0.95))
-    axes = figure.subplots(rows, columns, squeeze=False)
+    figure.subplots_adjust(left=0.13, right=0.97, top=1 - HEADER_IN / height, bottom=FOOTER_IN / height,
+                           hspace=0.62)
+    axes = figure.subplots(len(statuses), 1, squeeze=False, sharex=True)
+    as_of = f"as of {today:%a} {today.day} {today:%b %Y}" if today else "last 8 weeks"
+    figure.text(0.02, 1 - 0.12 / height, "How each project is doing, week by week", fontsize=9.5,
+                fontweight="bold", color=INK, va="top")
+    figure.text(0.02, 1 - 0.32 / height, f"Higher is better on every panel · {as_of}", fontsize=7, color=MUTED,
+                va="top")
     for index, ax in enumerate(axes.flat):
-        if index < len(statuses):
-            # Small multiples share the weeks: only the lowest panel of each column labels them.
-            _panel(ax, statuses[index], today, week_labels=index + columns >= len(statuses))
-        else:
-            ax.set_visible(False)
+        _panel(ax, statuses[index], today, week_labels=index == len(statuses) - 1)
     buffer = io.BytesIO()
     # No "Software" entry: the bytes depend on the data, not on the matplotlib build.
     figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
@@ -86,66 +129,72 @@ def trend_chart_png(lines: Sequence[Any], *, today: date | None = None) -> bytes
 
 def _week_labels(count: int, today: date | None) -> list[str]:
     if today is None:
-        return [f"−{count - 1 - i}w" if i < count - 1 else "this week" for i in range(count)]
+        return [f"−{count - 1 - i}w" if i < count - 1 else "now" for i in range(count)]
     monday = today - timedelta(days=today.weekday())
     starts = [monday - timedelta(weeks=count - 1 - i) for i in range(count)]
-    return [f"{d:%b} {d.day}" if i < count - 1 else "this week" for i, d in enumerate(starts)]
+    # Every other week, so the labels stay apart at 480 px; the current week always.
+    return ["this wk" if i == count - 1 else (f"{d.day} {d:%b}" if (count - 1 - i) % 2 == 0 else "")
+            for i, d in enumerate(starts)]
 
 
 def _panel(ax: Any, status: ProjectStatus, today: date | None, *, week_labels: bool) -> None:
     project, judgement = status.project, status.judgement
-    weekly = [_finite(v) for v in judgement.weekly]
+    raw = [_finite(v) for v in judgement.weekly]
+    axis = axis_for(project, [v for v in raw if v is not None])
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else _finite(axis.scale(value))
+
+    weekly = [scaled(v) for v in raw]
     xs = list(range(len(weekly)))
     ys = [math.nan if v is None else v for v in weekly]
     label = str(judgement.label)
     color = COLORS.get(label, INK)
-    lower = str(project.metric_direction) == "lower"
 
     # User text is drawn literally: parse_math=False, so a "$" in a name is never read as TeX.
     # An explicit title height (y) spares matplotlib a costly layout pass per panel at draw time.
-    ax.set_title(f"{project.key} · {label}", loc="left", fontsize=11, fontweight="bold", color=color, y=1.0,
-                 pad=6, parse_math=False)
-    metric = project.metric_name or "metric"
-    ax.set_title(f"{metric} · {'lower' if lower else 'higher'} is better", loc="right", fontsize=9, color=MUTED,
-                 y=1.0, pad=6, parse_math=False)
+    name = project.name if len(project.name) <= 34 else project.name[:33] + "…"
+    ax.set_title(name, loc="left", fontsize=8, fontweight="bold", color=INK, y=1.0, pad=3, parse_math=False)
+    ax.set_title(label, loc="right", fontsize=8, fontweight="bold", color=color, y=1.0, pad=3, parse_math=False)
+    ax.set_ylabel(axis.label + (" (fewer is better)" if axis.fewer_is_better else ""), fontsize=6, color=MUTED,
+                  labelpad=2, wrap=True)
 
     present = [(x, v) for x, v in zip(xs, weekly, strict=True) if v is not None]
     if len(present) > 1:  # a faint dotted line across weeks without results, so a gap reads as a gap
-        ax.plot(*zip(*present, strict=True), color=color, linewidth=1, linestyle=":", alpha=0.6, zorder=2)
-    ax.plot(xs, ys, color=color, linewidth=2, marker="o", markersize=4, zorder=3)  # NaN breaks the solid line
-    for value, name in ((_finite(project.baseline), "baseline"), (_finite(project.target), "target")):
+        ax.plot(*zip(*present, strict=True), color=color, linewidth=0.8, linestyle=":", alpha=0.6, zorder=2)
+    ax.plot(xs, ys, color=color, linewidth=1.6, marker="o", markersize=2.8, zorder=3)  # NaN breaks the line
+    for value, name_ in ((scaled(_finite(project.baseline)), "start"), (scaled(_finite(project.target)), "target")):
         if value is not None:
-            ax.axhline(value, color=MUTED if name == "baseline" else INK, linestyle="--", linewidth=1, zorder=2)
-            ax.annotate(f"{name} {value:g}", xy=(1, value), xycoords=("axes fraction", "data"),
-                        xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=8,
+            ax.axhline(value, color=MUTED if name_ == "start" else INK, linestyle="--", linewidth=0.7, zorder=2)
+            ax.annotate(f"{name_} {value:.3g}", xy=(0, value), xycoords=("axes fraction", "data"),
+                        xytext=(2, 1.5), textcoords="offset points", ha="left", va="bottom", fontsize=6,
                         color=MUTED, parse_math=False)
     latest = next(((i, v) for i, v in reversed(list(enumerate(weekly))) if v is not None), None)
     if latest is not None:
-        ax.annotate(f"{latest[1]:.3g}", xy=latest, xytext=(0, 6), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=8, color=color, fontweight="bold", parse_math=False)
+        ax.annotate(f"{latest[1]:.3g}", xy=latest, xytext=(0, 3), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=6.5, color=color, fontweight="bold", parse_math=False)
 
     low, high = ax.get_ylim()
     if low == high:  # one flat value and no baseline/target: give it some room
         low, high = low - 1, high + 1
-    pad = (high - low) * 0.12
+    pad = (high - low) * 0.15
     low, high = low - pad, high + pad
-    target = _finite(project.target)
+    target = scaled(_finite(project.target))
     if target is not None and low < target < high:  # the better side of the target, shaded
-        ax.axhspan(*(sorted((target, low)) if lower else (target, high)), color=color, alpha=0.06, zorder=1,
-                   linewidth=0)
-    ax.set_ylim(low, high)
+        ax.axhspan(*(sorted((target, low)) if axis.fewer_is_better else (target, high)), color=color, alpha=0.06,
+                   zorder=1, linewidth=0)
+    ax.set_ylim((high, low) if axis.fewer_is_better else (low, high))  # better is always up
     ax.set_xlim(-0.4, len(weekly) - 0.6)
     if week_labels:
-        ax.set_xticks(xs, _week_labels(len(weekly), today), fontsize=8, color=MUTED)
+        ax.set_xticks(xs, _week_labels(len(weekly), today), fontsize=6.5, color=MUTED)
     else:
-        ax.set_xticks(xs, [])
-        ax.tick_params(axis="x", length=0)
+        ax.tick_params(axis="x", length=0, labelbottom=False)
     from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:.3g}"))  # no "1e11" offset text over the title
-    ax.tick_params(axis="y", labelsize=8, colors=MUTED)
-    ax.grid(axis="y", color=GRID, linewidth=0.8)
+    ax.tick_params(axis="y", labelsize=6, colors=MUTED, length=2, pad=1)
+    ax.grid(axis="y", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -15,6 +15,7 @@ from bot.lifecycle import Lifecycle
 from bot.models import Project, ProjectRole, PromptStatus, Role, Standup, StandupPrompt
 from bot.people.service import Actor
 from bot.render import Renderer
+from bot.standups.schedule import zone
 
 MAX_PER_STAGE = 15
 
@@ -38,9 +39,10 @@ class Home:
 
 async def build_home(session: AsyncSession, renderer: Renderer, lifecycle_of: Callable[[Project], Lifecycle],
                      actor: Actor, now: datetime, decisions: tuple[Decision, ...]) -> Home:
-    team_id, today = actor.person.team_id, now.date()
-    data = await load_portfolio(session, team_id, today)
-    digest = compose(renderer, data, lifecycle_of, today, actor.user_id, decisions)
+    tz = zone(actor.person.tz)
+    team_id, today = actor.person.team_id, now.astimezone(tz).date()
+    data = await load_portfolio(session, team_id, today, tz)
+    digest = compose(renderer, data, lifecycle_of, today, actor.user_id, decisions, tz=tz)
     columns: dict[str, list[ProjectLine]] = {}
     for project in data.projects:
         for stage in lifecycle_of(project).stages:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import (
     Experiment,
+    Gate,
+    GateDecision,
     Measurement,
     Project,
     ProjectMember,
@@ -37,17 +39,23 @@ class PortfolioData:
     blockers: dict[int, list[StandupAnswer]] = field(default_factory=dict)
     answers: dict[int, list[StandupAnswer]] = field(default_factory=dict)
     members: dict[int, list[ProjectMember]] = field(default_factory=dict)
-    endings: list[tuple[StageTransition, Project]] = field(default_factory=list)
+    ended: dict[int, StageTransition] = field(default_factory=dict)  # how a paused/shipped/stopped one got there
+    resumes: dict[int, date] = field(default_factory=dict)  # paused by a Hold: the day the hold ends
     flags: dict[int, Flags] = field(default_factory=dict)  # "target moved", "moved without a gate" (4 weeks)
 
 
-async def load_portfolio(session: AsyncSession, team_id: str, today: date) -> PortfolioData:
-    """Nine queries, however many projects there are."""
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The instant `day` begins in `tz` (the reader's zone), so "this week" is the reader's week."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+async def load_portfolio(session: AsyncSession, team_id: str, today: date, tz: tzinfo = UTC) -> PortfolioData:
+    """Nine queries, however many projects there are; `today` is the reader's date in `tz`."""
     projects = list((await session.exec(select(Project).where(Project.team_id == team_id)
                                         .order_by(Project.key))).all())
     data = PortfolioData(projects=projects)
     by_id = {p.id: p for p in projects}
-    since = datetime.combine(today - timedelta(weeks=HISTORY_WEEKS), datetime.min.time(), tzinfo=UTC)
+    since = local_midnight(today - timedelta(weeks=HISTORY_WEEKS), tz)
     week_start = today - timedelta(days=today.weekday())
     for m in (await session.exec(select(Measurement).where(Measurement.team_id == team_id,
                                                            Measurement.measured_at >= since)
@@ -59,7 +67,7 @@ async def load_portfolio(session: AsyncSession, team_id: str, today: date) -> Po
     for g in (await session.exec(select(WeeklyGoal).where(WeeklyGoal.team_id == team_id,
                                                           WeeklyGoal.week_start == week_start))).all():
         data.goals[g.project_id] = g
-    week_began = datetime.combine(week_start, datetime.min.time(), tzinfo=UTC)
+    week_began = local_midnight(week_start, tz)
     for a in (await session.exec(select(StandupAnswer).where(StandupAnswer.team_id == team_id,
                                                              StandupAnswer.updated_at >= week_began)
                                  .order_by(StandupAnswer.updated_at.desc()))).all():  # type: ignore[attr-defined]
@@ -69,14 +77,20 @@ async def load_portfolio(session: AsyncSession, team_id: str, today: date) -> Po
                 data.blockers.setdefault(a.project_id, []).append(a)
     for member in (await session.exec(select(ProjectMember).where(ProjectMember.team_id == team_id))).all():
         data.members.setdefault(member.project_id, []).append(member)
-    recent = datetime.combine(today - timedelta(days=30), datetime.min.time(), tzinfo=UTC)
+    # The whole portfolio of bets keeps its ends for good: the latest move into each project's current state.
     for t in (await session.exec(select(StageTransition).where(
-            StageTransition.team_id == team_id, StageTransition.at >= recent,
-            StageTransition.to_state.in_([ProjectState.SHIPPED, ProjectState.STOPPED]))  # type: ignore[attr-defined]
-            .order_by(StageTransition.at.desc()))).all():  # type: ignore[attr-defined]
-        if t.project_id in by_id and t.from_state != t.to_state:
-            data.endings.append((t, by_id[t.project_id]))
-    data.flags = await recent_flags(session, team_id, datetime.combine(today, time.max, tzinfo=UTC))
+            StageTransition.team_id == team_id,
+            StageTransition.to_state.in_([ProjectState.PAUSED, ProjectState.SHIPPED, ProjectState.STOPPED]))  # type: ignore[attr-defined]
+            .order_by(StageTransition.at.desc(), StageTransition.id.desc()))).all():  # type: ignore[attr-defined]
+        project = by_id.get(t.project_id)
+        if project is not None and t.to_state == project.state and t.project_id not in data.ended:
+            data.ended[t.project_id] = t
+    for gate in (await session.exec(select(Gate).where(
+            Gate.team_id == team_id, Gate.outcome == GateDecision.HOLD, Gate.resumed_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Gate.id))).all():
+        if gate.hold_until is not None:
+            data.resumes[gate.project_id] = gate.hold_until
+    data.flags = await recent_flags(session, team_id, datetime.combine(today, time.max, tzinfo=tz))
     return data
 
 

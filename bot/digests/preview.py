@@ -72,7 +72,7 @@ async def build_preview(settings: Settings, team_id: str, user_id: str, kind: Di
             today = on or hw.clock.now().astimezone(zone(reader.tz if reader else "UTC")).date()
             digest, message = await build_digest(
                 session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), team_id, user_id, kind, today,
-                await hw.decisions_for(session, team_id, user_id))
+                await hw.decisions_for(session, team_id, user_id), tz=reader.tz if reader else "UTC")
     finally:
         await hw.close()
     chart_alt = None
@@ -160,7 +160,7 @@ EMOJI = {
     "white_circle": "⚪", "large_green_circle": "🟢", "large_yellow_circle": "🟡", "large_orange_circle": "🟠",
     "red_circle": "🔴", "rocket": "🚀", "trophy": "🏆", "ballot_box_with_ballot": "🗳️", "warning": "⚠️",
     "white_check_mark": "✅", "x": "❌", "hourglass": "⌛", "tada": "🎉", "newspaper": "📰", "mute": "🔇",
-    "rotating_light": "🚨", "chart_with_upwards_trend": "📈", "calendar": "📅", "bulb": "💡",
+    "rotating_light": "🚨", "chart_with_upwards_trend": "📈", "calendar": "📅", "bulb": "💡", "grey_question": "❔",
 }
 
 

@@ -72,11 +72,14 @@ async def subscriptions(session: AsyncSession, team_id: str | None = None) -> li
 
 async def build_digest(session: AsyncSession, renderer: Renderer, lifecycle_of: Callable[[Project], Lifecycle],
                        team_id: str, reader_id: str | None, kind: DigestKind, today: date,
-                       decisions: tuple[Decision, ...] = (), only: str | None = None) -> tuple[Digest, Message]:
-    data = await load_portfolio(session, team_id, today)
+                       decisions: tuple[Decision, ...] = (), only: str | None = None,
+                       tz: str | None = "UTC") -> tuple[Digest, Message]:
+    """The digest `reader_id` gets on `today`, their date in their zone `tz`: results are dated in it too."""
+    data = await load_portfolio(session, team_id, today, zone(tz))
     if only:
         data.projects = [p for p in data.projects if p.key == only]
-    digest = compose(renderer, data, lifecycle_of, today, reader_id, decisions if kind == DigestKind.EXEC else ())
+    digest = compose(renderer, data, lifecycle_of, today, reader_id, decisions if kind == DigestKind.EXEC else (),
+                     tz=zone(tz))
     return digest, render_digest(renderer, digest, kind)
 
 
@@ -84,7 +87,7 @@ def render_digest(renderer: Renderer, digest: Digest, kind: DigestKind, chart: d
     """The digest's message; `chart` ({"file_id", "alt_text"}) adds the uploaded trend chart (exec digest)."""
     template = "digests/exec.json.j2" if kind == DigestKind.EXEC else "digests/team.json.j2"
     return renderer.message(template, digest=digest, now=utcnow(), open_gate_action=ActionId.DIGEST_OPEN_GATE,
-                            chart=chart)
+                            chart=chart, ids=ActionId)
 
 
 async def with_trend_chart(upload: Callable[..., Awaitable[str]], renderer: Renderer, digest: Digest,

@@ -12,10 +12,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import insert_or_ignore
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.models import Measurement, MeasurementSource, Project, utcnow
 from bot.people.service import Actor
-from bot.projects.service import get_project
+from bot.projects.service import can_edit, get_project
 
 
 @dataclass(frozen=True)
@@ -129,3 +129,28 @@ async def log_value(session: AsyncSession, by: Actor, key: str, metric: str, val
     stored = await record(session, project, Reading(value=value, measured_at=now, source=MeasurementSource.SLACK,
                                                     source_ref=ref, metric=metric, user_id=by.user_id, note=note))
     return Logged(project, stored.measurement, previous, stored.duplicate)
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    project: Project
+    measurement: Measurement
+    already: bool  # someone had confirmed it before this click
+
+
+async def confirm(session: AsyncSession, by: Actor, measurement_id: int, now: datetime) -> Confirmed:
+    """Confirm a low-confidence result so that it counts (bot.progress.evidence): its author or a PM (or admin)."""
+    measurement = await session.get(Measurement, measurement_id)
+    if measurement is None or measurement.team_id != by.person.team_id:
+        raise NotFound("That result no longer exists.")
+    project = await session.get(Project, measurement.project_id)
+    details = await get_project(session, by.person.team_id, project.key)  # type: ignore[union-attr]
+    if by.user_id != measurement.user_id and not can_edit(by, details):
+        raise NotAllowed(f"Only whoever reported this result, {details.project.key}'s PMs and Headway admins can "
+                         "confirm it.")
+    if measurement.confirmed_at is not None:
+        return Confirmed(details.project, measurement, already=True)
+    measurement.confirmed_by, measurement.confirmed_at = by.user_id, now
+    session.add(measurement)
+    await session.flush()
+    return Confirmed(details.project, measurement, already=False)

@@ -49,14 +49,9 @@ class StageVisit:
     since: date
 
 
-def evidence(measurements: Sequence[Measurement]) -> Sequence[Measurement]:
-    """The results prompts judge by. HOOK: when results carry a confirmation (low-confidence answers are
-    unconfirmed until confirmed), keep only the confirmed ones here; today every result counts."""
-    return measurements
-
-
 def _judge(project: Project, measurements: Sequence[Measurement], today: date, stall_weeks: int) -> Judgement:
-    return judge(MetricSpec.of(project), [Point(m.measured_at, m.value) for m in evidence(measurements)],
+    """Unconfirmed (low-confidence) results are set aside by the judgement itself (bot.progress.evidence)."""
+    return judge(MetricSpec.of(project), [Point.of(m) for m in measurements],
                  Timeline.of(project), today, Thresholds(stall_weeks=stall_weeks))
 
 

@@ -26,6 +26,7 @@ from bot.people import service as people
 from bot.people.profile import ProfileLookup, UnknownUser
 from bot.people.service import Actor
 from bot.projects.service import ProjectDetails, can_edit
+from bot.standups.schedule import zone
 
 GATEABLE_STATES = (ProjectState.ACTIVE, ProjectState.PAUSED)
 
@@ -101,11 +102,12 @@ async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details
     defaults = await default_approvers(session, details, leaving)
     requester = await people.ensure_person(session, project.team_id, actor.user_id, lookup)
     measurements = (await series(session, [project.id]))[project.id]  # type: ignore[list-item]
-    today = env.now.date()
+    tz = zone(requester.tz)
+    today = env.now.astimezone(tz).date()
     gate = Gate(
         team_id=project.team_id, project_id=project.id, from_stage=leaving.key, to_stage=draft.to_stage,
         rule=draft.rule.value, summary=draft.summary, criteria=_criteria_json(draft),
-        snapshot=snapshot.dumps(snapshot.take(env.renderer, project, measurements, today, env.now)),
+        snapshot=snapshot.dumps(snapshot.take(env.renderer, project, measurements, today, env.now, tz)),
         channel_id=project.channel_id, requested_by=actor.user_id, requested_at=env.now, deadline=draft.deadline,
         deadline_at=end_of_day(draft.deadline, requester.tz),
     )

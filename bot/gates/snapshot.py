@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from bot.models import Measurement, Project
@@ -32,8 +32,9 @@ def trend(weekly: Sequence[float | None], direction: str) -> str | None:
 
 
 def take(renderer: Renderer, project: Project, measurements: Sequence[Measurement], today: date,
-         now: datetime) -> dict[str, Any]:
-    status = project_status(renderer, project, measurements, today)
+         now: datetime, tz: tzinfo = UTC) -> dict[str, Any]:
+    """Unconfirmed (low-confidence) results are left out of the figures, and counted in `unconfirmed`."""
+    status = project_status(renderer, project, measurements, today, tz=tz)
     judgement = status.judgement
     return {
         "metric": project.metric_name, "unit": project.metric_unit, "direction": project.metric_direction,
@@ -42,7 +43,7 @@ def take(renderer: Renderer, project: Project, measurements: Sequence[Measuremen
                                                                                   project.metric_direction),
         "change_this_week": judgement.change_this_week, "label": judgement.label.value, "reason": judgement.reason,
         "headline": status.lens.headline, "technical": status.lens.technical, "taken_at": now.isoformat(),
-        "results": len(measurements),
+        "results": len(measurements) - len(judgement.unconfirmed), "unconfirmed": len(judgement.unconfirmed),
         "goalposts": frozen(project),  # metric, direction, baseline, target and dates as agreed on the day
     }
 

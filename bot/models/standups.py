@@ -45,6 +45,7 @@ class Standup(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     weekdays: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
     local_time: str = Field(default="09:30", max_length=5)  # HH:MM in each participant's own time zone
+    tz: str | None = Field(default=None, max_length=64)  # dates a run and its report; None: its creator's zone
     reminder_minutes: int = 60
     cutoff_minutes: int = 240
     questions: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of strings
@@ -152,4 +153,7 @@ class Measurement(SQLModel, table=True):
     source_ref: str = Field(max_length=255)
     user_id: str | None = Field(default=None, max_length=32)
     note: str = Field(default="", max_length=500)
+    confidence: str | None = Field(default=None, max_length=8)  # low / medium / high, as its author said
+    confirmed_by: str | None = Field(default=None, max_length=32)  # who confirmed a low-confidence result
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -4,6 +4,8 @@ ML progress is lumpy: weeks of nothing, then a jump. Executives need the same an
 so the judgement is a fixed set of rules over the results recorded up to `today`, applied in this order
 (the first that matches wins):
 
+0. Evidence       — low-confidence results count only once confirmed (bot.progress.evidence); the others
+                    are listed in `Judgement.unconfirmed` and change nothing below.
 1. Not started    — no results recorded yet.
 2. Target reached — the latest result is at least as good as the target.
 3. Off track      — today is past the kill (stop) date and the target is not reached.
@@ -20,20 +22,25 @@ so the judgement is a fixed set of rules over the results recorded up to `today`
 
 Conventions: "better" follows the metric's direction (for "lower", going down is progress); all logic runs
 on "goodness" (the value, negated for "lower"), so mirroring the values and the direction changes nothing.
+Dates are the reader's: a result's day and week are those of its instant in `tz` (the reader's time zone),
+the zone `today` was taken in, so a result posted a minute ago is in "this week" wherever the reader is.
 Results dated after `today` (clock skew, back-filled plans) and non-finite values are ignored; naive
 datetimes are read as UTC; of two results at the same instant the better one counts as the later.
 Without a baseline or target (or with a target no better than the baseline) there is no gap: the label
 comes from the trend and the dates only, and the reason says what is missing. Nothing here raises for
-finite inputs, however extreme.
+finite inputs, however extreme. Each reason comes twice: `reason` with the numbers, for the team, and
+`plain` in words (bot.progress.words), for executives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.progress import words
+from bot.progress.evidence import split
 from bot.progress.model import Judgement, MetricSpec, Point, ProgressLabel, Thresholds, Timeline
 from bot.progress.text import finite, short_date, value_text, whole_percent
 
@@ -56,10 +63,7 @@ class _Obs:
     at: datetime
     good: float  # the value, negated when lower is better
     value: float
-
-    @property
-    def day(self) -> date:
-        return self.at.date()
+    day: date  # in the reader's time zone
 
 
 def _utc(at: datetime) -> datetime:
@@ -121,16 +125,14 @@ def _weekly(items: Iterable[tuple[date, float]], today: date, weeks: int) -> lis
     return series
 
 
-def weekly_series(points: Sequence[Point], today: date, weeks: int = 8) -> list[float | None]:
+def weekly_series(points: Sequence[Point], today: date, weeks: int = 8, tz: tzinfo = UTC) -> list[float | None]:
     """The last value of each ISO week, oldest first, ending with the week of `today`; None for empty weeks.
 
     Nothing is interpolated: a gap is a week without results. Of two results at the same instant, the
     larger counts as the later (deterministic whatever the input order).
     """
-    ordered = sorted(
-        (_utc(p.at), v) for p in points if (v := finite(p.value)) is not None and _utc(p.at).date() <= today
-    )
-    return _weekly(((at.date(), v) for at, v in ordered), today, weeks)
+    ordered = sorted((_utc(p.at).astimezone(tz), v) for p in points if (v := finite(p.value)) is not None)
+    return _weekly(((at.date(), v) for at, v in ordered if at.date() <= today), today, weeks)
 
 
 def expected_pace(timeline: Timeline, today: date) -> float | None:
@@ -143,12 +145,12 @@ def expected_pace(timeline: Timeline, today: date) -> float | None:
     return min(1.0, max(0.0, (today - timeline.start).days / total))
 
 
-def _observations(spec: MetricSpec, points: Sequence[Point], today: date) -> list[_Obs]:
+def _observations(spec: MetricSpec, points: Sequence[Point], today: date, tz: tzinfo) -> list[_Obs]:
     found = []
     for p in points:
         at, good = _utc(p.at), _good(spec.direction, p.value)
-        if good is not None and at.date() <= today:
-            found.append(_Obs(at=at, good=good, value=float(p.value)))
+        if good is not None and (day := at.astimezone(tz).date()) <= today:
+            found.append(_Obs(at=at, good=good, value=float(p.value), day=day))
     return sorted(found, key=lambda o: (o.at, o.good))
 
 
@@ -191,25 +193,36 @@ def judge(
     timeline: Timeline,
     today: date,
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so a shared default is safe
+    tz: tzinfo = UTC,
 ) -> Judgement:
-    """Label a project's progress by the rules in the module docstring, with a one-line reason."""
-    obs = _observations(spec, points, today)
+    """Label a project's progress by the rules in the module docstring, with a one-line reason.
+
+    `today` is the reader's date in `tz`; results are dated in `tz` too.
+    """
+    counted, pending = split(spec.direction, points)
+    unconfirmed = tuple(p for p in pending if _utc(p.at).astimezone(tz).date() <= today)
+    obs = _observations(spec, counted, today, tz)
     weekly = _weekly(((o.day, o.value) for o in obs), today, thresholds.weeks_of_history)
     pace = expected_pace(timeline, today)
     missing = _missing(spec)
 
-    def verdict(label: ProgressLabel, reason: str, **numbers: Any) -> Judgement:
+    def verdict(label: ProgressLabel, reason: str, plain: str, **numbers: Any) -> Judgement:
         if missing and label is not ProgressLabel.TARGET_REACHED:
             reason = f"{reason}; {missing}"
-        return Judgement(label, reason + ".", weekly=weekly, expected_pace=pace, **numbers)
+            plain = f"{plain}; {words.MISSING[missing]}"
+        return Judgement(label, reason + ".", weekly=weekly, expected_pace=pace, plain=words.capital(plain) + ".",
+                         unconfirmed=unconfirmed, **numbers)
 
     if not obs:
-        reason = "No results recorded yet"
+        reason, plain = "No results recorded yet", "no results yet"
         if today < timeline.start:
             reason = f"Starts on {short_date(timeline.start, today)}; no results yet"
+            plain = f"starts on {short_date(timeline.start, today)}"
         elif timeline.kill and today > timeline.kill:
             reason = f"No results recorded yet, and the stop date ({short_date(timeline.kill, today)}) has passed"
-        return verdict(ProgressLabel.NOT_STARTED, reason, latest=None, best=None, progress=None, change_this_week=None)
+            plain = "no results yet, and the agreed stop date has passed"
+        return verdict(ProgressLabel.NOT_STARTED, reason, plain, latest=None, best=None, progress=None,
+                       change_this_week=None)
 
     latest, best = obs[-1], max(obs, key=lambda o: o.good)
     monday = _week_start(today)
@@ -222,11 +235,12 @@ def judge(
 
     if goal is not None and latest.good >= goal:
         reason = f"Latest result {value_text(latest.value)} meets the target of {value_text(target)}"
-        return verdict(ProgressLabel.TARGET_REACHED, reason, **numbers)
+        return verdict(ProgressLabel.TARGET_REACHED, reason, "reached what the business needs", **numbers)
     if timeline.kill and today > timeline.kill:
         reason = f"Past the stop date ({short_date(timeline.kill, today)})"
         reason += f" without reaching the target ({standing})" if goal is not None else f", {standing}"
-        return verdict(ProgressLabel.OFF_TRACK, reason, **numbers)
+        plain = "past the agreed stop date" + (" without reaching what the business needs" if goal is not None else "")
+        return verdict(ProgressLabel.OFF_TRACK, reason, plain, **numbers)
     if goal is not None and before and latest.day >= monday:
         prior = max(before, key=lambda o: o.good)
         closed = _ratio(latest.good, prior.good, goal, prior.good) if goal > prior.good else None
@@ -235,7 +249,8 @@ def judge(
                 f"Jumped from {value_text(prior.value)} to {value_text(latest.value)} this week, "
                 f"closing {whole_percent(min(closed, 1.0))}% of the remaining gap to the target"
             )
-            return verdict(ProgressLabel.BREAKTHROUGH, reason, **numbers)
+            plain = f"a big step this week: it closed {words.closed_words(min(closed, 1.0))} to the target"
+            return verdict(ProgressLabel.BREAKTHROUGH, reason, plain, **numbers)
     record = _last_meaningful(spec, obs, thresholds.meaningful_share)
     idle_days = (today - record.day).days
     if idle_days >= 7 * thresholds.stall_weeks:
@@ -244,19 +259,25 @@ def judge(
             f"No meaningful improvement for {weeks} week{'s' if weeks != 1 else ''} "
             f"(best {value_text(best.value)} since {since})"
         )
-        return verdict(ProgressLabel.STALLED, reason, **numbers)
+        return verdict(ProgressLabel.STALLED, reason, f"no real progress for {words.count_words(weeks, 'week')}",
+                       **numbers)
     if timeline.expected and today > timeline.expected:
         reason = f"Past the expected date ({short_date(timeline.expected, today)})"
         reason += f" and the target is not reached ({standing})" if goal is not None else f", {standing}"
-        return verdict(ProgressLabel.AT_RISK, reason, **numbers)
+        plain = f"past the date we expected it ({short_date(timeline.expected, today)}), and not there yet"
+        return verdict(ProgressLabel.AT_RISK, reason, plain, **numbers)
     if progress is not None and pace is not None and pace - progress > thresholds.pace_tolerance:
         reason = (
             f"{whole_percent(progress)}% of the way to the target; "
             f"about {whole_percent(pace)}% was expected by now ({standing})"
         )
-        return verdict(ProgressLabel.AT_RISK, reason, **numbers)
+        plain = f"{words.progress_words(progress)}, behind the pace we planned"
+        return verdict(ProgressLabel.AT_RISK, reason, plain, **numbers)
     if progress is not None:
         reason = f"{whole_percent(progress)}% of the way from baseline to target ({standing})"
+        plain = words.progress_words(progress)
     else:
-        reason = f"{'Improving' if record is not obs[0] else 'No clear gain yet'} ({standing})"
-    return verdict(ProgressLabel.ON_TRACK, reason, **numbers)
+        improving = record is not obs[0]
+        reason = f"{'Improving' if improving else 'No clear gain yet'} ({standing})"
+        plain = "improving" if improving else "no clear gain yet"
+    return verdict(ProgressLabel.ON_TRACK, reason, plain, **numbers)

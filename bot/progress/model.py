@@ -38,12 +38,39 @@ class MetricSpec:
         )
 
 
+Confidence = Literal["low", "medium", "high"]
+TRUSTED_SOURCES = ("api", "mlflow")  # a pipeline's or MLflow's result is evidence whatever anyone's confidence
+
+
 @dataclass(frozen=True)
 class Point:
-    """One recorded result of the metric."""
+    """One recorded result of the metric, with how much its author trusts it.
+
+    A `low`-confidence result is unconfirmed until `confirmed` (someone clicked Confirm) or a later counted
+    result at or beyond it backs it up (see bot.progress.evidence); `trusted` marks pipeline and MLflow results.
+    """
 
     at: datetime
     value: float
+    confidence: str | None = None
+    confirmed: bool = False
+    trusted: bool = False
+    ref: int | None = None  # the measurement's id, so an unconfirmed result can be confirmed by a button
+    author: str | None = None
+
+    @property
+    def low(self) -> bool:
+        return self.confidence == "low" and not self.confirmed and not self.trusted
+
+    @classmethod
+    def of(cls, measurement: Any) -> Point:
+        """From anything shaped like a Measurement row."""
+        source = str(getattr(measurement, "source", "") or "")
+        return cls(at=measurement.measured_at, value=measurement.value,
+                   confidence=getattr(measurement, "confidence", None),
+                   confirmed=getattr(measurement, "confirmed_at", None) is not None,
+                   trusted=source in TRUSTED_SOURCES, ref=getattr(measurement, "id", None),
+                   author=getattr(measurement, "user_id", None))
 
 
 @dataclass(frozen=True)
@@ -96,3 +123,5 @@ class Judgement:
     change_this_week: float | None  # latest minus the last result before this week; None without a new result
     weekly: list[float | None] = field(default_factory=list)  # last result of each ISO week, oldest first
     expected_pace: float | None = None  # share that linear progress would have reached by today
+    plain: str = ""  # the reason in words for executives: no metric values, names or percentages
+    unconfirmed: tuple[Point, ...] = ()  # low-confidence results not counted until confirmed, oldest first

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, tzinfo
 
 from bot.models import Experiment, Measurement, Project, WeeklyGoal
 from bot.progress.judgement import Judgement, MetricSpec, Point, Thresholds, Timeline, judge
@@ -40,16 +40,18 @@ def lens_params(project: Project) -> LensParams:
 def project_status(
     renderer: Renderer, project: Project, measurements: Sequence[Measurement], today: date,
     experiments: Sequence[Experiment] = (), goal: WeeklyGoal | None = None, thresholds: Thresholds | None = None,
+    tz: tzinfo = UTC,
 ) -> ProjectStatus:
+    """`today` is the reader's date in `tz`: "this week" is the reader's week (see bot.progress.judgement)."""
     spec = MetricSpec.of(project)
-    points = [Point(m.measured_at, m.value) for m in measurements]
-    judgement = judge(spec, points, Timeline.of(project), today, thresholds or Thresholds())
+    points = [Point.of(m) for m in measurements]
+    judgement = judge(spec, points, Timeline.of(project), today, thresholds or Thresholds(), tz)
     lens = describe(renderer, lens_for(project.metric_name, project.lens), project.name, spec, judgement.latest,
                     lens_params(project))
     week_start = today.toordinal() - today.weekday()
     running = tuple(e for e in experiments if e.status != "concluded")
     concluded = tuple(e for e in experiments if e.status == "concluded" and e.concluded_at
-                      and e.concluded_at.date().toordinal() >= week_start)
+                      and e.concluded_at.astimezone(tz).date().toordinal() >= week_start)
     check = None
     if goal is not None:
         reached = None

@@ -174,39 +174,42 @@ async def record_answer(session: AsyncSession, renderer: Renderer, context: Prom
         session.add(prompt)
     await session.flush()
     project = await session.get(Project, answer.project_id) if answer.project_id else None
-    await _store_measurement(session, answer, project, now)
-    await _queue_messages(session, renderer, context, answer, project, first)
+    measurement = await _store_measurement(session, answer, project, now)
+    await _queue_messages(session, renderer, context, answer, project, first, measurement)
     if form.blocked or was_blocked or run.closed_at is not None:
         await refresh_report(session, renderer, standup, run, reason=f"{prompt.user_id}:v{answer.version}")
     return answer
 
 
 async def _store_measurement(session: AsyncSession, answer: StandupAnswer, project: Project | None,
-                             now: datetime) -> None:
+                             now: datetime) -> Measurement | None:
     ref = f"standup-answer:{answer.id}"
     existing = (await session.exec(select(Measurement).where(
         Measurement.source == MeasurementSource.STANDUP, Measurement.source_ref == ref))).first()
     if project is None or answer.metric_value is None:
         if existing is not None:
             await session.delete(existing)
-        return
+        return None
     if existing is None:
         existing = Measurement(team_id=answer.team_id, project_id=project.id, metric=project.metric_name,
                                value=answer.metric_value, measured_at=now, source=MeasurementSource.STANDUP,
                                source_ref=ref, user_id=answer.user_id)
+    if existing.value != answer.metric_value or existing.confidence != answer.confidence:
+        existing.confirmed_by = existing.confirmed_at = None  # a confirmation was of the claim as it stood
     existing.project_id, existing.metric, existing.value = project.id, project.metric_name, answer.metric_value
-    existing.note = answer.experiment[:500]
+    existing.note, existing.confidence = answer.experiment[:500], answer.confidence
     session.add(existing)
     await session.flush()
+    return existing
 
 
 async def _queue_messages(session: AsyncSession, renderer: Renderer, context: PromptContext, answer: StandupAnswer,
-                          project: Project | None, first: bool) -> None:
+                          project: Project | None, first: bool, measurement: Measurement | None = None) -> None:
     prompt, run, standup = context.prompt, context.run, context.standup
     base = f"{run_key(standup.id, run.run_date)}:{prompt.user_id}"
     late = run.closed_at is not None or (prompt.answered_at is not None and prompt.answered_at > prompt.cutoff_at)
     reply = renderer.message("standups/answer.json.j2", answer=answer, items=json.loads(answer.answers),
-                             project=project, late=late)
+                             project=project, late=late, measurement=measurement, ids=ActionId)
     if first:
         await enqueue(session, team_id=standup.team_id, key=f"{base}:answer", kind="standup_answer",
                       channel=standup.channel_id, thread_key=f"{run_key(standup.id, run.run_date)}:parent",

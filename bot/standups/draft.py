@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
 from bot.standups.schedule import WEEKDAYS
@@ -29,6 +30,7 @@ class StandupDraft:
     cutoff_minutes: int
     questions: tuple[str, ...]
     holidays: tuple[date, ...]
+    tz: str | None = None  # dates runs and reports; None: the zone of whoever set the standup up
 
 
 def validate_standup(raw: Mapping[str, Any]) -> StandupDraft:
@@ -64,12 +66,26 @@ def validate_standup(raw: Mapping[str, Any]) -> StandupDraft:
     elif any(len(q) > 150 for q in questions):
         errors["questions"] = "Keep each question under 150 characters."
     holidays = _dates(raw.get("holidays") or "", errors)
+    tz = _zone(raw.get("tz"), errors)
     if errors:
         raise InvalidInput(errors)
     return StandupDraft(
         name=name, participant_ids=participants, channel_id=channel, weekdays=weekdays, local_time=local_time,
         reminder_minutes=reminder, cutoff_minutes=cutoff, questions=questions or DEFAULT_QUESTIONS, holidays=holidays,
+        tz=tz,
     )
+
+
+def _zone(value: Any, errors: dict[str, str]) -> str | None:
+    name = str(value or "").strip()
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["tz"] = "Use a time zone name such as Europe/Berlin or America/Los_Angeles, or leave it empty."
+        return None
+    return name
 
 
 MAX_MINUTES = 7 * 24 * 60

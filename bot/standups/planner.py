@@ -194,9 +194,26 @@ async def refresh_report(session: AsyncSession, renderer: Renderer, standup: Sta
                   message=renderer.message("standups/report.json.j2", summary=summary, standup=standup))
 
 
+async def standup_zone(session: AsyncSession, standup: Standup) -> str:
+    """The standup's own time zone, which dates its runs and reports: as set, else its creator's, else UTC."""
+    if standup.tz:
+        return standup.tz
+    if standup.created_by:
+        tz = (await session.exec(select(Person.tz).where(Person.team_id == standup.team_id,
+                                                         Person.user_id == standup.created_by))).first()
+        if tz:
+            return tz
+    return "UTC"
+
+
 async def run_now(session: AsyncSession, renderer: Renderer, details: StandupDetails, now: datetime) -> int:
-    """`/standup run NAME now`: prompt everyone at once, with the usual reminder and cutoff from now."""
+    """`/standup run NAME now`: prompt everyone at once, with the usual reminder and cutoff from now.
+
+    One run, so one report message: dated in the standup's own zone (`standup_zone`), whatever zones its people
+    are in (Los Angeles is still on yesterday when Berlin is on today). Absences are checked on each person's date.
+    """
     standup = details.standup
+    run_date = now.astimezone(zone(await standup_zone(session, standup))).date()
     people = (await session.exec(select(Person).where(
         Person.team_id == standup.team_id, Person.user_id.in_(details.participant_ids)))).all()  # type: ignore[attr-defined]
     due: list[tuple[Person, PromptTimes]] = []
@@ -207,7 +224,7 @@ async def run_now(session: AsyncSession, renderer: Renderer, details: StandupDet
             absent_by_day[local_date] = await absent_users(session, standup.team_id, standup.id, local_date)
         if person.user_id in absent_by_day[local_date]:
             continue
-        due.append((person, PromptTimes(local_date=local_date, prompt_at=now,
+        due.append((person, PromptTimes(local_date=run_date, prompt_at=now,
                                         remind_at=now + timedelta(minutes=standup.reminder_minutes),
                                         cutoff_at=now + timedelta(minutes=standup.cutoff_minutes))))
     return await prompt_people(session, renderer, details, due, now)

@@ -101,6 +101,7 @@ async def save_standup(
     standup.reminder_minutes, standup.cutoff_minutes = draft.reminder_minutes, draft.cutoff_minutes
     standup.questions = json.dumps(list(draft.questions), ensure_ascii=False)
     standup.holidays = json.dumps([d.isoformat() for d in draft.holidays])
+    standup.tz = draft.tz
     standup.updated_at = utcnow()
     session.add(standup)
     await session.flush()

@@ -30,12 +30,10 @@ def headway_command() -> list[str]:
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
-    """Nothing from the developer's shell: only PATH, HOME (and PYTHONPATH, to test a checkout) and what the test
-    sets."""
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"}
-    if os.environ.get("PYTHONPATH"):
-        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return {**base, **extra}
+    """Nothing from the developer's shell: only PATH, HOME, PYTHONPATH (which checkout's code runs, when a shared
+    virtualenv serves several) and what the test sets."""
+    kept = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8", **kept, **extra}
 
 
 def headway(cwd: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:

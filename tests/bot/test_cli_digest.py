@@ -72,7 +72,8 @@ def test_text_is_readable(previews):
     assert "3 active projects" in text
     assert "Model 0 <!here> catches 7 of every 10 cases (target 9)" in text  # Slack's escapes undone for reading
     assert "&lt;" not in text and '"blocks"' not in text
-    assert "[image: 8-week trend of P0000, P0001, P0002" in text  # where the chart sits in the sent digest
+    # where the chart sits in the sent digest
+    assert "[image: 8-week trend of P0000, P0001, P0002 in business terms" in text
     assert "attached when the digest is sent" in text
     assert previews["text"].stderr == ""
 
@@ -119,7 +120,8 @@ def test_html_is_a_standalone_page(previews):
     assert "<!here>" not in page and "&amp;lt;" not in page
     assert "<em>" in page and "<code>" in page and "<hr>" in page
     [chart] = parser.images  # the chart the job would upload, inline
-    assert chart["src"].startswith("data:image/png;base64,") and chart["alt"].startswith("8-week trend of P0000")
+    assert chart["src"].startswith("data:image/png;base64,")
+    assert chart["alt"].startswith("8-week trend of P0000")
 
 
 def test_team_digest(previews):

@@ -27,6 +27,8 @@ def headway_command() -> list[str]:
 
 def run_demo(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8"}
+    if os.environ.get("PYTHONPATH"):  # which checkout's code runs, when a shared virtualenv serves several
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     started = time.monotonic()
     result = subprocess.run([*headway_command(), "demo", *args], cwd=cwd, env=env, capture_output=True, text=True,
                             encoding="utf-8", timeout=60)
@@ -162,6 +164,7 @@ def test_a_standup_round_in_three_time_zones(demo) -> None:
     assert "Headway → #ml-projects, a reply in the thread: @priya (late)" in act
 
     assert "FRAUD measurements (recall 0.71 and 0.74, source: standup)" in unwrap(act)
+    assert "❔ _Unconfirmed (low confidence): not counted in FRAUD's progress" in thread  # Lucas's 0.74
     stats = unwrap(act[act.index("── Priya runs /standup stats"):])
     assert "*fraud-team* · response rate 100%" in stats
     for handle in ("kenji", "lucas", "priya"):
@@ -173,3 +176,12 @@ def test_the_story_ends_with_a_gate_the_digest_and_the_home(demo) -> None:
     assert "Gate #1 · FRAUD: Feasibility → Design & Requirements" in out
     assert "Elena clicks Go" in out and "FRAUD is now in Design & Requirements" in out
     assert "ML portfolio · week of" in out and "Portfolio by stage" in out
+    # Lucas's low-confidence 0.74 is on FRAUD's card but not in its judgement (nor in gate #1's snapshot)
+    card = unwrap(out[out.index("── Priya runs /headway show FRAUD"):out.index("── Priya runs /gate request FRAUD")])
+    assert "❔ _Unconfirmed (low confidence)" in card and "[ Confirm ]" in card and "(latest 0.71, target 0.90)" in card
+    # CHURN stopped by a No-go: in the stopped projects for good, in the digest and on the App Home
+    digest = unwrap(out[out.index("── Elena's weekly executive digest"):out.index("── Priya opens Headway's App Home")])
+    assert "💡 *What we learned from stopped projects:*" in digest
+    assert "• *CHURN* · Churn prediction — stopped at Discovery because nobody can act on a churn score" in digest
+    home = unwrap(out[out.index("── Priya opens Headway's App Home"):out.index("── Summary")])
+    assert "Stopped (1)" in home and "stopped at Discovery because" in home

@@ -55,6 +55,8 @@ def start_replica(tmp_path: Path, name: str, url: str, api_url: str) -> tuple[su
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DATABASE_URL": url, "SLACK_API_URL": api_url,
            "SLACK_BOT_TOKEN": "xoxb-emulator", "SLACK_SIGNING_SECRET": "secret", "HEADWAY_PORT": str(port)}
+    if os.environ.get("PYTHONPATH"):  # which checkout's code runs, when a shared virtualenv serves several
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     log = (tmp_path / f"{name}.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env, stdout=log,
                                stderr=subprocess.STDOUT)

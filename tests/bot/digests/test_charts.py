@@ -25,6 +25,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RENDERER = Renderer()
 
 
+def tall(panels: int) -> tuple[int, int]:
+    """960 × (a 110 px title, 250 px a panel, a 90 px week axis): read at 480 px wide in Slack."""
+    return 960, 200 + 250 * panels
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     assert png[:8] == PNG_SIGNATURE and png[12:16] == b"IHDR"
     return struct.unpack(">II", png[16:24])
@@ -58,15 +63,15 @@ def test_eight_panels_make_one_small_deterministic_png():
     assert lines[-1].judgement.weekly.count(None) == 3  # gaps reach the chart as gaps
     png = trend_chart_png(lines, today=TODAY)
     assert png is not None
-    assert png_size(png) == (1200, 1200)  # 2 columns × 4 rows of 300 px
+    assert png_size(png) == tall(8)  # one column of 8 panels, 960 px wide to read at 480
     assert 10_000 < len(png) < 300_000
     assert trend_chart_png(lines, today=TODAY) == png  # same data, same bytes
 
 
 def test_rows_follow_the_number_of_projects():
-    assert png_size(trend_chart_png(portfolio(1)[-1:])) == (1200, 300)
-    assert png_size(trend_chart_png(portfolio(3))) == (1200, 600)
-    assert png_size(trend_chart_png(portfolio(8) + portfolio(4))) == (1200, 1200)  # only the 8 shown in Slack
+    assert png_size(trend_chart_png(portfolio(1)[-1:])) == tall(1)
+    assert png_size(trend_chart_png(portfolio(3))) == tall(3)
+    assert png_size(trend_chart_png(portfolio(8) + portfolio(4))) == tall(8)  # only the 8 shown in Slack
 
 
 def test_eight_panels_take_less_than_a_second():
@@ -89,8 +94,8 @@ def test_no_chart_without_data():
 def test_projects_without_results_get_no_panel():
     lines = [status("EMPTY", [None] * 8), status("SOME", [None, 0.6, None, None, None, None, None, 0.7])]
     assert [s.project.key for s in charted(lines)] == ["SOME"]
-    assert png_size(trend_chart_png(lines)) == (1200, 300)
-    assert alt_text(lines) == "8-week trend of SOME against each project's baseline and target"
+    assert png_size(trend_chart_png(lines)) == tall(1)
+    assert alt_text(lines) == "8-week trend of SOME in business terms, better upwards."
 
 
 def test_direction_aware_panels_survive_gaps_and_odd_values():
@@ -104,7 +109,7 @@ def test_direction_aware_panels_survive_gaps_and_odd_values():
         status("TGT", [0.95, 0.97, 0.99, None, None, None, None, 0.99], baseline=0.5, target=0.9),  # past target
     ]
     png = trend_chart_png(lines, today=date(2026, 11, 26))
-    assert png is not None and png_size(png) == (1200, 900)
+    assert png is not None and png_size(png) == tall(5)
 
 
 # ---------------------------------------------------------------- upload, end to end against the emulator
@@ -140,12 +145,12 @@ async def test_the_exec_digest_carries_its_uploaded_trend_chart(slack, emulator,
     stored = emulator.files[file_id]
     assert stored["uploaded"] and stored["completed"]
     assert stored["data"].startswith(PNG_SIGNATURE) and int(ticket.params["length"]) == len(stored["data"])
-    assert png_size(stored["data"]) == (1200, 600)  # 3 projects: 2 rows
+    assert png_size(stored["data"]) == tall(3)  # 3 projects: 3 panels
 
     [post] = await exec_digest_posts(emulator)
     [image] = image_blocks(blocks_of(post))
     assert image["slack_file"] == {"id": file_id}
-    assert image["alt_text"].startswith("8-week trend of P0000, P0001, P0002")
+    assert image["alt_text"].startswith("8-week trend of P0000, P0001, P0002 in business terms")
     assert len(blocks_of(post)) <= 50
     sample = headway.hw.metrics.registry.get_sample_value
     assert sample("headway_slack_api_calls_total", {"method": "upload_url", "status": "ok"}) == 1
@@ -192,8 +197,11 @@ async def test_the_chart_adds_no_sql_queries(headway):
     hw = headway.hw
     statements = []
 
+    ours = []  # this unit of work's connection: the outbox sender polls on its own meanwhile
+
     def record(conn, cursor, statement, *args):
-        statements.append(statement)
+        if conn in ours:
+            statements.append(statement)
 
     async def upload(filename, content, *, title, alt_text=None):
         assert content.startswith(PNG_SIGNATURE)
@@ -202,13 +210,14 @@ async def test_the_chart_adds_no_sql_queries(headway):
     event.listen(hw.db.engine.sync_engine, "before_cursor_execute", record)
     try:
         async with hw.db.unit_of_work() as session:
+            ours.append((await session.connection()).sync_connection)
             digest, message = await build_digest(session, hw.renderer, lambda p: hw.lifecycle(p.lifecycle), TEAM_ID,
                                                  EXEC, DigestKind.EXEC, TODAY)
         building = len(statements)
         charted_message = await with_trend_chart(upload, hw.renderer, digest, DigestKind.EXEC, message)
     finally:
         event.remove(hw.db.engine.sync_engine, "before_cursor_execute", record)
-    assert len(statements) == building  # drawing, uploading and re-rendering read nothing more
+    assert len(statements) == building, statements[building:]  # drawing, uploading and re-rendering read nothing more
     [image] = image_blocks(charted_message.blocks)
     assert image["slack_file"] == {"id": "F0CHART01"}
     assert len(charted_message.blocks) == len(message.blocks) + 1 <= 50

@@ -62,7 +62,7 @@ async def test_query_count_does_not_grow_with_the_portfolio(headway):
     large, message = await count_queries(headway.hw, 40)
     assert small == large <= 8
     assert len(message["blocks"]) <= 50
-    assert "…and 32 more active projects, on Headway's App Home." in all_text(message["blocks"])
+    assert "…and 32 more active projects, on the App Home." in all_text(message["blocks"])
 
 
 async def seed_more(hw) -> None:
@@ -80,8 +80,8 @@ async def test_exec_digest_in_business_language_through_preview(slack, emulator,
     assert "5 active projects" in text
     assert "Model 0 &lt;!here&gt; catches 7 of every 10 cases (target 9)" in text
     assert "Pipeline: Feasibility 2 → Model &amp; Product Development 2 → Production 1" in text
-    assert "if there is no progress by then, we stop" in text
-    assert "*Breakthrough*" in text
+    assert "We stop in April 2027 without real progress." in text
+    assert "*Breakthrough*" in text and "A big step this week" in text
     assert "<!here>" not in text.split("\n", 1)[1]
     team = await run(slack, MEMBER, "digest preview team")
     assert "Team digest" in team and "recall 0.74" in team
