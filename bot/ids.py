@@ -19,6 +19,7 @@ class CallbackId(StrEnum):
     GATE_EXTEND = "gate_extend"
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     LOG_METRIC = "log_metric"
+    PRODUCTION_DECISION = "production_decision"
 
 
 class ActionId(StrEnum):
@@ -39,3 +40,7 @@ class ActionId(StrEnum):
     GATE_EXPERIMENT_CONCLUDE = "gate_experiment_conclude"
     DIGEST_OPEN_GATE = "digest_open_gate"
     HOME_LOG_METRIC = "home_log_metric"
+    PRODUCTION_KEEP = "production_keep"
+    PRODUCTION_RETRAIN = "production_retrain"
+    PRODUCTION_ROLL_BACK = "production_roll_back"
+    PRODUCTION_RETIRE = "production_retire"

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.alertmanager import alertmanager_routes
 from bot.api import api_routes
 from bot.app import Headway
 from bot.jobs import schedule_all
@@ -54,6 +55,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             *api_routes(hw),
+            *alertmanager_routes(hw),
         ],
         lifespan=lifespan,
     )

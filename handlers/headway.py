@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import Headway
-from handlers import digests, experiments, mlflow, projects, roles
+from handlers import digests, experiments, mlflow, production, projects, roles
 from handlers.commands import register_command
 from handlers.registry import CommandRegistry
 from handlers.router import Router
@@ -17,6 +17,7 @@ def build_registry() -> CommandRegistry:
     experiments.add_subcommands(registry)
     mlflow.add_subcommands(registry)
     digests.add_subcommands(registry)
+    production.add_subcommands(registry)
     return registry
 
 
@@ -24,3 +25,4 @@ def register(router: Router, hw: Headway) -> None:
     register_command(router, hw, build_registry())
     projects.register(router, hw)
     experiments.register(router, hw)
+    production.register(router, hw)

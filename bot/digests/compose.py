@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.digests.portfolio import PortfolioData
 from bot.lifecycle import Lifecycle
@@ -59,6 +60,7 @@ class Digest:
     more: int
     endings: tuple[Ending, ...]
     participation: dict[str, int] = field(default_factory=dict)
+    in_production: tuple[Any, ...] = ()  # bot.production.overview.LiveItem, for the exec digest's group
 
     @property
     def shown(self) -> tuple[ProjectLine, ...]:

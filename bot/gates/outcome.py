@@ -16,6 +16,8 @@ from bot.gates.queries import stage_name
 from bot.gates.rules import Verdict
 from bot.lifecycle import Lifecycle
 from bot.models import Gate, GateDecision, GateVote, Project, ProjectState, StageTransition
+from bot.production import service as production
+from bot.production.stages import in_production
 from bot.render.formatting import day, truncate_words
 
 
@@ -77,4 +79,7 @@ async def apply(session: AsyncSession, gate: Gate, project: Project, outcome: Ga
     session.add(project)
     session.add(transition)
     await session.flush()
+    if outcome in (GateDecision.GO, GateDecision.GO_CONDITIONS) and in_production(lifecycle, stage) and not (
+            in_production(lifecycle, gate.from_stage)):
+        await production.launch(session, project, gate.id, now)  # the launch value is frozen as the gate closes
     return transition
