@@ -38,9 +38,9 @@ async def show_health(hw: Headway, req: CommandRequest) -> None:
             actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
             await production.set_tolerance(session, actor, req.args[0], req.args[1],
                                            hw.lifecycle, now)
-        item = await overview.one(session, hw.renderer, req.team_id, req.args[0],
+        detail = await overview.one(session, hw.renderer, req.team_id, req.args[0],
                                   lambda p: hw.lifecycle(p.lifecycle), now)
-    await respond(hw, req.response_url, "production/status.json.j2", item=item, now=now, changed=len(req.args) > 1,
+    await respond(hw, req.response_url, "production/status.json.j2", detail=detail, now=now, changed=len(req.args) > 1,
                   **words())
 
 

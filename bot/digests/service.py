@@ -79,18 +79,17 @@ async def build_digest(session: AsyncSession, renderer: Renderer, lifecycle_of: 
         data.projects = [p for p in data.projects if p.key == only]
     digest = compose(renderer, data, lifecycle_of, today, reader_id, decisions if kind == DigestKind.EXEC else ())
     if kind == DigestKind.EXEC:
-        digest = await with_live_projects(session, renderer, lifecycle_of, team_id, digest, only)
+        digest = await with_live_projects(session, renderer, lifecycle_of, data.projects, digest)
     return digest, render_digest(renderer, digest, kind)
 
 
 async def with_live_projects(session: AsyncSession, renderer: Renderer, lifecycle_of: Callable[[Project], Lifecycle],
-                             team_id: str, digest: Digest, only: str | None = None) -> Digest:
-    """The exec digest's "In production" group: every live project, however long ago it shipped."""
+                             projects: list[Project], digest: Digest) -> Digest:
+    """The exec digest's "In production" group: every live project, however long ago it shipped (one query)."""
     from bot.production.overview import live_projects
 
     now = datetime.combine(digest.today, time(12), tzinfo=UTC)
-    items = await live_projects(session, renderer, team_id, lifecycle_of, now)
-    return replace(digest, in_production=tuple(i for i in items if only is None or i.project.key == only))
+    return replace(digest, in_production=tuple(await live_projects(session, renderer, projects, lifecycle_of, now)))
 
 
 def render_digest(renderer: Renderer, digest: Digest, kind: DigestKind, chart: dict[str, str] | None = None) -> Message:

@@ -21,23 +21,13 @@ from bot.models import (
 )
 from bot.people.service import Actor
 from bot.production import notify
-from bot.production.health import assess
+from bot.production.health import assess, time_in_production
 from bot.production.service import find_health, firing_alerts, latest_live
 from bot.projects.service import can_edit, get_project
 from bot.render import Renderer
 from bot.render.formatting import truncate_words
 
 NEEDS_REASON = (ProductionChoice.RETRAIN, ProductionChoice.ROLL_BACK, ProductionChoice.RETIRE)
-
-
-def time_in_production(launched: datetime, now: datetime) -> str:
-    days = max(0, (now - launched).days)
-    if days >= 45:
-        months = round(days / 30.44)
-        return f"{months} month{'s' if months != 1 else ''}"
-    if days >= 14:
-        return f"{round(days / 7)} weeks"
-    return f"{days} day{'s' if days != 1 else ''}"
 
 
 async def project_by_id(session: AsyncSession, team_id: str, project_id: int) -> Project:

@@ -79,3 +79,14 @@ def parse_tolerance(text: str) -> tuple[float, bool]:
             raise ValueError("A relative tolerance is at most 100%.")
         return value / 100, True
     return value, False
+
+
+def time_in_production(launched: datetime, now: datetime) -> str:
+    """"3 months", "5 weeks", "4 days": how long a model has been live."""
+    days = max(0, (now - launched).days)
+    if days >= 45:
+        months = round(days / 30.44)
+        return f"{months} month{'s' if months != 1 else ''}"
+    if days >= 14:
+        return f"{round(days / 7)} weeks"
+    return f"{days} day{'s' if days != 1 else ''}"

@@ -1,9 +1,9 @@
-"""Every live project with its health, label and reason: for the exec digest's "In production" group and
-`/headway health KEY`. A fixed number of queries whatever the number of projects."""
+"""Every live project with its health label and reason: for the exec digest's "In production" group (one query
+for the whole portfolio, on top of the projects the digest already loaded) and `/headway health KEY`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +22,7 @@ from bot.models import (
     Project,
     ProjectState,
 )
-from bot.production.health import assess, tolerance_text
+from bot.production.health import assess, time_in_production, tolerance_text
 from bot.production.reason import health_reason
 from bot.production.stages import in_production
 from bot.projects.service import get_project
@@ -40,7 +40,14 @@ class LiveItem:
     live: float | None
     launch_value: float | None
     tolerance: str
-    firing: tuple[ProductionAlert, ...]
+    firing: int
+    live_for: str  # "4 months"
+
+
+@dataclass(frozen=True)
+class LiveDetail:
+    item: LiveItem
+    alerts: tuple[ProductionAlert, ...]  # firing now
     decisions: tuple[ProductionDecision, ...]
 
 
@@ -51,57 +58,46 @@ def is_live(project: Project, lifecycle: Lifecycle) -> bool:
     return project.state == ProjectState.SHIPPED or in_production(lifecycle, project.stage)
 
 
-async def live_projects(session: AsyncSession, renderer: Renderer, team_id: str,
-                        lifecycle_of: Callable[[Project], Lifecycle], now: datetime, only: int | None = None
-                        ) -> list[LiveItem]:
-    query = select(Project).where(Project.team_id == team_id, Project.state != ProjectState.STOPPED)
-    if only is not None:
-        query = query.where(Project.id == only)
-    projects = [p for p in (await session.exec(query.order_by(Project.key))).all()
-                if is_live(p, lifecycle_of(p))]
-    if not projects:
+async def live_projects(session: AsyncSession, renderer: Renderer, projects: Sequence[Project],
+                        lifecycle_of: Callable[[Project], Lifecycle], now: datetime) -> list[LiveItem]:
+    """The live ones among `projects`, judged, worst first; one query."""
+    live = [p for p in projects if is_live(p, lifecycle_of(p))]
+    if not live:
         return []
-    ids = [p.id for p in projects]
-    healths = {h.project_id: h for h in (await session.exec(select(ProductionHealth).where(
-        ProductionHealth.project_id.in_(ids)))).all()}  # type: ignore[attr-defined]
-    newest = select(ProductionReading.project_id, func.max(ProductionReading.measured_at).label("at")).where(
-        ProductionReading.project_id.in_(ids)).group_by(ProductionReading.project_id).subquery()  # type: ignore[attr-defined]
-    latest: dict[int, float] = {}
-    for reading in (await session.exec(select(ProductionReading).join(newest, (
-            ProductionReading.project_id == newest.c.project_id) & (ProductionReading.measured_at == newest.c.at))
-            .order_by(ProductionReading.id))).all():
-        latest[reading.project_id] = reading.value
-    firing: dict[int, list[ProductionAlert]] = {}
-    for alert in (await session.exec(select(ProductionAlert).where(
-            ProductionAlert.project_id.in_(ids), ProductionAlert.status == "firing")  # type: ignore[attr-defined]
-            .order_by(ProductionAlert.starts_at))).all():
-        firing.setdefault(alert.project_id, []).append(alert)
-    chosen: dict[int, list[ProductionDecision]] = {}
-    for decision in (await session.exec(select(ProductionDecision).where(
-            ProductionDecision.project_id.in_(ids)).order_by(ProductionDecision.cast_at,  # type: ignore[attr-defined]
-                                                             ProductionDecision.id))).all():
-        chosen.setdefault(decision.project_id, []).append(decision)
+    mine = ProductionHealth.project_id
+    latest = select(ProductionReading.value).where(ProductionReading.project_id == mine).order_by(
+        ProductionReading.measured_at.desc(), ProductionReading.id.desc()).limit(1)  # type: ignore[attr-defined]
+    firing = select(func.count()).select_from(ProductionAlert).where(
+        ProductionAlert.project_id == mine, ProductionAlert.status == "firing")
+    first = select(func.coalesce(func.nullif(ProductionAlert.summary, ""), ProductionAlert.name)).where(
+        ProductionAlert.project_id == mine, ProductionAlert.status == "firing").order_by(
+        ProductionAlert.starts_at).limit(1)
+    query = select(ProductionHealth, latest.scalar_subquery(), firing.scalar_subquery(), first.scalar_subquery()
+                   ).where(mine.in_([p.id for p in live]))  # type: ignore[attr-defined]
+    found = {h.project_id: (h, value, count, summary) for h, value, count, summary in (await session.exec(query)).all()}
     items = []
-    for project in projects:
-        health = healths.get(project.id) or ProductionHealth(  # shipped by hand: nothing frozen to compare with
+    for project in live:
+        health, value, count, summary = found.get(project.id) or (ProductionHealth(
             team_id=project.team_id, project_id=project.id, metric=project.metric_name, launch_value=None,
-            launched_at=project.updated_at)
-        alerts = firing.get(project.id, [])
-        live = latest.get(project.id)
-        label = assess(health, str(project.metric_direction), live, len(alerts), now).label
-        alert = (alerts[0].summary or alerts[0].name) if alerts else None
-        items.append(LiveItem(project, label, health_reason(renderer, project, health, live, alert),
-                              health.launched_at, live, health.launch_value, tolerance_text(health), tuple(alerts),
-                              tuple(chosen.get(project.id, []))))
+            launched_at=project.updated_at), None, 0, None)  # shipped by hand: nothing frozen to compare with
+        label = assess(health, str(project.metric_direction), value, count, now).label
+        items.append(LiveItem(project, label, health_reason(renderer, project, health, value, summary),
+                              health.launched_at, value, health.launch_value, tolerance_text(health), count,
+                              time_in_production(health.launched_at, now)))
     items.sort(key=lambda i: (LABEL_ORDER[i.label], i.project.key))
     return items
 
 
 async def one(session: AsyncSession, renderer: Renderer, team_id: str, key: str,
-              lifecycle_of: Callable[[Project], Lifecycle], now: datetime) -> LiveItem:
+              lifecycle_of: Callable[[Project], Lifecycle], now: datetime) -> LiveDetail:
     project = (await get_project(session, team_id, key)).project
-    found = await live_projects(session, renderer, team_id, lifecycle_of, now, only=project.id)
+    found = await live_projects(session, renderer, [project], lifecycle_of, now)
     if not found:
         raise HeadwayError(f"{project.key} is not in production, so it has no live health yet: it gets one when a "
                            "gate into production closes with Go.")
-    return found[0]
+    alerts = (await session.exec(select(ProductionAlert).where(
+        ProductionAlert.project_id == project.id, ProductionAlert.status == "firing")
+        .order_by(ProductionAlert.starts_at))).all()
+    decisions = (await session.exec(select(ProductionDecision).where(ProductionDecision.project_id == project.id)
+                                    .order_by(ProductionDecision.cast_at, ProductionDecision.id))).all()
+    return LiveDetail(found[0], tuple(alerts), tuple(decisions))

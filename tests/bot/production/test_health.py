@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.models import OutboxMessage, ProductionDecision, ProductionReading, Project, StageTransition
 from tests.bot.production.support import LAUNCH_VALUE, health_row, launched, post_live
-from tests.conftest import CHANNEL, MEMBER, PM
+from tests.conftest import CHANNEL, EXEC, MEMBER, PM
 from tests.handlers.gate_support import blocks_of, text_of
 from tests.handlers.standup_support import outbox_key, where
 from tests.support import all_text, eventually, rows
@@ -132,3 +132,19 @@ async def test_retrain_then_retire_are_recorded_with_their_reasons(slack, emulat
     assert sorted(choices) == [("retire", PM), ("retrain", PM)]
     stale = await click(slack, emulator, PM, "production_keep", dm)
     assert "FRAUD is already stopped" in all_text(emulator.views[stale]["blocks"])
+
+
+async def test_the_exec_digest_has_an_in_production_group(slack, emulator, clean_database, headway, clock):
+    from tests.handlers.test_experiments import run
+    from tests.handlers.test_projects import FRAUD, create
+
+    token = await launched(slack, emulator, clean_database, headway)
+    await create(slack, emulator, dict(FRAUD, key="CHURN", name="Churn", stage="feasibility"))
+    clock.advance(days=120)  # long after the 30 days of "shipped recently"
+    await post_live(headway, token, 0.7)
+    text = await run(slack, EXEC, "digest preview")
+    print(text)
+    assert "*In production* (1)" in text
+    assert ("*FRAUD · Fraud detection* — *Degrading*, live 4 months: now catches 7 of every 10 fraud cases, "
+            "down from 8 at launch") in text
+    assert "CHURN · Churn* — *" not in text.split("*In production*")[1]
