@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     slack_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias="HEADWAY_SLACK_TIMEOUT_SECONDS")
     gate_stall_weeks: int = Field(4, ge=1, le=52, validation_alias="HEADWAY_GATE_STALL_WEEKS")
     public_url: str | None = Field(None, validation_alias="HEADWAY_PUBLIC_URL")
+    blocker_escalate_days: int = Field(3, ge=1, le=60, validation_alias="HEADWAY_BLOCKER_ESCALATE_DAYS")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
 
     @field_validator("slack_api_url")

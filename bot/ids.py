@@ -44,3 +44,6 @@ class ActionId(StrEnum):
     PRODUCTION_RETRAIN = "production_retrain"
     PRODUCTION_ROLL_BACK = "production_roll_back"
     PRODUCTION_RETIRE = "production_retire"
+    BLOCKER_RESOLVED = "blocker_resolved"
+    BLOCKER_STILL = "blocker_still"
+    CONDITION_MET = "condition_met"

@@ -93,6 +93,7 @@ def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("profiles", lambda: refresh_profiles(hw), CronTrigger(hour=3, minute=17), run_at_start=False)
     hw.scheduler.add("gates", lambda: gate_tick(hw), IntervalTrigger(minutes=5))
     hw.scheduler.add("gate_prompts", lambda: gate_prompts(hw), IntervalTrigger(hours=1))
+    hw.scheduler.add("follow_through", lambda: follow_through(hw), IntervalTrigger(minutes=30))
 
 
 async def send_due_digests(hw: Headway) -> int:
@@ -140,3 +141,24 @@ async def gate_prompts(hw: Headway) -> gate_jobs.GateTick:
     """Kill/continue prompts: stalled, overdue or past-kill-date projects; experiments past their timebox."""
     weeks = hw.settings.gate_stall_weeks
     return await gate_jobs.kill_continue_tick(hw, stall_weeks=weeks)
+
+
+async def follow_through(hw: Headway) -> dict[str, int]:
+    """Escalate blockers open too long and remind owners of gate conditions coming due; each step on its own."""
+    from bot.gates import conditions
+    from bot.standups import blockers
+
+    now, done = hw.clock.now(), {}
+    steps = {
+        "escalated": lambda session: blockers.escalate_due(session, hw.renderer, hw.settings.blocker_escalate_days,
+                                                           now),
+        "reminded": lambda session: conditions.remind_due(session, hw.renderer, now),
+    }
+    for name, step in steps.items():
+        try:
+            async with hw.db.unit_of_work() as session:
+                done[name] = await step(session)
+        except Exception:
+            log.exception("follow-through step %s failed", name)
+    hw.deliver()
+    return done

@@ -8,12 +8,12 @@ from bot.app import Headway
 
 
 def register_all(app: AsyncApp, hw: Headway) -> None:
-    from handlers import gate_actions, gates, headway, home, standup_prompts, standups
+    from handlers import follow_through, gate_actions, gates, headway, home, standup_prompts, standups
     from handlers.replies import ack_body
     from handlers.router import Router
 
     router = Router()
-    for module in (headway, standups, standup_prompts, home, gates, gate_actions):
+    for module in (headway, standups, standup_prompts, home, gates, gate_actions, follow_through):
         module.register(router, hw)
 
     def unknown_command(name: str) -> dict[str, object]:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.gates import conditions
 from bot.gates.queries import stage_name
 from bot.gates.rules import Verdict
 from bot.lifecycle import Lifecycle
@@ -30,6 +31,7 @@ class Details:
     reframed_problem: str = ""
     hold_until: date | None = None
     reasons: str = ""  # the deciding voters' rationales, joined
+    vote_ids: tuple[int, ...] = ()  # the deciding votes
 
 
 def details_of(verdict: Verdict, votes: list[GateVote]) -> Details:
@@ -44,7 +46,7 @@ def details_of(verdict: Verdict, votes: list[GateVote]) -> Details:
     conditions = stated[0] if len(stated) == 1 else "\n".join(f"• {c}" for c in stated)
     reasons = "; ".join(v.rationale.strip() for v in deciding if v.rationale.strip())
     return Details(conditions=conditions, pivot_stage=first.pivot_stage, reframed_problem=first.problem_statement,
-                   hold_until=first.hold_until, reasons=reasons)
+                   hold_until=first.hold_until, reasons=reasons, vote_ids=tuple(v.id for v in deciding if v.id))
 
 
 def _reason(gate: Gate, outcome: GateDecision, lifecycle: Lifecycle, details: Details) -> tuple[str, str, str]:
@@ -66,6 +68,7 @@ def _reason(gate: Gate, outcome: GateDecision, lifecycle: Lifecycle, details: De
 
 async def apply(session: AsyncSession, gate: Gate, project: Project, outcome: GateDecision, details: Details,
                 lifecycle: Lifecycle, actor_id: str | None, now: datetime) -> StageTransition | None:
+    await conditions.settle(session, gate, outcome, details.vote_ids)
     if outcome == GateDecision.NO_DECISION:
         return None
     stage, state, reason = _reason(gate, outcome, lifecycle, details)

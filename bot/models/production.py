@@ -144,9 +144,12 @@ class GateCondition(SQLModel, table=True):
     gate_id: int = Field(sa_column=Column(Integer, ForeignKey("gates.id", ondelete="CASCADE"), nullable=False,
                                           index=True))
     project_id: int = Field(sa_column=_project_fk())
+    vote_id: int | None = None  # the vote that stated it; only the deciding votes' conditions stay when it closes
     text: str = Field(max_length=500)
     owner_id: str = Field(max_length=32)
     due_date: date
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    overdue_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     met_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     met_by: str | None = Field(default=None, max_length=32)
     created_by: str | None = Field(default=None, max_length=32)

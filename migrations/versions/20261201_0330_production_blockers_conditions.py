@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0006
-Create Date: 2026-12-01 02:31:03.911807
+Create Date: 2026-12-01 02:52:35.159317
 """
 
 from collections.abc import Sequence
@@ -128,9 +128,12 @@ def upgrade() -> None:
     sa.Column('team_id', sa.String(length=32), nullable=False),
     sa.Column('gate_id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('vote_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('owner_id', sa.String(length=32), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('overdue_notified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('met_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('met_by', sa.String(length=32), nullable=True),
     sa.Column('created_by', sa.String(length=32), nullable=True),
