@@ -13,6 +13,7 @@ from bot.experiments import experiments, measurements
 from bot.ids import CallbackId
 from bot.models import ProjectState
 from bot.people import service as people
+from bot.projects import follow_through
 from bot.projects import service as projects
 from bot.projects.card import describe
 from bot.projects.draft import validate_draft
@@ -88,10 +89,12 @@ async def list_projects(hw: Headway, req: CommandRequest) -> None:
 
 
 async def show_project(hw: Headway, req: CommandRequest) -> None:
+    today = hw.clock.now().date()
     async with hw.db.unit_of_work() as session:
         details = await projects.get_project(session, req.team_id, req.args[0])
-    card = describe(details, hw.lifecycle(details.project.lifecycle), hw.clock.now().date())
-    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now())
+        follow = await follow_through.for_project(session, details.project, today)
+    card = describe(details, hw.lifecycle(details.project.lifecycle), today)
+    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now(), follow=follow)
 
 
 async def show_status(hw: Headway, req: CommandRequest) -> None:

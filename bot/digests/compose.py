@@ -23,12 +23,15 @@ ORDER = {ProgressLabel.OFF_TRACK: 0, ProgressLabel.AT_RISK: 1, ProgressLabel.STA
 
 @dataclass(frozen=True)
 class Decision:
-    """Something waiting for the reader: today, a gate they approve and have not voted on."""
+    """Something waiting for the reader: a gate they approve and have not voted on (kind "gate"), or help the
+    portfolio needs (kind "help": a blocker escalated to its PMs, a gate condition overdue; gate_id 0)."""
 
     project_id: int
     gate_id: int
     title: str
     deadline: date | None
+    kind: str = "gate"
+    detail: str = ""  # help: what blocks, for how long, and who could help
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ async def answer_still_blocked(session: AsyncSession, team_id: str, user_id: str
 class HelpNeeded:
     """An escalated blocker, for the exec digest: how old, who is stuck, and who could help."""
 
+    project_id: int
     project_key: str
     project_name: str
     user_id: str
@@ -132,7 +133,7 @@ async def help_needed(session: AsyncSession, team_id: str, today: date) -> tuple
             ProjectMember.project_id.in_({p.id for _, p in rows}),  # type: ignore[attr-defined]
             ProjectMember.role == ProjectRole.PM))).all():
         pms.setdefault(member.project_id, []).append(member.user_id)
-    return tuple(HelpNeeded(p.key, p.name, b.user_id, b.text, age_text(b, today), tuple(dict.fromkeys(
+    return tuple(HelpNeeded(p.id, p.key, p.name, b.user_id, b.text, age_text(b, today), tuple(dict.fromkeys(
         [*pms.get(p.id, []), *([p.business_owner_id] if p.business_owner_id else [])]))) for b, p in rows)
 
 
