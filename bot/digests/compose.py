@@ -31,7 +31,7 @@ class Decision:
     title: str
     deadline: date | None
     kind: str = "gate"
-    detail: str = ""  # help: what blocks, for how long, and who could help
+    detail: str = ""  # help: what blocks, for how long, who could help; mrkdwn, ALREADY escaped: embed with |plain
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.digests.compose import Decision
 from bot.gates.queries import pending_for
-from bot.models import Person, utcnow
+from bot.models import utcnow
+from bot.render.escaping import is_user_id, mrkdwn_escape
+from bot.render.formatting import truncate_words
 
 
 async def pending_decisions(session: AsyncSession, team_id: str, user_id: str | None,
@@ -27,23 +28,20 @@ async def help_needed(session: AsyncSession, team_id: str, today: date) -> tuple
     from bot.standups.blockers import help_needed as blocked
 
     blockers, late = await blocked(session, team_id, today), await overdue(session, team_id, today)
-    if not blockers and not late:
-        return ()
-    ids = {h.user_id for h in blockers} | {u for h in blockers for u in h.helpers} | {
-        o.condition.owner_id for o in late}
-    names = {p.user_id: p.real_name or p.name or p.user_id for p in (await session.exec(select(Person).where(
-        Person.team_id == team_id, Person.user_id.in_(ids)))).all()}  # type: ignore[attr-defined]
 
-    def name(user_id: str) -> str:
-        return names.get(user_id, "someone")
+    def who(user_id: str) -> str:
+        return f"<@{user_id}>" if is_user_id(user_id) else "someone"
+
+    def text(value: str, limit: int = 300) -> str:
+        return mrkdwn_escape(truncate_words(value, limit))
 
     helps = [Decision(h.project_id, 0, f"Unblock {h.project_key}", None, kind="help",
-                      detail=f"{name(h.user_id)} has been blocked on {h.project_key} for {h.age}: {h.text}"
-                             + (f" — could help: {', '.join(name(u) for u in h.helpers)}" if h.helpers else ""))
+                      detail=f"{who(h.user_id)} has been blocked on {h.project_key} for {h.age}: {text(h.text)}"
+                             + (f" — could help: {', '.join(who(u) for u in h.helpers)}" if h.helpers else ""))
              for h in blockers]
     helps += [Decision(o.condition.project_id, 0, f"Condition overdue on {o.project_key}", o.condition.due_date,
                        kind="help", detail=f"A condition of {o.project_key}'s Go is {o.overdue_days} day"
                                            f"{'s' if o.overdue_days != 1 else ''} overdue (owner "
-                                           f"{name(o.condition.owner_id)}): {o.condition.text}")
+                                           f"{who(o.condition.owner_id)}): {text(o.condition.text)}")
               for o in late]
     return tuple(helps)

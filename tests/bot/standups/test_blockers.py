@@ -75,8 +75,8 @@ async def test_a_blocker_is_kept_asked_about_aged_and_escalated_once(slack, emul
     assert len(keyed(emulator, ":escalated:")) == 1
 
     digest = await run(slack, EXEC, "digest preview")
-    assert ("*Decisions and help needed*\n:sos: Max Modeler has been blocked on FRAUD for 4 working days: Waiting for "
-            "labelled chargebacks &lt;!here&gt; — could help: Pat Product, Eve Executive") in digest
+    assert ("*Decisions and help needed*\n:sos: <@UMEMBER1> has been blocked on FRAUD for 4 working days: Waiting for "
+            "labelled chargebacks &lt;!here&gt; — could help: <@UPM00001>, <@UEXEC001>") in digest
     assert "(escalated)" in await card_text(slack)
 
     clicked = await slack.block_action(MEMBER, "blocker_resolved", message=where(asked))
