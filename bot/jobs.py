@@ -144,21 +144,28 @@ async def gate_prompts(hw: Headway) -> gate_jobs.GateTick:
 
 
 async def follow_through(hw: Headway) -> dict[str, int]:
-    """Escalate blockers open too long and remind owners of gate conditions coming due; each step on its own."""
+    """Escalate blockers open too long; remind owners of gate conditions coming due and tell who must know when one
+    is overdue. Each item in its own unit of work, so one bad row stops nothing."""
     from bot.gates import conditions
     from bot.standups import blockers
 
-    now, done = hw.clock.now(), {}
-    steps = {
-        "escalated": lambda session: blockers.escalate_due(session, hw.renderer, hw.settings.blocker_escalate_days,
-                                                           now),
-        "reminded": lambda session: conditions.remind_due(session, hw.renderer, now),
-    }
-    for name, step in steps.items():
+    now, done = hw.clock.now(), {"escalated": 0, "reminded": 0, "failed": 0}
+    async with hw.db.unit_of_work() as session:
+        to_escalate = await blockers.due_for_escalation(session, hw.settings.blocker_escalate_days, now)
+        notices = await conditions.due_notices(session, now)
+    for blocker_id in to_escalate:
         try:
             async with hw.db.unit_of_work() as session:
-                done[name] = await step(session)
+                done["escalated"] += await blockers.escalate(session, hw.renderer, blocker_id, now)
         except Exception:
-            log.exception("follow-through step %s failed", name)
+            log.exception("escalating blocker %s failed", blocker_id)
+            done["failed"] += 1
+    for condition_id, overdue in notices:
+        try:
+            async with hw.db.unit_of_work() as session:
+                done["reminded"] += await conditions.notify(session, hw.renderer, condition_id, overdue, now)
+        except Exception:
+            log.exception("condition %s notice failed", condition_id)
+            done["failed"] += 1
     hw.deliver()
     return done

@@ -76,34 +76,38 @@ async def _pms(session: AsyncSession, project_id: int) -> list[str]:
         ProjectMember.project_id == project_id, ProjectMember.role == ProjectRole.PM))).all())
 
 
-async def remind_due(session: AsyncSession, renderer: Renderer, now: datetime) -> int:
-    """Remind owners before the date and tell owners and PMs once a condition is overdue; counts messages."""
+async def due_notices(session: AsyncSession, now: datetime) -> list[tuple[int, bool]]:
+    """(condition id, overdue) of every reminder and overdue notice not sent yet."""
     today = now.date()
-    sent = 0
-    soon = (await session.exec(_live(select(GateCondition, Project)).where(
+    soon = (await session.exec(_live(select(GateCondition.id, Project.id)).where(
         GateCondition.reminded_at.is_(None),  # type: ignore[union-attr]
         GateCondition.due_date <= today + timedelta(days=REMIND_DAYS_BEFORE), GateCondition.due_date >= today))).all()
-    for condition, project in soon:
-        won = await session.exec(update(GateCondition).where(  # type: ignore[call-overload]
-            GateCondition.id == condition.id, GateCondition.reminded_at.is_(None)).values(reminded_at=now))  # type: ignore[union-attr]
-        if won.rowcount:
-            message = renderer.message("gates/condition_due.json.j2", c=condition, p=project, overdue=False,
-                                       today=today, ids=ActionId)
-            sent += await enqueue(session, team_id=condition.team_id, key=f"condition:{condition.id}:reminder",
-                                  kind="condition_reminder", channel=condition.owner_id, message=message)
-    late = (await session.exec(_live(select(GateCondition, Project)).where(
+    late = (await session.exec(_live(select(GateCondition.id, Project.id)).where(
         GateCondition.overdue_notified_at.is_(None), GateCondition.due_date < today))).all()  # type: ignore[union-attr]
-    for condition, project in late:
-        won = await session.exec(update(GateCondition).where(  # type: ignore[call-overload]
-            GateCondition.id == condition.id, GateCondition.overdue_notified_at.is_(None))  # type: ignore[union-attr]
-            .values(overdue_notified_at=now))
-        if not won.rowcount:
-            continue
-        message = renderer.message("gates/condition_due.json.j2", c=condition, p=project, overdue=True, today=today,
-                                   ids=ActionId)
-        for user_id in dict.fromkeys([condition.owner_id, *await _pms(session, project.id)]):
-            sent += await enqueue(session, team_id=condition.team_id, key=f"condition:{condition.id}:overdue:{user_id}",
-                                  kind="condition_overdue", channel=user_id, message=message)
+    return [(c, False) for c, _ in soon] + [(c, True) for c, _ in late]
+
+
+async def notify(session: AsyncSession, renderer: Renderer, condition_id: int, is_overdue: bool,
+                 now: datetime) -> int:
+    """Remind the owner before the date, or tell the owner and the PMs it is overdue: once (conditional UPDATE,
+    then outbox keys); how many messages were queued."""
+    column = GateCondition.overdue_notified_at if is_overdue else GateCondition.reminded_at
+    won = await session.exec(update(GateCondition).where(  # type: ignore[call-overload]
+        GateCondition.id == condition_id, column.is_(None), GateCondition.met_at.is_(None))  # type: ignore[union-attr]
+        .values({column: now}))
+    if not won.rowcount:
+        return 0
+    condition = await session.get(GateCondition, condition_id)
+    project = await session.get(Project, condition.project_id)  # type: ignore[union-attr]
+    message = renderer.message("gates/condition_due.json.j2", c=condition, p=project, overdue=is_overdue,
+                               today=now.date(), ids=ActionId)
+    if not is_overdue:
+        return await enqueue(session, team_id=condition.team_id, key=f"condition:{condition.id}:reminder",  # type: ignore[union-attr]
+                             kind="condition_reminder", channel=condition.owner_id, message=message)  # type: ignore[union-attr]
+    sent = 0
+    for user_id in dict.fromkeys([condition.owner_id, *await _pms(session, project.id)]):  # type: ignore[union-attr]
+        sent += await enqueue(session, team_id=condition.team_id, key=f"condition:{condition.id}:overdue:{user_id}",  # type: ignore[union-attr]
+                              kind="condition_overdue", channel=user_id, message=message)
     return sent
 
 

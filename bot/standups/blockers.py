@@ -137,28 +137,32 @@ async def help_needed(session: AsyncSession, team_id: str, today: date) -> tuple
         [*pms.get(p.id, []), *([p.business_owner_id] if p.business_owner_id else [])]))) for b, p in rows)
 
 
-async def escalate_due(session: AsyncSession, renderer: Renderer, after_days: int, now: datetime) -> int:
-    """Escalate, once, every open blocker older than `after_days` working days to its project's PMs."""
-    today = now.date()
-    candidates = (await session.exec(select(Blocker, Project).join(Project, Project.id == Blocker.project_id).where(
-        Blocker.resolved_at.is_(None), Blocker.escalated_at.is_(None),  # type: ignore[union-attr]
-        Blocker.reported_at <= now - timedelta(days=after_days)))).all()
-    escalated = 0
-    for blocker, project in candidates:
-        if working_days(blocker.reported_at.date(), today) <= after_days:
-            continue
-        won = await session.exec(update(Blocker).where(  # type: ignore[call-overload]
-            Blocker.id == blocker.id, Blocker.escalated_at.is_(None)).values(escalated_at=now))  # type: ignore[union-attr]
-        if not won.rowcount:
-            continue
-        pm_ids = (await session.exec(select(ProjectMember.user_id).where(
-            ProjectMember.project_id == project.id, ProjectMember.role == ProjectRole.PM))).all()
-        message = escalation_message(renderer, blocker, project, today)
-        for pm in dict.fromkeys(pm_ids):
-            await enqueue(session, team_id=blocker.team_id, key=f"blocker:{blocker.id}:escalated:{pm}",
-                          kind="blocker_escalated", channel=pm, message=message)
-        escalated += 1
-    return escalated
+async def due_for_escalation(session: AsyncSession, after_days: int, now: datetime) -> list[int]:
+    """Open, not yet escalated blockers on a project, older than `after_days` working days."""
+    rows = (await session.exec(select(Blocker.id, Blocker.reported_at).where(
+        Blocker.project_id.is_not(None), Blocker.resolved_at.is_(None), Blocker.escalated_at.is_(None),  # type: ignore[union-attr]
+        Blocker.reported_at <= now - timedelta(days=after_days)).order_by(Blocker.id))).all()
+    return [i for i, reported in rows if working_days(reported.date(), now.date()) > after_days]
+
+
+async def escalate(session: AsyncSession, renderer: Renderer, blocker_id: int, now: datetime) -> bool:
+    """Tell the project's PMs, once: whoever sets `escalated_at` first queues the DMs (keys make them once-only)."""
+    won = await session.exec(update(Blocker).where(  # type: ignore[call-overload]
+        Blocker.id == blocker_id, Blocker.escalated_at.is_(None), Blocker.resolved_at.is_(None))  # type: ignore[union-attr]
+        .values(escalated_at=now))
+    if not won.rowcount:
+        return False
+    blocker = await session.get(Blocker, blocker_id)
+    project = await session.get(Project, blocker.project_id) if blocker else None  # type: ignore[union-attr]
+    if blocker is None or project is None:
+        return False
+    pm_ids = (await session.exec(select(ProjectMember.user_id).where(
+        ProjectMember.project_id == project.id, ProjectMember.role == ProjectRole.PM))).all()
+    message = escalation_message(renderer, blocker, project, now.date())
+    for pm in dict.fromkeys(pm_ids):
+        await enqueue(session, team_id=blocker.team_id, key=f"blocker:{blocker.id}:escalated:{pm}",
+                      kind="blocker_escalated", channel=pm, message=message)
+    return True
 
 
 def escalation_message(renderer: Renderer, blocker: Blocker, project: Project, today: date) -> Message:
