@@ -13,6 +13,7 @@ from bot.experiments import experiments, measurements
 from bot.ids import CallbackId
 from bot.models import ProjectState
 from bot.people import service as people
+from bot.production.overview import live_projects
 from bot.projects import follow_through
 from bot.projects import service as projects
 from bot.projects.card import describe
@@ -104,8 +105,10 @@ async def show_status(hw: Headway, req: CommandRequest) -> None:
         history = (await measurements.series(session, [project.id]))[project.id]
         bets = await experiments.experiments_of(session, project.id)
         goal = await experiments.goal_for_week(session, project.id, today)
+        live = await live_projects(session, hw.renderer, [project], lambda p: hw.lifecycle(p.lifecycle),
+                                   hw.clock.now())
     status = project_status(hw.renderer, project, history, today, bets, goal)
-    await respond(hw, req.response_url, "projects/status.json.j2", status=status)
+    await respond(hw, req.response_url, "projects/status.json.j2", status=status, live=live[0] if live else None)
 
 
 def register(router: Router, hw: Headway) -> None:

@@ -89,4 +89,6 @@ def time_in_production(launched: datetime, now: datetime) -> str:
         return f"{months} month{'s' if months != 1 else ''}"
     if days >= 14:
         return f"{round(days / 7)} weeks"
+    if days == 0:
+        return "less than a day"
     return f"{days} day{'s' if days != 1 else ''}"
