@@ -87,9 +87,12 @@ class AfterLaunchActs:
             s.out.activity(f"Alertmanager → Headway: HTTP {fired.status_code} {fired.json()}")
         if fired.status_code != 200:
             raise s.failure(f"Headway refused the Alertmanager webhook: {fired.text[:200]}")
-        await s.wait_for_posts(posts + 2, "the degradation DM to Priya and the channel post")
-        dm = next(c for c in reversed(s.emu.calls_to("chat.postMessage"))
-                  if c.ok and c.params.get("channel") == PRIYA.id)
+        dm = await s.wait_for(lambda: next((c for c in s.emu.calls_to("chat.postMessage")[posts:]
+                                            if c.ok and c.params.get("channel") == PRIYA.id
+                                            and "production_retrain" in str(c.params.get("blocks"))), None),
+                              "the degradation DM to Priya")
+        await s.wait_for(lambda: any(c.ok and c.params.get("channel") != PRIYA.id and "EtaDrift" in str(
+            c.params.get("blocks")) for c in s.emu.calls_to("chat.postMessage")[posts:]), "the channel post")
         s.show_new_posts()
         s.out.step(f"{PRIYA.first_name} clicks Retrain and says why")
         updates = len(s.emu.calls_to("views.update"))
@@ -102,7 +105,8 @@ class AfterLaunchActs:
         result = await s.slack.view_submission(PRIYA.id, view_id, {
             "rationale": "Retrain with the new carrier's first two weeks of deliveries."})
         s.check_ack(result, "the Retrain modal")
-        await s.wait_for_posts(posts + 1, "the decision in #ml-projects")
+        await s.wait_for(lambda: any(c.ok and "decided" in str(c.params.get("blocks"))
+                                     for c in s.emu.calls_to("chat.postMessage")[posts:]), "the decision in #ml-projects")
         s.show_new_posts()
         answer = await s.command(ELENA, "health ETA")
         s.out.ephemeral(ELENA.first_name, answer)
@@ -127,7 +131,8 @@ class AfterLaunchActs:
             s.out.activity(f"{clock.now():%a %d %b}: nothing to escalate yet")
         else:
             raise s.failure("Lucas's blocker was never escalated")
-        await s.wait_for_posts(posts + 1, "the escalation DM to Priya")
+        await s.wait_for(lambda: any(c.ok and c.params.get("channel") == PRIYA.id and "has been blocked" in str(
+            c.params.get("blocks")) for c in s.emu.calls_to("chat.postMessage")[posts:]), "the escalation DM to Priya")
         s.show_new_posts()
         again = await follow_through(s.server.hw)
         if again.get("escalated"):
