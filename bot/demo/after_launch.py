@@ -106,7 +106,8 @@ class AfterLaunchActs:
             "rationale": "Retrain with the new carrier's first two weeks of deliveries."})
         s.check_ack(result, "the Retrain modal")
         await s.wait_for(lambda: any(c.ok and "decided" in str(c.params.get("blocks"))
-                                     for c in s.emu.calls_to("chat.postMessage")[posts:]), "the decision in #ml-projects")
+                                     for c in s.emu.calls_to("chat.postMessage")[posts:]),
+                         "the decision in #ml-projects")
         s.show_new_posts()
         answer = await s.command(ELENA, "health ETA")
         s.out.ephemeral(ELENA.first_name, answer)
