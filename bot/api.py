@@ -11,7 +11,7 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from starlette.requests import Request
@@ -23,6 +23,7 @@ from bot.errors import InvalidInput
 from bot.experiments import tokens
 from bot.experiments.measurements import Reading, record
 from bot.models import MeasurementSource
+from bot.production import service as production
 from bot.projects.service import key_taken
 from bot.request_body import read_capped
 
@@ -40,6 +41,9 @@ class MeasurementIn(BaseModel):
     client_id: str | None = Field(None, min_length=1, max_length=200,
                                   description="Your id for this value (e.g. the run id); repeats are stored once.")
     note: str = Field("", max_length=500)
+    kind: Literal["offline", "production"] = Field(
+        "offline", description="offline: an evaluation or training result; production: the live metric of a "
+                               "launched model (compared with its value at launch).")
 
     @field_validator("metric", "client_id", "note")
     @classmethod
@@ -149,7 +153,22 @@ def api_routes(hw: Headway) -> list[Route]:
                     return _error(404, "unknown_project", f"There is no project {(key or asked)[:12]}.")
                 return _error(403, "wrong_project", f"This token is for {project.key}, not {key}.")
             stored = []
+            live = None
             for position, item in enumerate(items):
+                if item.kind == "production":
+                    try:
+                        live = live or await production.live_health(session, project,
+                                                                    hw.lifecycle(project.lifecycle), hw.clock.now())
+                        stored.append((item, await production.record_reading(
+                            session, project, live, value=item.value, metric=item.metric, note=item.note,
+                            measured_at=item.measured_at or hw.clock.now().astimezone(UTC),
+                            source_ref=f"client:{item.client_id}" if item.client_id else f"request:{uuid.uuid4().hex}",
+                        )))
+                    except InvalidInput as error:
+                        await session.rollback()
+                        return _error(422, "invalid_measurement",
+                                      {f"measurements[{position}].{k}": v for k, v in error.errors.items()})
+                    continue
                 reading = Reading(
                     value=item.value, measured_at=item.measured_at or hw.clock.now().astimezone(UTC),
                     source=MeasurementSource.API,
@@ -161,9 +180,13 @@ def api_routes(hw: Headway) -> list[Route]:
                     await session.rollback()
                     return _error(422, "invalid_measurement",
                                   {f"measurements[{position}].{k}": v for k, v in error.errors.items()})
+            if live is not None:
+                await production.refresh(session, hw.renderer, project, live, hw.clock.now())
+        if live is not None:
+            hw.deliver()
         body = StoredOut(project=project.key, stored=sum(not s.duplicate for _, s in stored),
                          duplicates=sum(s.duplicate for _, s in stored),
-                         measurements=[MeasurementOut(id=s.measurement.id, client_id=i.client_id,
+                         measurements=[MeasurementOut(id=_stored_id(s), client_id=i.client_id,
                                                       duplicate=s.duplicate) for i, s in stored])
         return JSONResponse(body.model_dump(), status_code=201 if body.stored else 200)
 
@@ -174,6 +197,10 @@ def api_routes(hw: Headway) -> list[Route]:
         Route("/api/v1/projects/{key}/measurements", post_measurements, methods=["POST"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
     ]
+
+
+def _stored_id(stored: Any) -> int:
+    return stored.reading.id if isinstance(stored, production.StoredReading) else stored.measurement.id
 
 
 class NotJson(ValueError):

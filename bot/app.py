@@ -45,7 +45,7 @@ class Headway:
 
     async def decisions_for(self, session: AsyncSession, team_id: str, user_id: str | None) -> tuple[Decision, ...]:
         """Decisions waiting for a reader (gates they approve and have not voted on)."""
-        return await pending_decisions(session, team_id, user_id)
+        return await pending_decisions(session, team_id, user_id, self.clock.now().date())
 
     def deliver(self) -> None:
         """Nudge the outbox sender after committing new rows (it also polls, so this is only for speed)."""

@@ -24,6 +24,7 @@ class CallbackId(StrEnum):
     SHORTCUT_LOG_METRIC = "shortcut_log_metric"  # the global shortcut, and its modal
     SHORTCUT_WEEKLY_GOAL = "shortcut_weekly_goal"  # the message shortcut, and its modal
     LIFECYCLE_MAP = "lifecycle_map"
+    PRODUCTION_DECISION = "production_decision"
 
 
 class ActionId(StrEnum):
@@ -52,6 +53,13 @@ class ActionId(StrEnum):
     HOME_HELP = "home_help"
     LIFECYCLE_PICK = "lifecycle_pick"
     MEASUREMENT_CONFIRM = "measurement_confirm"  # "-<measurement id>" follows: one button per unconfirmed result
+    PRODUCTION_KEEP = "production_keep"
+    PRODUCTION_RETRAIN = "production_retrain"
+    PRODUCTION_ROLL_BACK = "production_roll_back"
+    PRODUCTION_RETIRE = "production_retire"
+    BLOCKER_RESOLVED = "blocker_resolved"
+    BLOCKER_STILL = "blocker_still"
+    CONDITION_MET = "condition_met"
 
 
 RECORD_ID_MAX = 2**31 - 1  # PostgreSQL's INTEGER; the primary keys of every table

@@ -101,6 +101,7 @@ def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("profiles", lambda: refresh_profiles(hw), CronTrigger(hour=3, minute=17), run_at_start=False)
     hw.scheduler.add("gates", lambda: gate_tick(hw), IntervalTrigger(minutes=5))
     hw.scheduler.add("gate_prompts", lambda: gate_prompts(hw), IntervalTrigger(hours=1))
+    hw.scheduler.add("follow_through", lambda: follow_through(hw), IntervalTrigger(minutes=30))
 
 
 async def send_due_digests(hw: Headway) -> int:
@@ -149,3 +150,31 @@ async def gate_prompts(hw: Headway) -> gate_jobs.GateTick:
     """Kill/continue prompts: stalled, overdue or past-kill-date projects; experiments past their timebox."""
     weeks = hw.settings.gate_stall_weeks
     return await gate_jobs.kill_continue_tick(hw, stall_weeks=weeks)
+
+
+async def follow_through(hw: Headway) -> dict[str, int]:
+    """Escalate blockers open too long; remind owners of gate conditions coming due and tell who must know when one
+    is overdue. Each item in its own unit of work, so one bad row stops nothing."""
+    from bot.gates import conditions
+    from bot.standups import blockers
+
+    now, done = hw.clock.now(), {"escalated": 0, "reminded": 0, "failed": 0}
+    async with hw.db.unit_of_work() as session:
+        to_escalate = await blockers.due_for_escalation(session, hw.settings.blocker_escalate_days, now)
+        notices = await conditions.due_notices(session, now)
+    for blocker_id in to_escalate:
+        try:
+            async with hw.db.unit_of_work() as session:
+                done["escalated"] += await blockers.escalate(session, hw.renderer, blocker_id, now)
+        except Exception:
+            log.exception("escalating blocker %s failed", blocker_id)
+            done["failed"] += 1
+    for condition_id, overdue in notices:
+        try:
+            async with hw.db.unit_of_work() as session:
+                done["reminded"] += await conditions.notify(session, hw.renderer, condition_id, overdue, now)
+        except Exception:
+            log.exception("condition %s notice failed", condition_id)
+            done["failed"] += 1
+    hw.deliver()
+    return done

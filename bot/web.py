@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.alertmanager import alertmanager_routes
 from bot.api import api_routes
 from bot.app import Headway
 from bot.delivery import backlog
@@ -65,6 +66,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             *api_routes(hw),
+            *alertmanager_routes(hw),
         ],
         lifespan=lifespan,
     )

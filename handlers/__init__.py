@@ -8,12 +8,24 @@ from bot.app import Headway
 
 
 def register_all(app: AsyncApp, hw: Headway) -> None:
-    from handlers import delivery, evidence, gate_actions, gates, headway, home, onboarding, standup_prompts, standups
+    from handlers import (
+        delivery,
+        evidence,
+        follow_through,
+        gate_actions,
+        gates,
+        headway,
+        home,
+        onboarding,
+        standup_prompts,
+        standups,
+    )
     from handlers.replies import ack_body
     from handlers.router import Router
 
     router = Router()
-    for module in (headway, standups, standup_prompts, home, gates, gate_actions, delivery, onboarding, evidence):
+    for module in (headway, standups, standup_prompts, home, gates, gate_actions, delivery, onboarding, evidence,
+                   follow_through):
         module.register(router, hw)
 
     def unknown_command(name: str) -> dict[str, object]:

@@ -99,7 +99,7 @@ async def open_vote_form(hw: Headway, body: dict[str, Any]) -> None:
         return hw.renderer.view(
             "gates/vote_form.json.j2", v=view, decision=decision.value, mine=mine, stages=stages,
             callback_id=CallbackId.GATE_VOTE, metadata={"gate": gate_id, "decision": decision.value},
-            default_hold=add_working_days(hw.clock.now().date(), 10), **words(lifecycle))
+            default_hold=add_working_days(hw.clock.now().date(), 10), voter=user_id, **words(lifecycle))
 
     await open_then_fill(hw, body["trigger_id"], title, build)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import Headway
-from handlers import digests, experiments, lifecycles, mlflow, projects, roles
+from handlers import digests, experiments, lifecycles, mlflow, production, projects, roles
 from handlers.commands import register_command
 from handlers.registry import Audience, CommandRegistry
 from handlers.router import Router
@@ -30,6 +30,7 @@ def build_registry() -> CommandRegistry:
     mlflow.add_subcommands(registry)
     digests.add_subcommands(registry)
     lifecycles.add_subcommands(registry)
+    production.add_subcommands(registry)
     return registry
 
 
@@ -38,3 +39,4 @@ def register(router: Router, hw: Headway) -> None:
     projects.register(router, hw)
     experiments.register(router, hw)
     lifecycles.register(router, hw)
+    production.register(router, hw)

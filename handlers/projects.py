@@ -14,8 +14,9 @@ from bot.experiments import experiments, measurements
 from bot.ids import ActionId, CallbackId
 from bot.models import ProjectState
 from bot.people import service as people
+from bot.production.overview import live_projects
+from bot.projects import follow_through, lifecycles
 from bot.projects import history as project_history
-from bot.projects import lifecycles
 from bot.projects import service as projects
 from bot.projects.card import describe
 from bot.projects.saving import save_form
@@ -99,10 +100,12 @@ async def list_projects(hw: Headway, req: CommandRequest) -> None:
 
 
 async def show_project(hw: Headway, req: CommandRequest) -> None:
+    today = hw.clock.now().date()
     async with hw.db.unit_of_work() as session:
         details = await projects.get_project(session, req.team_id, req.args[0])
-    card = describe(details, hw.lifecycle(details.project.lifecycle), hw.clock.now().date())
-    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now())
+        follow = await follow_through.for_project(session, details.project, today)
+    card = describe(details, hw.lifecycle(details.project.lifecycle), today)
+    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now(), follow=follow)
 
 
 async def show_history(hw: Headway, req: CommandRequest) -> None:
@@ -122,8 +125,11 @@ async def show_status(hw: Headway, req: CommandRequest) -> None:
         history = (await measurements.series(session, [project.id]))[project.id]
         bets = await experiments.experiments_of(session, project.id)
         goal = await experiments.goal_for_week(session, project.id, today)
+        live = await live_projects(session, hw.renderer, [project], lambda p: hw.lifecycle(p.lifecycle),
+                                   hw.clock.now())
     status = project_status(hw.renderer, project, history, today, bets, goal, tz=tz)
-    await respond(hw, req.response_url, "projects/status.json.j2", status=status, ids=ActionId)
+    await respond(hw, req.response_url, "projects/status.json.j2", status=status, ids=ActionId,
+                  live=live[0] if live else None)
 
 
 def register(router: Router, hw: Headway) -> None:

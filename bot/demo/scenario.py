@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.demo.after_launch import AfterLaunchActs
 from bot.demo.cast import ADA, CAST, ELENA, PRIYA, describe_fields
 from bot.demo.goalposts import move_goalposts
 from bot.demo.portfolio import PortfolioActs
@@ -20,7 +21,7 @@ __all__ = ["DemoError", "Scenario"]
 
 class Scenario(Stage):
     ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round",
-            "evidence", "gate", "move_goalposts", "stop_churn", "digest_and_home")
+            "evidence", "gate", "move_goalposts", "stop_churn", "digest_and_home", "after_launch")
 
     async def run(self) -> None:
         for act in self.ACTS:
@@ -99,3 +100,6 @@ class Scenario(Stage):
 
     async def digest_and_home(self) -> None:
         await PortfolioActs(self).digest_and_home()
+
+    async def after_launch(self) -> None:
+        await AfterLaunchActs(self).play()

@@ -33,12 +33,15 @@ ORDER = {ProgressLabel.OFF_TRACK: 0, ProgressLabel.AT_RISK: 1, ProgressLabel.STA
 
 @dataclass(frozen=True)
 class Decision:
-    """Something waiting for the reader: today, a gate they approve and have not voted on."""
+    """Something waiting for the reader: a gate they approve and have not voted on (kind "gate"), or help the
+    portfolio needs (kind "help": a blocker escalated to its PMs, a gate condition overdue; gate_id 0)."""
 
     project_id: int
     gate_id: int
     title: str
     deadline: date | None
+    kind: str = "gate"
+    detail: str = ""  # help: what blocks, for how long, who could help; mrkdwn, ALREADY escaped: embed with |plain
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class Digest:
     groups: tuple[Group, ...] = ()
     participation: dict[str, int] = field(default_factory=dict)
     flags: dict[int, Flags] = field(default_factory=dict)  # by project id: goalposts moved / moved without a gate
+    in_production: tuple[Any, ...] = ()  # bot.production.overview.LiveItem, for the exec digest's group
 
     @property
     def shown(self) -> tuple[ProjectLine, ...]:

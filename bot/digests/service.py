@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -80,7 +81,18 @@ async def build_digest(session: AsyncSession, renderer: Renderer, lifecycle_of: 
         data.projects = [p for p in data.projects if p.key == only]
     digest = compose(renderer, data, lifecycle_of, today, reader_id, decisions if kind == DigestKind.EXEC else (),
                      tz=zone(tz))
+    if kind == DigestKind.EXEC:
+        digest = await with_live_projects(session, renderer, lifecycle_of, data.projects, digest)
     return digest, render_digest(renderer, digest, kind)
+
+
+async def with_live_projects(session: AsyncSession, renderer: Renderer, lifecycle_of: Callable[[Project], Lifecycle],
+                             projects: list[Project], digest: Digest) -> Digest:
+    """The exec digest's "In production" group: every live project, however long ago it shipped (one query)."""
+    from bot.production.overview import live_projects
+
+    now = datetime.combine(digest.today, time(12), tzinfo=UTC)
+    return replace(digest, in_production=tuple(await live_projects(session, renderer, projects, lifecycle_of, now)))
 
 
 def render_digest(renderer: Renderer, digest: Digest, kind: DigestKind, chart: dict[str, str] | None = None) -> Message:

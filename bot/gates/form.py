@@ -57,6 +57,33 @@ class VoteDraft:
     pivot_stage: str | None = None
     problem_statement: str = ""
     hold_until: date | None = None
+    condition_items: tuple[tuple[str, str, date], ...] = ()  # (what, owner, due) of a Go with conditions
+
+
+MAX_CONDITIONS = 3
+
+
+def _condition_items(raw: Mapping[str, Any], today: date, errors: dict[str, str]) -> tuple[tuple[str, str, date], ...]:
+    """Condition 1 is the `conditions` text with its owner and due date; 2 and 3 are optional, all or nothing."""
+    items = []
+    for n in range(1, MAX_CONDITIONS + 1):
+        text_field = "conditions" if n == 1 else f"condition_{n}"
+        owner_field, due_field = f"condition_{n}_owner", f"condition_{n}_due"
+        text = str(raw.get(text_field) or "").strip()
+        owner, due = raw.get(owner_field), _day(raw.get(due_field))
+        if n > 1 and not text:
+            continue
+        if n == 1 and owner_field not in raw and due_field not in raw:
+            continue  # an older form without owner and date: the text alone, as before
+        if not owner:
+            errors[owner_field] = "Name who makes sure this condition is met."
+        if due is None or due < today:
+            errors[due_field] = "Pick today or a later day."
+        if n > 1 and len(text) > 500:
+            errors[text_field] = "Please keep each condition under 500 characters."
+        if owner and due is not None:
+            items.append((text, str(owner), due))
+    return tuple(items)
 
 
 def add_working_days(start: date, days: int) -> date:
@@ -158,8 +185,11 @@ def validate_vote(decision: GateDecision, raw: Mapping[str, Any], lifecycle: Lif
     if decision == GateDecision.GO_CONDITIONS:
         conditions = _text(raw, "conditions", 2000, errors, required="Say what must be true, and by when.")
         rationale = _text(raw, "rationale", 2000, errors)
+        items = _condition_items(raw, today, errors)
         _raise(errors)
-        return VoteDraft(decision, rationale=rationale, conditions=conditions)
+        if len(items) > 1:
+            conditions = "\n".join(f"• {what}" for what, _, _ in items)
+        return VoteDraft(decision, rationale=rationale, conditions=conditions, condition_items=items)
     if decision == GateDecision.PIVOT:
         allowed = {s.key for s in lifecycle.stages[: lifecycle.index(leaving) + 1]}
         stage = raw.get("pivot_stage")

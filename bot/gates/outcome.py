@@ -12,10 +12,13 @@ from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.gates import conditions
 from bot.gates.queries import stage_name
 from bot.gates.rules import Verdict
 from bot.lifecycle import Lifecycle
 from bot.models import Gate, GateDecision, GateVote, Project, ProjectState, StageTransition
+from bot.production import service as production
+from bot.production.stages import in_production
 from bot.render.formatting import day, truncate_words
 
 
@@ -28,6 +31,7 @@ class Details:
     reframed_problem: str = ""
     hold_until: date | None = None
     reasons: str = ""  # the deciding voters' rationales, joined
+    vote_ids: tuple[int, ...] = ()  # the deciding votes
 
 
 def details_of(verdict: Verdict, votes: list[GateVote]) -> Details:
@@ -42,7 +46,7 @@ def details_of(verdict: Verdict, votes: list[GateVote]) -> Details:
     conditions = stated[0] if len(stated) == 1 else "\n".join(f"• {c}" for c in stated)
     reasons = "; ".join(v.rationale.strip() for v in deciding if v.rationale.strip())
     return Details(conditions=conditions, pivot_stage=first.pivot_stage, reframed_problem=first.problem_statement,
-                   hold_until=first.hold_until, reasons=reasons)
+                   hold_until=first.hold_until, reasons=reasons, vote_ids=tuple(v.id for v in deciding if v.id))
 
 
 def _reason(gate: Gate, outcome: GateDecision, lifecycle: Lifecycle, details: Details) -> tuple[str, str, str]:
@@ -67,6 +71,7 @@ def _reason(gate: Gate, outcome: GateDecision, lifecycle: Lifecycle, details: De
 
 async def apply(session: AsyncSession, gate: Gate, project: Project, outcome: GateDecision, details: Details,
                 lifecycle: Lifecycle, actor_id: str | None, now: datetime) -> StageTransition | None:
+    await conditions.settle(session, gate, outcome, details.vote_ids)
     if outcome == GateDecision.NO_DECISION:
         return None
     stage, state, reason = _reason(gate, outcome, lifecycle, details)
@@ -80,4 +85,7 @@ async def apply(session: AsyncSession, gate: Gate, project: Project, outcome: Ga
     session.add(project)
     session.add(transition)
     await session.flush()
+    if outcome in (GateDecision.GO, GateDecision.GO_CONDITIONS) and in_production(lifecycle, stage) and not (
+            in_production(lifecycle, gate.from_stage)):
+        await production.launch(session, project, gate.id, now)  # the launch value is frozen as the gate closes
     return transition

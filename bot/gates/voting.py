@@ -20,7 +20,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import HeadwayError, NotAllowed
-from bot.gates import notify, outcome
+from bot.gates import conditions, notify, outcome
 from bot.gates.form import VoteDraft
 from bot.gates.queries import GateView, approvers_for_rule, ballots, find_gate, load_view, reload
 from bot.gates.rules import Verdict, decide
@@ -116,6 +116,8 @@ async def cast_vote(session: AsyncSession, env: GateEnv, team_id: str, gate_id: 
         return VoteResult(view, standing, None)
     session.add(vote)
     await session.flush()
+    if draft.condition_items:
+        await conditions.record_for_vote(session, gate, vote, draft.condition_items, user_id)
     verdict = await settle(session, env, gate, closed_by=user_id)
     gate = await reload(session, gate.id)  # type: ignore[arg-type]
     return VoteResult(await load_view(session, gate, lifecycle), vote, verdict)

@@ -17,6 +17,16 @@ from bot.models.digests import DigestKind, DigestSubscription, SlackEvent
 from bot.models.experiments import ApiToken, Experiment, ExperimentStatus, MlflowLink, WeeklyGoal
 from bot.models.gates import Gate, GateApprover, GateDecision, GateRule, GateStatus, GateVote
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
+from bot.models.production import (
+    Blocker,
+    GateCondition,
+    HealthLabel,
+    ProductionAlert,
+    ProductionChoice,
+    ProductionDecision,
+    ProductionHealth,
+    ProductionReading,
+)
 from bot.models.standups import (
     Absence,
     AbsenceKind,
@@ -32,6 +42,14 @@ from bot.models.standups import (
 from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "Blocker",
+    "GateCondition",
+    "HealthLabel",
+    "ProductionAlert",
+    "ProductionChoice",
+    "ProductionDecision",
+    "ProductionHealth",
+    "ProductionReading",
     "Gate",
     "GoalpostChange",
     "GateApprover",

@@ -30,6 +30,7 @@ from bot.models import (
     StandupRun,
 )
 from bot.render import Renderer
+from bot.standups import blockers
 from bot.standups.planner import refresh_report
 from bot.standups.report import run_key
 
@@ -175,6 +176,7 @@ async def record_answer(session: AsyncSession, renderer: Renderer, context: Prom
     await session.flush()
     project = await session.get(Project, answer.project_id) if answer.project_id else None
     measurement = await _store_measurement(session, answer, project, now)
+    await blockers.track(session, answer, now)
     await _queue_messages(session, renderer, context, answer, project, first, measurement)
     if form.blocked or was_blocked or run.closed_at is not None:
         await refresh_report(session, renderer, standup, run, reason=f"{prompt.user_id}:v{answer.version}")

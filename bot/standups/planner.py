@@ -27,6 +27,7 @@ from bot.models import (
     StandupRun,
 )
 from bot.render import Message, Renderer
+from bot.standups import blockers
 from bot.standups.report import run_key, summarize
 from bot.standups.schedule import PromptTimes, due_prompt, parse_time, parse_weekdays, prompt_times, zone
 from bot.standups.service import StandupDetails
@@ -67,12 +68,14 @@ async def prompt_people(
     rendered: dict[int, Message] = {}
     prompts: list[dict[str, object]] = []
     messages: list[Outgoing] = []
+    runs_by_id: dict[int, StandupRun] = {}
     for person, times in due:
         if times.local_date not in runs:
             runs[times.local_date] = run = await _ensure_run(session, renderer, details, times)
             prompted_in[run.id] = set((await session.exec(select(StandupPrompt.user_id).where(  # type: ignore[arg-type]
                 StandupPrompt.run_id == run.id))).all())
             rendered[run.id] = prompt_message(renderer, standup, run)  # type: ignore[index]
+            runs_by_id[run.id] = run  # type: ignore[index]
         run = runs[times.local_date]
         if person.user_id in prompted_in[run.id]:
             continue
@@ -85,6 +88,13 @@ async def prompt_people(
             team_id=standup.team_id, key=f"{run_key(standup.id, run.run_date)}:{person.user_id}:prompt",
             kind="standup_prompt", channel=person.user_id, message=rendered[run.id]))  # type: ignore[index]
     await insert_many_or_ignore(session, StandupPrompt, ["run_id", "user_id"], prompts)
+    by_run: dict[int, list[str]] = {}
+    for prompt in prompts:  # "Still blocked by …?" right after the prompt, for whoever has open blockers
+        by_run.setdefault(prompt["run_id"], []).append(str(prompt["user_id"]))  # type: ignore[arg-type]
+    for run_id, people_here in by_run.items():
+        run = runs_by_id[run_id]
+        still = await blockers.open_blockers(session, standup.team_id, people_here)
+        messages += blockers.still_blocked_messages(renderer, still, run_key(standup.id, run.run_date), run.run_date)
     await enqueue_many(session, messages)
     return len(prompts)
 

@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.models import Blocker as TrackedBlocker
 from bot.models import PromptStatus, Standup, StandupAnswer, StandupPrompt, StandupRun
 
 
@@ -15,6 +16,7 @@ from bot.models import PromptStatus, Standup, StandupAnswer, StandupPrompt, Stan
 class Blocker:
     user_id: str
     text: str
+    age: str = ""  # how long it has been open ("3 working days"), when Headway tracks it
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class RunSummary:
     missed: tuple[str, ...]
     skipped: tuple[str, ...]
     blockers: tuple[Blocker, ...]
+
+
+def _age(blocker: TrackedBlocker | None, today: date) -> str:
+    from bot.standups.blockers import age_text
+
+    return age_text(blocker, today) if blocker is not None else ""
 
 
 def run_key(standup_id: int, run_date: date) -> str:
@@ -47,7 +55,17 @@ async def summarize(session: AsyncSession, standup: Standup, run: StandupRun) ->
         by_status.setdefault(prompt.status, []).append(prompt.user_id)
         if prompt.status == PromptStatus.ANSWERED and prompt.answered_at and prompt.answered_at > prompt.cutoff_at:
             late.append(prompt.user_id)
-    blockers = tuple(Blocker(a.user_id, a.blocker) for a in answers.values() if a.blocked)
+    blocked = [a for a in answers.values() if a.blocked]
+    tracked = (await session.exec(select(TrackedBlocker).where(
+        TrackedBlocker.team_id == standup.team_id, TrackedBlocker.resolved_at.is_(None),  # type: ignore[union-attr]
+        TrackedBlocker.user_id.in_([a.user_id for a in blocked])))).all() if blocked else []  # type: ignore[attr-defined]
+
+    def age(answer: StandupAnswer) -> str:
+        found = next((b for b in tracked if b.answer_id == answer.id), None) or next(
+            (b for b in tracked if b.user_id == answer.user_id and b.text == answer.blocker.strip()), None)
+        return _age(found, run.run_date)
+
+    blockers = tuple(Blocker(a.user_id, a.blocker, age(a)) for a in blocked)
     return RunSummary(
         standup_name=standup.name, run_date=run.run_date, closed=run.closed_at is not None,
         answered=tuple(by_status.get(PromptStatus.ANSWERED, ())), late=tuple(late),
