@@ -1,0 +1,165 @@
+"""`headway playground` in a real browser: headless Chromium clicks through the page like a visitor.
+
+One playground (after the demo's story, like `headway playground --scenario`) serves the whole module; each test
+acts as one person and checks what the page shows and what Headway did. Every step leaves a screenshot in
+$HEADWAY_ARTIFACTS (default tmp/artifacts/playground/ in the checkout; not committed). Skipped where there is no
+Chromium or no Playwright.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.demo.browser import PlaygroundPage, chromium_path, launch
+from bot.demo.cast import ELENA, KENJI, PRIYA
+from bot.demo.playground import PlaygroundThread
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (the `test` extra)")
+pytestmark = pytest.mark.skipif(chromium_path() is None, reason="no Chromium on this machine")
+
+SHOTS = Path(os.environ.get("HEADWAY_ARTIFACTS") or Path(__file__).parents[3] / "tmp" / "artifacts") / "playground"
+
+
+@pytest.fixture(scope="module")
+def playground(scratch_database) -> Iterator[PlaygroundThread]:
+    with PlaygroundThread(scenario=True, database_url=scratch_database()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def web(browser, playground, request) -> Iterator[PlaygroundPage]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = PlaygroundPage(context.new_page(), playground.url, SHOTS)
+    yield page
+    page.shot(f"last-{request.node.name}")  # how the page looked when the test ended (passed or not)
+    context.close()
+    assert page.errors == [], f"the page raised JavaScript errors: {page.errors}"
+
+
+def expect(locator):
+    return sync_api.expect(locator)
+
+
+def test_priya_creates_a_project_through_the_modal_and_fixes_an_inline_error(web, playground) -> None:
+    web.open()
+    web.act_as(PRIYA.first_name)
+    web.channel("ml-projects")
+    web.type("/headway project new")
+    modal = web.modal()
+    expect(modal.locator(".modal-title")).to_contain_text("project")
+    web.shot("01-priya-project-modal")
+    fields = {"key": "FRAUD", "name": "Voice of the customer", "problem_statement": "Support tickets pile up unread.",
+              "success_criteria": "Every ticket gets a topic within a minute.", "metric_name": "accuracy",
+              "target": "0.85", "expected_date": (date.today() + timedelta(days=90)).isoformat()}
+    for block_id, value in fields.items():
+        web.fill(block_id, value)
+    web.submit()
+    error = web.input_error("key")
+    expect(error).to_contain_text("already used")  # Headway's `response_action: errors`, under the field
+    web.shot("02-priya-inline-error")
+    web.fill("key", "VOICE")
+    web.submit()
+    web.wait_modal_closed()
+    web.app()
+    expect(web.last_message("VOICE")).to_be_visible()
+    web.shot("03-priya-project-created")
+    assert any(c.method == "chat.postMessage" and "VOICE" in str(c.params) for c in playground.running.emulator.calls)
+
+
+def test_kenji_answers_his_standup_from_the_dm_button_and_sees_the_reply_in_the_thread(web, playground) -> None:
+    web.open()
+    web.act_as(KENJI.first_name)
+    web.app()
+    answered = web.page.locator("#messages .msg", has_text="Thanks").count()
+    prompts = web.page.locator("#messages .msg:has(button[data-action-id='standup_answer'])")
+    before = prompts.count()
+    for _ in range(12):  # the scheduler's ticks until Kenji's next 09:30 comes round
+        web.clock("tick")
+        if prompts.count() > before:
+            break
+    assert prompts.count() > before, "no new standup prompt reached Kenji"
+    web.shot("04-kenji-standup-prompt")
+    prompts.last.locator("button[data-action-id='standup_answer']").click()
+    web.modal()
+    web.fill("q0", "Calibrated the fraud model's scores with isotonic regression.")
+    web.fill("q1", "Pick the operating threshold with Lucas.")
+    web.fill("metric_value", "0.77")
+    web.submit()
+    expect(web.input_error("project")).to_contain_text("Pick the project")  # a metric value needs its project
+    web.fill("project", "FRAUD")
+    web.fill("confidence", "High")
+    web.shot("05-kenji-answer-form")
+    web.submit()
+    web.wait_modal_closed()
+    expect(web.page.locator("#messages .msg", has_text="Thanks")).to_have_count(answered + 1)
+    web.channel("ml-projects")
+    report = web.page.locator("#messages .msg", has_text="fraud-team standup").last
+    report.locator("button.replies").click()
+    expect(web.page.locator("#thread-messages .msg", has_text="isotonic regression")).to_be_visible()
+    web.shot("06-kenji-reply-in-thread")
+
+
+def test_elena_votes_go_on_a_gate_card_and_sees_it_update(web, playground) -> None:
+    web.open()
+    web.act_as(PRIYA.first_name)
+    web.channel("ml-projects")
+    web.type("/gate request CHURN")
+    modal = web.modal()
+    for radio in modal.locator("[data-block-id^='crit_'] .hw-choices").all():
+        radio.locator("input").first.check()  # every exit criterion: met
+    web.fill("summary", "Retention calls reach 3 in 4 customers at risk in the back-test: worth building.")
+    web.unpick("approvers", PRIYA.user.real_name)  # Elena decides alone
+    web.fill("approvers", ELENA.user.real_name)
+    web.shot("07-priya-gate-request")
+    web.submit()
+    web.wait_modal_closed()
+    web.act_as(ELENA.first_name)
+    web.app()
+    card = web.page.locator("#messages .msg", has_text=re.compile(r"Gate #\d+ · CHURN")).last
+    expect(card.locator("button[data-action-id='gate_go']")).to_be_visible()
+    web.shot("08-elena-gate-card", card)
+    card.locator("button[data-action-id='gate_go']").click()
+    expect(card).to_contain_text("Outcome: Go")
+    expect(card.locator("button[data-action-id='gate_go']")).to_have_count(0)
+    expect(card).to_contain_text("(edited)")
+    expect(web.page.locator("#messages .msg.ephemeral", has_text="Your vote").last).to_contain_text("Go")
+    web.shot("09-elena-gate-decided")
+
+
+def test_the_app_home_opens(web) -> None:
+    web.open()
+    web.act_as(PRIYA.first_name)
+    web.app("Home")
+    home = web.page.locator(".home")
+    expect(home.locator(".blk").first).to_be_visible()
+    expect(home).to_contain_text("FRAUD")
+    web.shot("10-priya-app-home")
+
+
+def test_monday_morning_brings_elena_the_digest_with_its_chart(web, playground) -> None:
+    web.open()
+    web.act_as(ELENA.first_name)
+    said = web.clock("monday")
+    assert "Mon" in said and "digests" in said, said
+    web.app()
+    digest = web.page.locator("#messages .msg", has_text="ML portfolio").last
+    expect(digest).to_be_visible()
+    chart = digest.locator("img.block-image")
+    expect(chart).to_be_visible()
+    chart.scroll_into_view_if_needed()
+    web.page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=chart.element_handle())
+    web.shot("11-elena-monday-digest", digest)
