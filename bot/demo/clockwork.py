@@ -43,9 +43,12 @@ class Clockwork:
     def describe(self) -> dict[str, Any]:
         now = self.clock.now()
         return {"now": now.isoformat(), "label": f"{now:%a %d %b, %H:%M} UTC",
-                "ops": [{"op": "tick", "label": "Next scheduled tick"},
-                        {"op": "hour", "label": "+1 hour"},
-                        {"op": "monday", "label": f"Monday 08:30 in {self.reader_name}'s zone"}]}
+                "ops": [{"op": "tick", "label": "⏭ Next tick",
+                         "title": "Advance to the next scheduled tick at which Headway has something to do"},
+                        {"op": "hour", "label": "+1 hour", "title": "One hour later, running every job due on the way"},
+                        {"op": "monday", "label": f"Monday 08:30, {self.reader_name}",
+                         "title": f"Jump to Monday 08:30 in {self.reader_name}'s zone ({self.reader_tz}): "
+                                  "the weekly digest"}]}
 
     async def move(self, op: str) -> dict[str, Any]:
         """Move the clock as `op` says; return what the jobs did and the new time."""

@@ -34,6 +34,7 @@ class Playground:
     acks: list[dict[str, Any]] = field(default_factory=list)  # slash command answers given in the ack itself
     read: dict[tuple[str, str], str] = field(default_factory=dict)  # (user, channel) → last ts seen
     ticks: int = 0  # bumped by anything the emulator does not record itself (clock moves)
+    stamps: dict[str, str | None] = field(default_factory=dict)  # message ts → the app's clock when it was posted
 
     @property
     def state(self) -> Any:
@@ -85,6 +86,8 @@ class Playground:
         state = self.state
         messages = [m for m in state.channel_messages(channel_id)
                     if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
+        for answer in state.ephemerals:  # response_url answers and chat.postEphemeral: stamped when first seen
+            self.stamps.setdefault(answer["ts"], self.clock_now())
         private = [{**copy.deepcopy(e), "ephemeral": True} for e in state.ephemerals
                    if e["channel"] == channel_id and e.get("visible_to") == user_id and not e.get("thread_ts")]
         private += [a for a in self.acks if a["channel"] == channel_id and a["visible_to"] == user_id]
@@ -92,12 +95,15 @@ class Playground:
         latest = max((m.get("latest_reply") or m["ts"] for m in every), key=float, default="0")
         if every:
             self.read[(user_id, channel_id)] = max(latest, self.read.get((user_id, channel_id), "0"), key=float)
-        return {"channel": channel_id, "name": self._name(channel_id), "messages": every}
+        return {"channel": channel_id, "name": self._name(channel_id), "messages": self._stamped(every)}
 
     def thread(self, channel_id: str, ts: str) -> dict[str, Any]:
         return {"channel": channel_id, "ts": ts,
-                "messages": [m for m in self.state.channel_messages(channel_id)
-                             if m["ts"] == ts or m.get("thread_ts") == ts]}
+                "messages": self._stamped([m for m in self.state.channel_messages(channel_id)
+                                           if m["ts"] == ts or m.get("thread_ts") == ts])}
+
+    def _stamped(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**m, "clock_at": self.stamps.get(m["ts"])} for m in messages]
 
     def _name(self, channel_id: str) -> str:
         state = self.state
@@ -106,12 +112,18 @@ class Playground:
         members = state.dm_channels.get(channel_id, [])
         return ", ".join(state.users[m].real_name or state.users[m].name for m in members if m in state.users)
 
+    def clock_now(self) -> str | None:
+        """The app's time (ISO) when it runs on a clock the page moves; None on the real clock."""
+        return self.clock.describe()["now"] if self.clock else None
+
     def remember_ack(self, user_id: str, channel_id: str, body: dict[str, Any]) -> None:
         """A slash command answered in its acknowledgement: shown to its author only, like Slack does."""
         if not (body.get("text") or body.get("blocks")):
             return
+        ts = f"{time.time():.6f}"
+        self.stamps[ts] = self.clock_now()
         self.acks.append({"type": "message", "user": self.emulator.config.bot_user_id, "text": body.get("text", ""),
-                          "blocks": body.get("blocks"), "ts": f"{time.time():.6f}", "channel": channel_id,
+                          "blocks": body.get("blocks"), "ts": ts, "channel": channel_id,
                           "visible_to": user_id, "ephemeral": True})
 
     # ------------------------------------------------------------------ views

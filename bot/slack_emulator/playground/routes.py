@@ -231,6 +231,14 @@ class PlaygroundEmulator(SlackEmulator):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.playground = Playground(self)
+        store = self.state.store_message
+
+        def stamped(channel_id: str, message: dict[str, Any]) -> dict[str, Any]:
+            """Note the app's clock on each message, so the page shows story time, not wall-clock time."""
+            self.playground.stamps.setdefault(str(message.get("ts")), self.playground.clock_now())
+            return store(channel_id, message)
+
+        self.state.store_message = stamped  # type: ignore[method-assign]
 
     def build_app(self) -> web.Application:
         app = super().build_app()

@@ -134,12 +134,12 @@
       const now = new Date(clock.now);
       const theirs = person ? now.toLocaleString([], { timeZone: person.tz, weekday: "short", hour: "2-digit",
         minute: "2-digit" }) : "";
-      document.getElementById("clock-now").textContent = `${clock.label}${theirs ? " · " + theirs + " for you" : ""}`;
+      document.getElementById("clock-now").textContent = theirs ? `${theirs} for you (${clock.label})` : clock.label;
       const ops = document.getElementById("clock-ops");
       if (ops.childElementCount === clock.ops.length) return;
       ops.innerHTML = "";
       for (const op of clock.ops) {
-        ops.appendChild(h("button", { type: "button", class: "clock-op", "data-op": op.op,
+        ops.appendChild(h("button", { type: "button", class: "clock-op", "data-op": op.op, title: op.title,
           onclick: () => this.moveClock(op.op) }, escapeHtml(op.label)));
       }
     }
@@ -244,7 +244,8 @@
         bot ? "⚡" : escapeHtml(name.slice(0, 1))));
       const body = h("div", { class: "msg-body" });
       const person = d.people.find((p) => p.id === this.me);
-      const time = new Date(Number(m.ts) * 1000).toLocaleTimeString([], { timeZone: person ? person.tz : "UTC",
+      const when = m.clock_at ? new Date(m.clock_at) : new Date(Number(m.ts) * 1000);
+      const time = when.toLocaleString([], { timeZone: person ? person.tz : "UTC", weekday: "short",
         hour: "numeric", minute: "2-digit" });
       body.appendChild(h("div", { class: "msg-head" }, `<b>${escapeHtml(name)}</b>` +
         (bot ? '<span class="app-badge">APP</span>' : "") + `<span class="msg-time">${time}</span>`));
