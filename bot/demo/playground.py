@@ -13,12 +13,14 @@ import contextlib
 import io
 import os
 import secrets
+import signal
 import tempfile
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -74,16 +76,27 @@ async def running_playground(port: int = 0, scenario: bool = False,
                 yield Running(emu, server, hub)
 
 
+async def _until_stopped() -> None:
+    """Wait for Ctrl-C or SIGTERM (then shut down cleanly: Headway drains, the emulator closes, the file goes)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
 async def run_playground(port: int, scenario: bool) -> None:
     """Serve until Ctrl-C; one clear line and exit code 1 if it cannot start."""
     with _quiet_logs() as problems:
         try:
             async with running_playground(port, scenario, os.environ.get("DATABASE_URL")) as running:
                 typer.echo(f"Headway playground: open {running.url} in your browser (Ctrl-C stops it).")
-                while True:  # uvicorn takes Ctrl-C (and SIGTERM) and sets should_exit; nothing else to wait on
-                    await asyncio.sleep(0.3)
-                    if getattr(getattr(running.server, "_server", None), "should_exit", False):
-                        break
+                await _until_stopped()
+                typer.echo("Stopping the playground…")
         except (DemoError, ConfigError, SchemaOutdated) as error:
             logged = f" (Headway logged {problems.first})" if problems.first else ""
             typer.echo(f"headway playground failed: {error}{logged}", err=True)
@@ -124,6 +137,15 @@ class PlaygroundThread:
         if self._error is not None:
             raise RuntimeError(f"the playground failed to start: {self._error!r}") from self._error
         return self
+
+    def call(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run `func` (sync) on the playground's loop, where the emulator's state lives; return its result."""
+        if self._loop is None:
+            raise RuntimeError("the playground is not running")
+
+        async def run() -> Any:
+            return func(*args, **kwargs)
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None and self._thread.is_alive():

@@ -163,3 +163,70 @@ def test_monday_morning_brings_elena_the_digest_with_its_chart(web, playground) 
     chart.scroll_into_view_if_needed()
     web.page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=chart.element_handle())
     web.shot("11-elena-monday-digest", digest)
+
+
+EVERY_BLOCK = [
+    {"type": "header", "text": {"type": "plain_text", "text": "Weekly :rocket: check", "emoji": True}},
+    {"type": "section", "block_id": "intro",
+     "text": {"type": "mrkdwn", "text": "*bold* _italic_ ~gone~ `code` <https://example.com|a link> "
+                                        f"<@{PRIYA.id}> <#C0MLPROJ1> :white_check_mark: 1 &lt; 2 &amp; &lt;script&gt;"},
+     "accessory": {"type": "button", "action_id": "acc", "text": {"type": "plain_text", "text": "More"},
+                   "confirm": {"title": {"type": "plain_text", "text": "Sure?"},
+                               "text": {"type": "mrkdwn", "text": "Really *sure*?"},
+                               "confirm": {"type": "plain_text", "text": "Yes"},
+                               "deny": {"type": "plain_text", "text": "No"}}}},
+    {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Stage*\nFeasibility"},
+                                   {"type": "plain_text", "text": "Owner: Elena"}]},
+    {"type": "divider"},
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "small print"}]},
+    {"type": "actions", "block_id": "acts", "elements": [
+        {"type": "button", "action_id": "b1", "style": "primary", "text": {"type": "plain_text", "text": "Go"}},
+        {"type": "button", "action_id": "b2", "style": "danger", "text": {"type": "plain_text", "text": "Stop"}},
+        {"type": "static_select", "action_id": "s1", "placeholder": {"type": "plain_text", "text": "Pick"},
+         "options": [{"text": {"type": "plain_text", "text": "One"}, "value": "1"}]},
+        {"type": "users_select", "action_id": "u1", "placeholder": {"type": "plain_text", "text": "Who"}},
+        {"type": "multi_static_select", "action_id": "m1", "placeholder": {"type": "plain_text", "text": "Many"},
+         "options": [{"text": {"type": "plain_text", "text": "A"}, "value": "a"},
+                     {"text": {"type": "plain_text", "text": "B"}, "value": "b"}],
+         "initial_options": [{"text": {"type": "plain_text", "text": "A"}, "value": "a"}]},
+        {"type": "datepicker", "action_id": "d1", "initial_date": "2026-12-07"},
+        {"type": "radio_buttons", "action_id": "r1",
+         "options": [{"text": {"type": "plain_text", "text": "Low"}, "value": "low"}]},
+        {"type": "checkboxes", "action_id": "c1",
+         "options": [{"text": {"type": "mrkdwn", "text": "*Blocked*"}, "value": "yes"}]}]},
+    {"type": "image", "image_url": "https://example.com/x.png", "alt_text": "a picture"},
+]
+
+
+def test_block_kit_and_mrkdwn_are_drawn_as_slack_draws_them(web, playground) -> None:
+    emulator = playground.running.emulator
+    message = playground.call(emulator.add_message, "C0GENERAL", KENJI.id, "fallback", blocks=EVERY_BLOCK)
+    web.open(ELENA.id)
+    web.channel("general")
+    shown = web.page.locator(f"#messages .msg[data-ts='{message['ts']}']")
+    expect(shown.locator(".blk-header")).to_have_text("Weekly 🚀 check")
+    intro = shown.locator("[data-block-id='intro'] .section-text")
+    for tag, text in (("b", "bold"), ("i", "italic"), ("s", "gone"), ("code", "code")):
+        expect(intro.locator(tag)).to_have_text(text)
+    expect(intro.locator("a")).to_have_attribute("href", "https://example.com")
+    expect(intro.locator(".mention").first).to_have_text("@priya")
+    expect(intro.locator(".mention.channel")).to_have_text("#ml-projects")
+    expect(intro).to_contain_text("✅ 1 < 2 & <script>")  # escaped text stays text
+    assert intro.locator("script").count() == 0
+    expect(shown.locator(".fields .field")).to_have_count(2)
+    expect(shown.locator(".blk-divider hr")).to_have_count(1)
+    expect(shown.locator(".blk-context")).to_have_text("small print")
+    expect(shown.locator("button.hw-button.primary")).to_have_text("Go")
+    expect(shown.locator("button.hw-button.danger")).to_have_text("Stop")
+    expect(shown.locator("select[data-type='users_select'] option", has_text="Elena Duarte")).to_have_count(1)
+    expect(shown.locator("[data-type='multi_static_select'] .chip")).to_contain_text("A")
+    expect(shown.locator("input[type='date']")).to_have_value("2026-12-07")
+    expect(shown.locator("[data-type='radio_buttons'] input[type='radio']")).to_have_count(1)
+    expect(shown.locator("[data-type='checkboxes'] b")).to_have_text("Blocked")
+    expect(shown.locator(".blk-image img")).to_have_attribute("alt", "a picture")
+    shown.locator("[data-block-id='intro'] .accessory button").click()
+    dialog = web.page.locator("#confirm-layer .modal")
+    expect(dialog).to_contain_text("Really sure?")
+    web.shot("00-block-kit-confirm")
+    dialog.locator("button", has_text="No").click()
+    expect(web.page.locator("#confirm-layer")).to_be_hidden()
