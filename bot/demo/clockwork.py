@@ -1,9 +1,9 @@
 """The playground's clock control: move Headway's `ManualClock` and run the scheduled jobs that are due there.
 
 `headway playground` runs Headway with its scheduler off, like the demo; this does the scheduler's work at the
-moments a visitor picks, with the scheduler's own cadence (standups and digests every minute, gate deadlines every
-5 minutes, kill/continue prompts every hour) — so standups, reminders, cutoffs, gate deadlines and the weekly digest
-happen in front of them, through the same jobs (`bot.jobs`) the real scheduler runs.
+moments a visitor picks — the next scheduled moment (`bot.demo.moments`), an hour later in the scheduler's own
+5-minute steps, or Monday 08:30 in the exec's zone — so standups, reminders, cutoffs, gate deadlines and the weekly
+digest happen in front of them, through the same jobs (`bot.jobs`) the real scheduler runs.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Headway
 from bot.clock import ManualClock
+from bot.demo.moments import on_the_minute, upcoming
 from bot.jobs import gate_prompts, gate_tick, send_due_digests, standup_tick
 
 STEP = timedelta(minutes=5)
-HORIZON = timedelta(hours=24)  # "next tick" gives up looking for something to happen after a day
+HORIZON = timedelta(days=8)  # "next tick" looks a week ahead: Friday evening's next tick is Monday's standup
 
 
 def next_weekday_at(now: datetime, weekday: int, at: time, tz: str) -> datetime:
@@ -59,20 +60,23 @@ class Clockwork:
         elif op == "monday":
             target = next_weekday_at(self.clock.now(), 0, time(8, 30), self.reader_tz)
             self.clock.set(target)
-            done = await self.run_due()
+            done = await self.run_due(hourly=True)
         else:
             raise ValueError("op must be one of tick, hour, monday")
         return {"did": done, "clock": self.describe()}
 
     async def _until_something(self) -> dict[str, int]:
-        """Step the scheduler's way to the next moment a job does something (at most a day ahead)."""
-        limit = self.clock.now() + HORIZON
-        while self.clock.now() < limit:
-            self.clock.set(_next_step(self.clock.now()))
-            done = await self.run_due()
-            if any(done.values()):
+        """Jump from one scheduled moment to the next until a job does something (at most a week ahead); with
+        nothing scheduled, one minute passes."""
+        for moment in await upcoming(self.hw, self.clock.now(), HORIZON):
+            before = self.clock.now()
+            self.clock.set(on_the_minute(moment))
+            done = await self.run_due(hourly=self.clock.now().hour != before.hour or
+                                      self.clock.now() - before >= timedelta(hours=1))
+            if done:
                 return done
-        return {}
+        self.clock.set(on_the_minute(self.clock.now() + timedelta(minutes=1)))
+        return await self.run_due()
 
     async def _walk(self, target: datetime) -> dict[str, int]:
         total: dict[str, int] = {}
@@ -82,16 +86,16 @@ class Clockwork:
                 total[key] = total.get(key, 0) + count
         return total
 
-    async def run_due(self) -> dict[str, int]:
-        """Run the jobs the scheduler would run at this minute; counts of what each did."""
+    async def run_due(self, hourly: bool = False) -> dict[str, int]:
+        """Run the jobs the scheduler would run at this minute (`hourly`: also the hourly one, as when the clock
+        jumped over an hour's start); counts of what each did."""
         now = self.clock.now()
         standups = await standup_tick(self.hw)
         done = {"standup prompts": standups.prompted, "reminders": standups.reminded,
                 "standups closed": standups.closed, "digests": await send_due_digests(self.hw)}
-        if now.minute % 5 == 0:
-            gates = await gate_tick(self.hw)
-            done.update({"gates closed": gates.closed, "gate reminders": gates.reminded})
-        if now.minute == 0:
+        gates = await gate_tick(self.hw)  # every 5 minutes in the scheduler; the jumps here are rarely shorter
+        done.update({"gates closed": gates.closed, "gate reminders": gates.reminded})
+        if now.minute == 0 or hourly:
             prompts = await gate_prompts(self.hw)
             done["kill/continue prompts"] = prompts.prompted
         return {key: count for key, count in done.items() if count}

@@ -128,6 +128,10 @@ async def test_the_clock_jumps_to_monday_0830_in_elenas_zone(page: httpx.AsyncCl
     local = datetime.fromisoformat(moved["clock"]["now"]).astimezone(ZoneInfo(ELENA.user.tz))
     assert (local.weekday(), local.hour, local.minute) == (0, 8, 30)
     assert datetime.fromisoformat(moved["clock"]["now"]) > datetime.now(UTC)
+    quiet = (await page.post("/api/clock", json={"op": "tick"})).json()  # nothing scheduled: one minute passes
+    assert quiet["did"] == {} and quiet["clock"]["now"].startswith(local.date().isoformat())
+    assert datetime.fromisoformat(quiet["clock"]["now"]).astimezone(ZoneInfo(ELENA.user.tz)).minute == 31
+    moved = quiet
     later = (await page.post("/api/clock", json={"op": "hour"})).json()
     assert datetime.fromisoformat(later["clock"]["now"]) - datetime.fromisoformat(moved["clock"]["now"]) \
         == (datetime(2000, 1, 1, 1) - datetime(2000, 1, 1))

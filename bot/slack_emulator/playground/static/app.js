@@ -150,8 +150,8 @@
       document.body.classList.remove("busy");
       if (!answer.ok) { this.toast(answer.error || "The clock did not move"); return; }
       const did = Object.entries(answer.did || {}).map(([what, n]) => `${n} ${what}`).join(", ");
-      this.toast(`${answer.clock.label}: ${did || "nothing was due"}`);
       await this.refresh();
+      this.toast(`${answer.clock.label}: ${did || "nothing was due"}`);
     }
 
     switchTo(userId) {
