@@ -8,10 +8,10 @@ answers only they can see (ephemeral messages, response_url answers, slash comma
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..methods_chat import bot_message
 from ..server import SlackEmulator
 
 
@@ -31,7 +31,6 @@ class Playground:
     driver: Any = None  # a SlackDriver towards the app, set once the app runs
     clock: ClockControl | None = None
     notes: dict[str, str] = field(default_factory=dict)  # user id → what they do ("product manager")
-    acks: list[dict[str, Any]] = field(default_factory=list)  # slash command answers given in the ack itself
     read: dict[tuple[str, str], str] = field(default_factory=dict)  # (user, channel) → last ts seen
     ticks: int = 0  # bumped by anything the emulator does not record itself (clock moves)
     stamps: dict[str, str | None] = field(default_factory=dict)  # message ts → the app's clock when it was posted
@@ -44,8 +43,7 @@ class Playground:
         """Changes whenever something a page may show changed (cheap enough to poll several times a second)."""
         state = self.state
         stored = sum(len(m) for m in state.messages_by_channel.values())
-        return (len(state.calls), len(state.responses), len(state.ephemerals), stored, len(state.views),
-                len(self.acks), self.ticks)
+        return (len(state.calls), len(state.responses), len(state.ephemerals), stored, len(state.views), self.ticks)
 
     # ------------------------------------------------------------------ people and places
     def people(self) -> list[dict[str, Any]]:
@@ -90,7 +88,6 @@ class Playground:
             self.stamps.setdefault(answer["ts"], self.clock_now())
         private = [{**copy.deepcopy(e), "ephemeral": True} for e in state.ephemerals
                    if e["channel"] == channel_id and e.get("visible_to") == user_id and not e.get("thread_ts")]
-        private += [a for a in self.acks if a["channel"] == channel_id and a["visible_to"] == user_id]
         every = sorted([*messages, *private], key=lambda m: float(m["ts"]))
         latest = max((m.get("latest_reply") or m["ts"] for m in every), key=float, default="0")
         if every:
@@ -117,14 +114,13 @@ class Playground:
         return self.clock.describe()["now"] if self.clock else None
 
     def remember_ack(self, user_id: str, channel_id: str, body: dict[str, Any]) -> None:
-        """A slash command answered in its acknowledgement: shown to its author only, like Slack does."""
+        """A slash command answered in its acknowledgement: an ephemeral message for its author, like Slack shows
+        (kept with the emulator's other ephemerals, so its buttons carry the right container when clicked)."""
         if not (body.get("text") or body.get("blocks")):
             return
-        ts = f"{time.time():.6f}"
-        self.stamps[ts] = self.clock_now()
-        self.acks.append({"type": "message", "user": self.emulator.config.bot_user_id, "text": body.get("text", ""),
-                          "blocks": body.get("blocks"), "ts": ts, "channel": channel_id,
-                          "visible_to": user_id, "ephemeral": True})
+        message = bot_message(self.state, body.get("text"), body.get("blocks"))
+        self.stamps[message["ts"]] = self.clock_now()
+        self.state.ephemerals.append({**message, "channel": channel_id, "visible_to": user_id})
 
     # ------------------------------------------------------------------ views
     def views(self, user_id: str) -> dict[str, Any]:

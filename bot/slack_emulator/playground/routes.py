@@ -89,8 +89,9 @@ async def conversation(request: web.Request) -> web.Response:
 
 async def thread(request: web.Request) -> web.Response:
     hub = _hub(request)
+    user = _person(hub, request.query.get("as"))
     channel, ts = request.query.get("channel", ""), request.query.get("ts", "")
-    if hub.state.get_message(channel, ts) is None:
+    if not hub.state.is_member(channel, user) or hub.state.get_message(channel, ts) is None:
         return _fail(404, "no such message")
     return web.json_response(hub.thread(channel, ts))
 
@@ -135,7 +136,7 @@ async def action(request: web.Request) -> web.Response:
     where: dict[str, Any] = {}
     if body.get("view_id"):
         where["view"] = str(body["view_id"])
-    elif body.get("channel") and body.get("ts") and not body.get("ephemeral"):
+    elif body.get("channel") and body.get("ts"):  # a message, or an ephemeral one (the emulator keeps both)
         where["message"] = (str(body["channel"]), str(body["ts"]))
     try:
         result = await _driver(hub).block_action(user, str(body.get("action_id") or ""), value=body.get("value"),

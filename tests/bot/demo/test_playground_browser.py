@@ -58,6 +58,8 @@ def test_priya_creates_a_project_through_the_modal_and_fixes_an_inline_error(web
     web.open()
     web.act_as(PRIYA.first_name)
     web.channel("ml-projects")
+    web.page.locator("#compose-text").fill("/")
+    expect(web.page.locator("#hints .hint-item")).to_have_count(3)  # /headway, /standup, /gate and their help
     web.type("/headway project new")
     modal = web.modal()
     expect(modal.locator(".modal-title")).to_contain_text("project")

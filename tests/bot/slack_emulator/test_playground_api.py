@@ -147,7 +147,8 @@ async def test_bad_requests_get_a_4xx_that_names_the_problem(page: httpx.AsyncCl
                                                    "ts": "1.000001"})
     assert clicked.status_code == 400 and "not found" in clicked.json()["error"]
     assert (await page.post("/api/clock", json={"op": "yesterday"})).json()["error"].startswith("op must be")
-    assert (await page.get("/api/thread", params={"channel": CHANNEL.id, "ts": "1.0"})).status_code == 404
+    assert (await page.get("/api/thread", params={"as": PRIYA.id, "channel": CHANNEL.id, "ts": "1.0"})
+            ).status_code == 404
     assert (await page.get("/api/conversation", params={"as": PRIYA.id, "channel": "C0NOWHERE"})).status_code == 404
     assert (await page.post("/api/compose", content=b"x" * 300_000)).status_code == 413
     assert playground.server.url  # Headway itself was never bothered by any of these

@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const { h, blocks, escapeHtml, plainText, mrkdwn, ModalHost, confirmDialog } = window.HW;
+  const { h, blocks, escapeHtml, ModalHost, confirmDialog } = window.HW;
   const COMMANDS = [
     ["/headway help", "projects, roles, progress, digests: everything Headway does"],
     ["/standup help", "async standups: create, answer, pause, stats"],
@@ -249,7 +249,7 @@
         hour: "numeric", minute: "2-digit" });
       body.appendChild(h("div", { class: "msg-head" }, `<b>${escapeHtml(name)}</b>` +
         (bot ? '<span class="app-badge">APP</span>' : "") + `<span class="msg-time">${time}</span>`));
-      const where = { channel: this.channel, ts: m.ts, ephemeral: Boolean(m.ephemeral) };
+      const where = { channel: this.channel, ts: m.ts };
       body.appendChild(blocks(m.blocks, this.blockContext({
         act: (el, value, blockId) => this.act(el, value, blockId, where) }), m.text));
       for (const file of m.files || []) {
@@ -329,5 +329,4 @@
     app.bindComposer();
     app.refresh().then(() => app.connect());
   });
-  window.HW.unused = [plainText, mrkdwn];
 })();
