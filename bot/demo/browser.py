@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-WAIT_MS = 15_000
+WAIT_MS = 30_000  # generous: CI machines are shared, and Chromium is slow when they are busy
 
 
 def chromium_path() -> str | None:

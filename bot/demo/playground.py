@@ -25,7 +25,7 @@ from typing import Any
 import typer
 
 from bot.clock import ManualClock
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, normalize_database_url
 from bot.demo.cast import CAST, ELENA, TEAM_ID, emulator_config
 from bot.demo.clockwork import Clockwork
 from bot.demo.printer import Printer
@@ -91,9 +91,16 @@ async def _until_stopped() -> None:
 
 async def run_playground(port: int, scenario: bool) -> None:
     """Serve until Ctrl-C; one clear line and exit code 1 if it cannot start."""
+    database_url = os.environ.get("DATABASE_URL")
+    if database_url:
+        try:
+            database_url = normalize_database_url(database_url)
+        except ValueError as error:
+            typer.echo(f"headway playground failed: DATABASE_URL {error}", err=True)
+            raise typer.Exit(1) from None
     with _quiet_logs() as problems:
         try:
-            async with running_playground(port, scenario, os.environ.get("DATABASE_URL")) as running:
+            async with running_playground(port, scenario, database_url) as running:
                 typer.echo(f"Headway playground: open {running.url} in your browser (Ctrl-C stops it).")
                 await _until_stopped()
                 typer.echo("Stopping the playground…")

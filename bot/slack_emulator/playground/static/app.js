@@ -167,6 +167,9 @@
     // ------------------------------------------------------------ sidebar
     drawSidebar() {
       const d = this.data;
+      const key = JSON.stringify([this.me, this.channel, this.tab, d.channels, d.dms]);
+      if (key === this.drawnSidebar) return; // unchanged: keep the nodes (a click in progress stays on them)
+      this.drawnSidebar = key;
       const item = (place, label, kind) => {
         const active = place.id === this.channel && !(kind === "app" && this.tab === "home");
         const node = h("button", { type: "button", class: `side-item${active ? " active" : ""}${place.unread ? " unread" : ""}`,
@@ -205,6 +208,14 @@
       const head = document.getElementById("main-head");
       const appDm = this.isAppDm();
       const title = conversation ? conversation.name : this.data.dms.find((m) => m.id === this.channel)?.name || "";
+      this.drawHead(head, appDm, title);
+      this.drawList(conversation, views, appDm, title);
+    }
+
+    drawHead(head, appDm, title) {
+      const key = JSON.stringify([appDm, title, this.tab, this.channel]);
+      if (key === this.drawnHead) return;
+      this.drawnHead = key;
       head.innerHTML = `<div class="main-title">${appDm ? "⚡ Headway" : escapeHtml(title)}</div>`;
       if (appDm) {
         const tabs = h("div", { class: "tabs" });
@@ -214,6 +225,9 @@
         }
         head.appendChild(tabs);
       }
+    }
+
+    drawList(conversation, views, appDm, title) {
       const list = document.getElementById("messages");
       const composer = document.getElementById("composer");
       composer.hidden = this.tab === "home";
