@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,7 +29,9 @@ SHOTS = Path(os.environ.get("HEADWAY_ARTIFACTS") or Path(__file__).parents[3] / 
 
 @pytest.fixture(scope="module")
 def playground(scratch_database) -> Iterator[PlaygroundThread]:
-    with PlaygroundThread(scenario=True, database_url=scratch_database()) as running:
+    with ThreadPoolExecutor(1) as pool:  # creating a PostgreSQL database runs an event loop: not on pytest's
+        database = pool.submit(scratch_database).result()
+    with PlaygroundThread(scenario=True, database_url=database) as running:
         yield running
 
 

@@ -21,8 +21,14 @@ from bot.demo.playground import Running, running_playground
 
 
 @pytest.fixture
-async def playground(scratch_database) -> AsyncIterator[Running]:
-    async with running_playground(database_url=scratch_database()) as running:
+def database(scratch_database) -> str:
+    """A fresh database per test (made outside the event loop: creating one on PostgreSQL runs its own)."""
+    return scratch_database()
+
+
+@pytest.fixture
+async def playground(database: str) -> AsyncIterator[Running]:
+    async with running_playground(database_url=database) as running:
         yield running
 
 
