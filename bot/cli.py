@@ -1,4 +1,4 @@
-"""`headway`: serve, migrate, demo and manifest. Problems end in one clear line, never a traceback."""
+"""`headway`: serve, migrate, demo, playground and manifest. Problems end in one clear line, never a traceback."""
 
 from __future__ import annotations
 
@@ -157,6 +157,18 @@ def demo(
     from bot.demo.run import run_demo
 
     asyncio.run(run_demo(keep_database=keep))
+
+
+@cli.command()
+def playground(
+    port: Annotated[int, typer.Option(help="Loopback port of the page (0 picks a free one).")] = 8080,
+    scenario: Annotated[bool, typer.Option("--scenario", help="Play the demo's story into the workspace first.")]
+    = False,
+) -> None:
+    """Open Headway in a Slack-like page in your browser, on the built-in emulator (no Slack account needed)."""
+    from bot.demo.playground import run_playground
+
+    asyncio.run(run_playground(port, scenario))
 
 
 digest_cli = typer.Typer(name="digest", no_args_is_help=True, rich_markup_mode=None,

@@ -1,4 +1,5 @@
-"""The README's quick start is what CI runs: the two commands exist and .ci/run uses the test command."""
+"""The README's quick start is what CI runs: the demo and test commands exist (then the playground's), and .ci/run
+uses the test command."""
 
 import re
 from pathlib import Path
@@ -13,11 +14,16 @@ def quick_start_commands() -> list[str]:
 
 
 def test_quick_start_has_a_demo_command_and_a_test_command():
-    demo, tests = quick_start_commands()
+    demo, tests, _ = quick_start_commands()
     assert demo.startswith("python3 -m venv .venv") and demo.endswith("headway demo")
     assert tests.startswith("python3 -m venv .venv") and tests.endswith("pytest")
 
 
+def test_quick_start_ends_with_how_to_open_the_playground():
+    *_, playground = quick_start_commands()
+    assert playground == ".venv/bin/headway playground --scenario"
+
+
 def test_ci_runs_the_readme_test_command():
-    _, tests = quick_start_commands()
+    _, tests, _ = quick_start_commands()
     assert f'TEST_COMMAND="{tests}"' in ROOT.joinpath(".ci", "run").read_text()

@@ -54,6 +54,9 @@ def test_wheel_carries_templates_migrations_and_lifecycles(names: set[str]) -> N
         "bot/cli.py",
         "bot/demo/run.py",
         "bot/slack_emulator/__init__.py",
+        "bot/slack_emulator/playground/static/index.html",  # the playground's page: plain files, no build step
+        "bot/slack_emulator/playground/static/app.js",
+        "bot/slack_emulator/playground/static/style.css",
     }
     assert expected <= names, sorted(expected - names)
     # every migration of the source tree, and every template

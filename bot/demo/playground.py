@@ -1,0 +1,166 @@
+"""`headway playground`: Headway in a Slack-like web page, on the emulator, with no Slack account and no token.
+
+One process: the emulator (with the playground's page and API, `bot.slack_emulator.playground`) on loopback,
+Headway served by uvicorn exactly as `headway serve` does, on a throwaway SQLite file (or `DATABASE_URL`) and a
+`ManualClock` the page moves (`bot.demo.clockwork`), and a `SlackDriver` that turns clicks into signed requests.
+`--scenario` first plays the demo's story (`bot.demo.scenario`, printed nowhere) so the workspace is lived in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import secrets
+import signal
+import tempfile
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.clock import ManualClock
+from bot.config import ConfigError, load_settings, normalize_database_url
+from bot.demo.cast import CAST, ELENA, TEAM_ID, emulator_config
+from bot.demo.clockwork import Clockwork
+from bot.demo.printer import Printer
+from bot.demo.run import _mute_uvicorn, _quiet_logs
+from bot.demo.scenario import DemoError, Scenario
+from bot.migrate import SchemaOutdated, upgrade
+from bot.server import HeadwayServer
+from bot.slack_emulator import SlackDriver
+from bot.slack_emulator.playground import Playground, PlaygroundEmulator
+
+
+@dataclass
+class Running:
+    emulator: PlaygroundEmulator
+    server: HeadwayServer
+    hub: Playground
+
+    @property
+    def url(self) -> str:
+        return self.emulator.page_url
+
+
+@contextlib.asynccontextmanager
+async def running_playground(port: int = 0, scenario: bool = False,
+                             database_url: str | None = None) -> AsyncIterator[Running]:
+    """The emulator with the page, Headway and the driver, started; `database_url` None means a throwaway SQLite."""
+    with tempfile.TemporaryDirectory(prefix="headway-playground-") as directory:
+        url = database_url or f"sqlite+aiosqlite:///{Path(directory) / 'headway-playground.db'}"
+        await asyncio.get_running_loop().run_in_executor(None, upgrade, url)
+        config = emulator_config()
+        config.port = port
+        async with PlaygroundEmulator(config) as emu:
+            signing_secret = secrets.token_hex(16)
+            settings = load_settings(
+                slack_bot_token=emu.config.bot_token, slack_signing_secret=signing_secret,
+                slack_api_url=emu.api_url, database_url=url, host="127.0.0.1", port=0, scheduler_enabled=False,
+            )
+            clock = ManualClock(datetime.now(UTC).replace(second=0, microsecond=0))
+            async with HeadwayServer(settings, clock=clock) as server, SlackDriver(
+                server.url + "/slack/events", signing_secret, emu, team_id=TEAM_ID
+            ) as driver:
+                _mute_uvicorn()
+                hub = emu.playground
+                hub.driver, hub.clock = driver, Clockwork(server.hw, (ELENA.first_name, ELENA.user.tz))
+                hub.notes = {person.id: person.role for person in CAST}
+                if scenario:
+                    await Scenario(server, emu, driver, Printer(io.StringIO(), color=False)).run()
+                yield Running(emu, server, hub)
+
+
+async def _until_stopped() -> None:
+    """Wait for Ctrl-C or SIGTERM (then shut down cleanly: Headway drains, the emulator closes, the file goes)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def run_playground(port: int, scenario: bool) -> None:
+    """Serve until Ctrl-C; one clear line and exit code 1 if it cannot start."""
+    database_url = os.environ.get("DATABASE_URL")
+    if database_url:
+        try:
+            database_url = normalize_database_url(database_url)
+        except ValueError as error:
+            typer.echo(f"headway playground failed: DATABASE_URL {error}", err=True)
+            raise typer.Exit(1) from None
+    with _quiet_logs() as problems:
+        try:
+            async with running_playground(port, scenario, database_url) as running:
+                typer.echo(f"Headway playground: open {running.url} in your browser (Ctrl-C stops it).")
+                await _until_stopped()
+                typer.echo("Stopping the playground…")
+        except (DemoError, ConfigError, SchemaOutdated) as error:
+            logged = f" (Headway logged {problems.first})" if problems.first else ""
+            typer.echo(f"headway playground failed: {error}{logged}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as error:
+            typer.echo(f"headway playground failed: {error.strerror or error}", err=True)
+            raise typer.Exit(1) from None
+
+
+class PlaygroundThread:
+    """The playground on its own event loop in a background thread, for sync callers (browser tests, screenshots)."""
+
+    def __init__(self, scenario: bool = False, database_url: str | None = None, start_timeout: float = 120.0) -> None:
+        self.scenario, self.database_url, self.start_timeout = scenario, database_url, start_timeout
+        self.url = ""
+        self.running: Running | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="playground", daemon=True)
+
+    async def _main(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            async with running_playground(0, self.scenario, self.database_url) as running:
+                self.running, self.url = running, running.url
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as error:  # handed to the caller of start()
+            self._error = error
+            self._ready.set()
+
+    def start(self) -> PlaygroundThread:
+        self._thread.start()
+        if not self._ready.wait(self.start_timeout):
+            raise TimeoutError("the playground did not start")
+        if self._error is not None:
+            raise RuntimeError(f"the playground failed to start: {self._error!r}") from self._error
+        return self
+
+    def call(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run `func` (sync) on the playground's loop, where the emulator's state lives; return its result."""
+        if self._loop is None:
+            raise RuntimeError("the playground is not running")
+
+        async def run() -> Any:
+            return func(*args, **kwargs)
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout=30)
+
+    def __enter__(self) -> PlaygroundThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

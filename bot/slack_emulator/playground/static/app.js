@@ -1,0 +1,346 @@
+// The playground page: acting-as picker, sidebar, channel and thread views, composer, App Home, clock control.
+// It only reads the emulator (JSON API) and acts through it; a WebSocket says when to read again.
+"use strict";
+
+(function () {
+  const { h, blocks, escapeHtml, ModalHost, confirmDialog } = window.HW;
+  const COMMANDS = [
+    ["/headway help", "projects, roles, progress, digests: everything Headway does"],
+    ["/standup help", "async standups: create, answer, pause, stats"],
+    ["/gate help", "go/no-go gates: request, vote, close, history"],
+  ];
+  const COLORS = ["#e8912d", "#2bac76", "#1264a3", "#e01e5a", "#7c3085", "#0b4c8c", "#d4a72c"];
+
+  class App {
+    constructor() {
+      const params = new URLSearchParams(location.search);
+      this.me = params.get("as") || localStorage.getItem("hw-as") || "";
+      this.channel = params.get("channel") || localStorage.getItem("hw-channel") || "";
+      this.tab = "messages";
+      this.threadTs = null;
+      this.data = null;
+      this.modals = new ModalHost(this);
+      this.pending = null;
+      this.again = false;
+    }
+
+    // ------------------------------------------------------------ plumbing
+    async get(name, query = {}) {
+      const url = `/playground/api/${name}?` + new URLSearchParams({ as: this.me, ...query });
+      const response = await fetch(url);
+      return response.ok ? response.json() : null;
+    }
+
+    async post(name, body = {}) {
+      const response = await fetch(`/playground/api/${name}`, { method: "POST",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ as: this.me, ...body }) });
+      const text = await response.text();
+      try { return { status: response.status, ...JSON.parse(text) }; } catch (e) { return { ok: false, error: text }; }
+    }
+
+    toast(text) {
+      const node = document.getElementById("toast");
+      node.textContent = text;
+      node.hidden = false;
+      clearTimeout(this.toastTimer);
+      this.toastTimer = setTimeout(() => { node.hidden = true; }, 6000);
+    }
+
+    connect() {
+      const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/playground/ws`);
+      socket.onmessage = () => this.refresh();
+      socket.onclose = () => setTimeout(() => this.connect(), 1000);
+    }
+
+    // Re-read everything shown; calls arriving while one runs are folded into one more pass.
+    async refresh() {
+      if (this.pending) { this.again = true; return this.pending; }
+      this.pending = (async () => {
+        do {
+          this.again = false;
+          await this.load();
+        } while (this.again);
+      })();
+      try { await this.pending; } finally { this.pending = null; }
+    }
+
+    async load() {
+      // The open conversation is read first, so it is marked read before the sidebar counts unread messages.
+      const early = this.channel && this.tab === "messages" ? await this.get("conversation", { channel: this.channel })
+        : null;
+      const data = await this.get("workspace");
+      if (!data) return;
+      this.data = data;
+      this.me = data.me;
+      const places = [...data.channels, ...data.dms];
+      if (!places.some((p) => p.id === this.channel)) {
+        this.channel = (data.channels.find((c) => c.name === "ml-projects") || places[0] || {}).id;
+      }
+      const views = await this.get("views");
+      const conversation = this.tab !== "messages" ? null
+        : early && early.channel === this.channel ? early : await this.get("conversation", { channel: this.channel });
+      const thread = this.threadTs ? await this.get("thread", { channel: this.channel, ts: this.threadTs }) : null;
+      this.drawTop();
+      this.drawSidebar();
+      // Draw the channel (or Home) and the thread only when what they show changed: what a person is doing
+      // there (a half-made choice, the scroll position) survives other people's activity.
+      const main = JSON.stringify([this.me, this.channel, this.tab, conversation, views && views.home]);
+      if (main !== this.drawn) { this.drawn = main; this.drawMain(conversation, views); }
+      const side = JSON.stringify([this.me, thread]);
+      if (side !== this.drawnThread) { this.drawnThread = side; this.drawThread(thread); }
+      this.modals.show(views && views.modal, views ? views.depth : 0);
+      document.body.dataset.ready = "1";
+    }
+
+    blockContext(extra = {}) {
+      const d = this.data;
+      return { users: d.users, names: d.names, me: this.me, channels: d.channels, dms: d.dms,
+        people: d.people, confirm: (c) => confirmDialog(c, this.blockContext()), ...extra };
+    }
+
+    async act(el, value, blockId, where) {
+      const answer = await this.post("action", { action_id: el.action_id, block_id: blockId, value,
+        type: el.type, ...where });
+      if (!answer.ok) this.toast(answer.error || `The app answered HTTP ${answer.status}`);
+      await this.refresh();
+    }
+
+    // ------------------------------------------------------------ top bar
+    drawTop() {
+      const d = this.data;
+      document.getElementById("team").textContent = d.team.name;
+      const picker = document.getElementById("acting-as");
+      if (!picker.options.length) {
+        for (const p of d.people) {
+          picker.appendChild(h("option", { value: p.id }, escapeHtml(`${p.real_name}${p.note ? " — " + p.note : ""}`)));
+        }
+        picker.addEventListener("change", () => this.switchTo(picker.value));
+      }
+      picker.value = this.me;
+      const person = d.people.find((p) => p.id === this.me);
+      const local = person ? new Date().toLocaleTimeString([], { timeZone: this.clockZone(person),
+        hour: "2-digit", minute: "2-digit" }) : "";
+      document.getElementById("who").textContent = person ? `${person.tz} · ${local}` : "";
+      this.drawClock(person);
+    }
+
+    clockZone(person) { return person.tz || "UTC"; }
+
+    drawClock(person) {
+      const box = document.getElementById("clock");
+      const clock = this.data.clock;
+      box.hidden = !clock;
+      if (!clock) return;
+      const now = new Date(clock.now);
+      const theirs = person ? now.toLocaleString([], { timeZone: person.tz, weekday: "short", hour: "2-digit",
+        minute: "2-digit" }) : "";
+      document.getElementById("clock-now").textContent = theirs ? `${theirs} for you (${clock.label})` : clock.label;
+      const ops = document.getElementById("clock-ops");
+      if (ops.childElementCount === clock.ops.length) return;
+      ops.innerHTML = "";
+      for (const op of clock.ops) {
+        ops.appendChild(h("button", { type: "button", class: "clock-op", "data-op": op.op, title: op.title,
+          onclick: () => this.moveClock(op.op) }, escapeHtml(op.label)));
+      }
+    }
+
+    async moveClock(op) {
+      document.body.classList.add("busy");
+      const answer = await this.post("clock", { op });
+      document.body.classList.remove("busy");
+      if (!answer.ok) { this.toast(answer.error || "The clock did not move"); return; }
+      const did = Object.entries(answer.did || {}).map(([what, n]) => `${n} ${what}`).join(", ");
+      await this.refresh();
+      this.toast(`${answer.clock.label}: ${did || "nothing was due"}`);
+    }
+
+    switchTo(userId) {
+      this.me = userId;
+      this.threadTs = null;
+      this.tab = "messages";
+      localStorage.setItem("hw-as", userId);
+      history.replaceState(null, "", `?as=${encodeURIComponent(userId)}`);
+      this.modals.shown = null;
+      this.refresh();
+    }
+
+    // ------------------------------------------------------------ sidebar
+    drawSidebar() {
+      const d = this.data;
+      const key = JSON.stringify([this.me, this.channel, this.tab, d.channels, d.dms]);
+      if (key === this.drawnSidebar) return; // unchanged: keep the nodes (a click in progress stays on them)
+      this.drawnSidebar = key;
+      const item = (place, label, kind) => {
+        const active = place.id === this.channel && !(kind === "app" && this.tab === "home");
+        const node = h("button", { type: "button", class: `side-item${active ? " active" : ""}${place.unread ? " unread" : ""}`,
+          "data-channel": place.id, "data-kind": kind, onclick: () => this.open(place.id) },
+          `<span class="side-icon">${kind === "channel" ? "#" : kind === "app" ? "⚡" : "●"}</span>` +
+          `<span class="side-name">${escapeHtml(label)}</span>` +
+          (place.unread ? `<span class="badge">${place.unread}</span>` : ""));
+        return node;
+      };
+      const channels = document.getElementById("side-channels");
+      channels.replaceChildren(...d.channels.map((c) => item(c, c.name, "channel")));
+      const dms = document.getElementById("side-dms");
+      dms.replaceChildren(...d.dms.filter((m) => !m.user).map((m) => item(m, m.name, "dm")));
+      const apps = document.getElementById("side-apps");
+      apps.replaceChildren(...d.dms.filter((m) => m.user).map((m) => item(m, m.name, "app")));
+    }
+
+    open(channelId, tab = "messages") {
+      this.channel = channelId;
+      this.tab = tab;
+      this.threadTs = null;
+      localStorage.setItem("hw-channel", channelId);
+      this.refresh();
+    }
+
+    async openHome() {
+      this.tab = "home";
+      await this.post("home");
+      await this.refresh();
+    }
+
+    // ------------------------------------------------------------ channel and App Home
+    isAppDm() { return this.data.dms.some((m) => m.user && m.id === this.channel); }
+
+    drawMain(conversation, views) {
+      const head = document.getElementById("main-head");
+      const appDm = this.isAppDm();
+      const title = conversation ? conversation.name : this.data.dms.find((m) => m.id === this.channel)?.name || "";
+      this.drawHead(head, appDm, title);
+      this.drawList(conversation, views, appDm, title);
+    }
+
+    drawHead(head, appDm, title) {
+      const key = JSON.stringify([appDm, title, this.tab, this.channel]);
+      if (key === this.drawnHead) return;
+      this.drawnHead = key;
+      head.innerHTML = `<div class="main-title">${appDm ? "⚡ Headway" : escapeHtml(title)}</div>`;
+      if (appDm) {
+        const tabs = h("div", { class: "tabs" });
+        for (const [tab, label] of [["home", "Home"], ["messages", "Messages"]]) {
+          tabs.appendChild(h("button", { type: "button", class: `tab${this.tab === tab ? " active" : ""}`,
+            "data-tab": tab, onclick: () => (tab === "home" ? this.openHome() : this.open(this.channel)) }, label));
+        }
+        head.appendChild(tabs);
+      }
+    }
+
+    drawList(conversation, views, appDm, title) {
+      const list = document.getElementById("messages");
+      const composer = document.getElementById("composer");
+      composer.hidden = this.tab === "home";
+      if (this.tab === "home") {
+        const home = views && views.home;
+        list.replaceChildren(home ? h("div", { class: "home", "data-view-id": home.id }) : h("div", { class: "empty" },
+          "Opening Headway's Home…"));
+        if (home) list.firstChild.appendChild(blocks(home.blocks, this.blockContext({
+          act: (el, value, blockId) => this.act(el, value, blockId, { view_id: home.id }) })));
+        return;
+      }
+      const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+      const nodes = (conversation ? conversation.messages : []).map((m) => this.message(m, true));
+      list.replaceChildren(...(nodes.length ? nodes : [h("div", { class: "empty" }, "No messages yet.")]));
+      if (stick || !this.scrolledOnce) { list.scrollTop = list.scrollHeight; this.scrolledOnce = true; }
+      document.getElementById("compose-text").placeholder = `Message ${appDm ? "Headway" : title}` +
+        " — or type / for Headway's commands";
+    }
+
+    message(m, inChannel) {
+      const d = this.data;
+      const user = d.users[m.user] || { name: m.user || "someone", real_name: m.user || "someone", is_bot: false };
+      const bot = Boolean(m.bot_id) || user.is_bot;
+      const name = bot ? "Headway" : user.real_name;
+      const node = h("div", { class: `msg${m.ephemeral ? " ephemeral" : ""}`, "data-ts": m.ts });
+      const color = COLORS[[...(m.user || "")].reduce((a, ch) => a + ch.charCodeAt(0), 0) % COLORS.length];
+      node.appendChild(h("div", { class: `avatar${bot ? " bot" : ""}`, style: `background:${bot ? "#4a154b" : color}` },
+        bot ? "⚡" : escapeHtml(name.slice(0, 1))));
+      const body = h("div", { class: "msg-body" });
+      const person = d.people.find((p) => p.id === this.me);
+      const when = m.clock_at ? new Date(m.clock_at) : new Date(Number(m.ts) * 1000);
+      const time = when.toLocaleString([], { timeZone: person ? person.tz : "UTC", weekday: "short",
+        hour: "numeric", minute: "2-digit" });
+      body.appendChild(h("div", { class: "msg-head" }, `<b>${escapeHtml(name)}</b>` +
+        (bot ? '<span class="app-badge">APP</span>' : "") + `<span class="msg-time">${time}</span>`));
+      const where = { channel: this.channel, ts: m.ts };
+      body.appendChild(blocks(m.blocks, this.blockContext({
+        act: (el, value, blockId) => this.act(el, value, blockId, where) }), m.text));
+      for (const file of m.files || []) {
+        body.appendChild(h("img", { class: "block-image", src: `/playground/files/${encodeURIComponent(file.id)}`,
+          alt: file.title || file.name || "" }));
+      }
+      if (m.edited) body.appendChild(h("span", { class: "edited" }, "(edited)"));
+      if (m.ephemeral) node.insertBefore(h("div", { class: "only-you" }, "👁 Only visible to you"), node.firstChild);
+      if (inChannel && m.reply_count) {
+        body.appendChild(h("button", { type: "button", class: "replies", "data-thread": m.ts,
+          onclick: () => { this.threadTs = m.ts; this.refresh(); } },
+          `${m.reply_count} ${m.reply_count === 1 ? "reply" : "replies"}`));
+      }
+      node.appendChild(body);
+      return node;
+    }
+
+    drawThread(thread) {
+      const pane = document.getElementById("thread");
+      pane.hidden = !thread;
+      if (!thread) return;
+      const list = document.getElementById("thread-messages");
+      list.replaceChildren(...thread.messages.map((m, i) => {
+        const node = this.message(m, false);
+        if (i === 0) node.classList.add("thread-parent");
+        return node;
+      }));
+    }
+
+    // ------------------------------------------------------------ composer
+    async send(text, threadTs) {
+      if (!text.trim()) return;
+      const answer = await this.post("compose", { channel: this.channel, text, thread_ts: threadTs || undefined });
+      if (!answer.ok) this.toast(answer.error || `The app answered HTTP ${answer.status}`);
+      await this.refresh();
+    }
+
+    bindComposer() {
+      const input = document.getElementById("compose-text");
+      const hints = document.getElementById("hints");
+      const showHints = () => {
+        const text = input.value;
+        const matches = text.startsWith("/") && !text.includes(" ") ? COMMANDS.filter(([c]) => c.startsWith(text)) : [];
+        hints.hidden = !matches.length;
+        hints.replaceChildren(...matches.map(([command, what]) => h("button", { type: "button", class: "hint-item",
+          onclick: () => { input.value = command.replace(" help", " "); input.focus(); hints.hidden = true; } },
+          `<b>${escapeHtml(command.split(" ")[0])}</b> <span>${escapeHtml(command.split(" ")[1])}</span>` +
+          `<div>${escapeHtml(what)}</div>`)));
+      };
+      input.addEventListener("input", showHints);
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && !event.shiftKey) {
+          event.preventDefault();
+          const text = input.value;
+          input.value = "";
+          hints.hidden = true;
+          this.send(text);
+        }
+      });
+      document.getElementById("compose-send").addEventListener("click", () => {
+        const text = input.value; input.value = ""; this.send(text);
+      });
+      const reply = document.getElementById("reply-text");
+      reply.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && !event.shiftKey) {
+          event.preventDefault();
+          const text = reply.value; reply.value = ""; this.send(text, this.threadTs);
+        }
+      });
+      document.getElementById("thread-close").addEventListener("click", () => { this.threadTs = null; this.refresh(); });
+    }
+  }
+
+  window.addEventListener("DOMContentLoaded", () => {
+    const app = new App();
+    window.playground = app;
+    app.bindComposer();
+    app.refresh().then(() => app.connect());
+  });
+})();

@@ -1,0 +1,176 @@
+"""The playground's JSON + WebSocket API, over real HTTP, with Headway answering (no browser needed).
+
+What the page shows is read from the emulator for one person (sidebar, unread marks, private answers, modals);
+what the page does reaches Headway as Slack would send it (signed slash commands, view submissions, events).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from aiohttp import ClientSession, WSMsgType
+
+from bot.demo.cast import ADA, CHANNEL, ELENA, KENJI, PRIYA
+from bot.demo.playground import Running, running_playground
+
+
+@pytest.fixture
+def database(scratch_database) -> str:
+    """A fresh database per test (made outside the event loop: creating one on PostgreSQL runs its own)."""
+    return scratch_database()
+
+
+@pytest.fixture
+async def playground(database: str) -> AsyncIterator[Running]:
+    async with running_playground(database_url=database) as running:
+        yield running
+
+
+@pytest.fixture
+async def page(playground: Running) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=playground.emulator.base_url + "/playground", timeout=20) as client:
+        yield client
+
+
+async def until(check, timeout: float = 5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (found := await check()):
+        assert asyncio.get_running_loop().time() < deadline, "gave up waiting"
+        await asyncio.sleep(0.05)
+    return found
+
+
+async def test_the_page_and_its_scripts_are_served_without_any_cdn(page: httpx.AsyncClient) -> None:
+    html = (await page.get("/")).text
+    assert "<select id=\"acting-as\"" in html
+    for script in ("mrkdwn.js", "blocks.js", "modal.js", "app.js", "style.css"):
+        assert f"/playground/static/{script}" in html
+        assert (await page.get(f"/static/{script}")).status_code == 200
+    assert "http" not in html.replace("http-equiv", "")  # nothing fetched from elsewhere
+
+
+async def test_the_workspace_lists_the_cast_with_roles_and_zones_and_the_apps_dm(page: httpx.AsyncClient) -> None:
+    data = (await page.get("/api/workspace", params={"as": PRIYA.id})).json()
+    people = {p["id"]: p for p in data["people"]}
+    assert set(people) == {ADA.id, PRIYA.id, ELENA.id, KENJI.id, "U0LUCAS01"}  # no bots, no Slackbot
+    assert people[ELENA.id]["tz"] == "Europe/Madrid" and people[ELENA.id]["note"] == "executive, business owner"
+    assert {c["name"] for c in data["channels"]} == {"general", "ml-projects"}
+    assert data["dms"][0]["name"] == "Headway" and data["dms"][0]["id"] == "D" + PRIYA.id[1:]
+    assert data["clock"]["ops"][2]["label"].startswith("Monday 08:30")
+
+
+async def test_a_slash_command_answer_is_only_visible_to_whoever_typed_it(page: httpx.AsyncClient) -> None:
+    sent = (await page.post("/api/compose", json={"as": ADA.id, "channel": CHANNEL.id, "text": "/headway help"}))
+    assert sent.json()["ok"], sent.text
+
+    async def adas_answer():
+        messages = (await page.get("/api/conversation", params={"as": ADA.id, "channel": CHANNEL.id})).json()
+        return [m for m in messages["messages"] if m.get("ephemeral")]
+    answer = (await until(adas_answer))[-1]
+    assert "/headway" in json.dumps(answer["blocks"] or answer["text"])
+    priya = (await page.get("/api/conversation", params={"as": PRIYA.id, "channel": CHANNEL.id})).json()
+    assert not [m for m in priya["messages"] if m.get("ephemeral")]
+
+
+async def test_unread_marks_count_what_others_wrote_until_it_is_read(page: httpx.AsyncClient) -> None:
+    await page.post("/api/compose", json={"as": KENJI.id, "channel": "C0GENERAL", "text": "Morning *all* :wave:"})
+
+    def unread(data: dict) -> int:
+        return next(c["unread"] for c in data["channels"] if c["name"] == "general")
+    assert unread((await page.get("/api/workspace", params={"as": PRIYA.id})).json()) == 1
+    assert unread((await page.get("/api/workspace", params={"as": KENJI.id})).json()) == 0  # his own
+    read = (await page.get("/api/conversation", params={"as": PRIYA.id, "channel": "C0GENERAL"})).json()
+    assert read["messages"][-1]["text"] == "Morning *all* :wave:" and read["name"] == "#general"
+    assert unread((await page.get("/api/workspace", params={"as": PRIYA.id})).json()) == 0
+
+
+async def test_a_modal_opens_shows_headways_inline_errors_and_closes(page: httpx.AsyncClient) -> None:
+    await page.post("/api/compose", json={"as": ADA.id, "channel": CHANNEL.id,
+                                           "text": f"/headway role {PRIYA.mention()} pm"})
+    await until(lambda: _said(page, ADA.id, "is now"))
+    await page.post("/api/compose", json={"as": PRIYA.id, "channel": CHANNEL.id, "text": "/headway project new"})
+
+    async def form():
+        modal = (await page.get("/api/views", params={"as": PRIYA.id})).json()["modal"]
+        return modal if modal and modal.get("callback_id") else None
+    modal = await until(form)
+    values = {"key": {"key": "!"}, "name": {"name": "Voice"}, "metric_name": {"metric_name": "accuracy"},
+              "target": {"target": "0.9"}, "expected_date": {"expected_date": "2030-01-31"}}
+    values = {block: {_action(modal, block): value[block]} for block, value in values.items()}
+    answer = (await page.post("/api/submit", json={"as": PRIYA.id, "view_id": modal["id"], "values": values})).json()
+    assert answer["ok"] and "key" in answer["errors"]  # `response_action: errors`, for the page to show inline
+    still = (await page.get("/api/views", params={"as": PRIYA.id})).json()
+    assert still["modal"]["id"] == modal["id"] and still["modal"]["remembered"]["name"]  # what she typed is kept
+    closed = (await page.post("/api/close", json={"as": PRIYA.id, "view_id": modal["id"]})).json()
+    assert closed["ok"]
+    assert (await page.get("/api/views", params={"as": PRIYA.id})).json()["modal"] is None
+
+
+async def _said(page: httpx.AsyncClient, user: str, text: str) -> bool:
+    data = (await page.get("/api/conversation", params={"as": user, "channel": CHANNEL.id})).json()
+    return any(text in json.dumps(m) for m in data["messages"] if m.get("ephemeral"))
+
+
+def _action(modal: dict, block_id: str) -> str:
+    return next(b["element"]["action_id"] for b in modal["blocks"] if b.get("block_id") == block_id)
+
+
+async def test_the_app_home_is_published_when_opened(page: httpx.AsyncClient) -> None:
+    assert (await page.post("/api/home", json={"as": ELENA.id})).json()["ok"]
+
+    async def home():
+        return (await page.get("/api/views", params={"as": ELENA.id})).json()["home"]
+    assert (await until(home))["type"] == "home"
+
+
+async def test_the_clock_jumps_to_monday_0830_in_elenas_zone(page: httpx.AsyncClient) -> None:
+    moved = (await page.post("/api/clock", json={"op": "monday"})).json()
+    local = datetime.fromisoformat(moved["clock"]["now"]).astimezone(ZoneInfo(ELENA.user.tz))
+    assert (local.weekday(), local.hour, local.minute) == (0, 8, 30)
+    assert datetime.fromisoformat(moved["clock"]["now"]) > datetime.now(UTC)
+    quiet = (await page.post("/api/clock", json={"op": "tick"})).json()  # nothing scheduled: one minute passes
+    assert quiet["did"] == {} and quiet["clock"]["now"].startswith(local.date().isoformat())
+    assert datetime.fromisoformat(quiet["clock"]["now"]).astimezone(ZoneInfo(ELENA.user.tz)).minute == 31
+    moved = quiet
+    later = (await page.post("/api/clock", json={"op": "hour"})).json()
+    assert datetime.fromisoformat(later["clock"]["now"]) - datetime.fromisoformat(moved["clock"]["now"]) \
+        == (datetime(2000, 1, 1, 1) - datetime(2000, 1, 1))
+
+
+async def test_bad_requests_get_a_4xx_that_names_the_problem(page: httpx.AsyncClient, playground: Running) -> None:
+    assert (await page.post("/api/compose", json={"as": "U0NOBODY1", "channel": CHANNEL.id, "text": "hi"})
+            ).status_code == 400
+    assert (await page.post("/api/compose", content=b"{not json", headers={"Content-Type": "application/json"})
+            ).status_code == 400
+    assert (await page.post("/api/compose", json={"as": PRIYA.id, "channel": CHANNEL.id})).status_code == 400
+    clicked = await page.post("/api/action", json={"as": PRIYA.id, "action_id": "nope", "channel": CHANNEL.id,
+                                                   "ts": "1.000001"})
+    assert clicked.status_code == 400 and "not found" in clicked.json()["error"]
+    assert (await page.post("/api/clock", json={"op": "yesterday"})).json()["error"].startswith("op must be")
+    assert (await page.get("/api/thread", params={"as": PRIYA.id, "channel": CHANNEL.id, "ts": "1.0"})
+            ).status_code == 404
+    assert (await page.get("/api/conversation", params={"as": PRIYA.id, "channel": "C0NOWHERE"})).status_code == 404
+    assert (await page.post("/api/compose", content=b"x" * 300_000)).status_code == 413
+    assert playground.server.url  # Headway itself was never bothered by any of these
+
+
+async def test_files_are_served_as_the_images_they_are(page: httpx.AsyncClient, playground: Running) -> None:
+    playground.emulator.state.files["F0CHART01"] = {"uploaded": True, "data": b"\x89PNG\r\n\x1a\n...."}
+    chart = await page.get("/files/F0CHART01")
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
+    assert (await page.get("/files/F0MISSING")).status_code == 404
+
+
+async def test_the_feed_says_when_something_changed(page: httpx.AsyncClient, playground: Running) -> None:
+    async with ClientSession() as session, session.ws_connect(playground.emulator.base_url + "/playground/ws") as ws:
+        first = await ws.receive(timeout=5)
+        assert first.type == WSMsgType.TEXT and json.loads(first.data)["type"] == "changed"
+        await page.post("/api/compose", json={"as": KENJI.id, "channel": "C0GENERAL", "text": "hello"})
+        again = await ws.receive(timeout=5)
+        assert json.loads(again.data)["version"] != json.loads(first.data)["version"]
