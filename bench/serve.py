@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -41,15 +41,23 @@ if TYPE_CHECKING:
 
 
 def bare_app(api_url: str) -> Starlette:
+    """Bolt that acks and then does the least a person would see, lazily (Bolt's own way to work after the ack):
+    a response_url answer for commands and buttons, a modal for `/headway project new`."""
     bolt = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url), signing_secret=SIGNING_SECRET,
                     process_before_response=True)
 
     async def ack_only(ack: AsyncAck) -> None:
         await ack()
 
+    async def answer(body: dict, respond: AsyncRespond, client: AsyncWebClient) -> None:
+        if body.get("command") == "/headway" and body.get("text") == "project new":
+            await client.views_open(trigger_id=body["trigger_id"], view=BARE_MODAL)
+        else:
+            await respond(text="Done.", response_type="ephemeral", replace_original=False)
+
     for command in ("/headway", "/standup", "/gate"):
-        bolt.command(command)(ack_only)
-    bolt.action(ActionId.STANDUP_SKIP.value)(ack_only)
+        bolt.command(command)(ack=ack_only, lazy=[answer])
+    bolt.action(ActionId.STANDUP_SKIP.value)(ack=ack_only, lazy=[answer])
     bolt.view(CallbackId.PROJECT_FORM.value)(ack_only)
 
     async def slack_events(request: Request) -> Response:
@@ -57,6 +65,10 @@ def bare_app(api_url: str) -> Starlette:
         return to_starlette_response(await bolt.async_dispatch(bolt_request))
 
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])])
+
+
+BARE_MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "New project"},
+              "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "A form."}}]}
 
 
 def free_port() -> int:

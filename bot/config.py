@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     gate_stall_weeks: int = Field(4, ge=1, le=52, validation_alias="HEADWAY_GATE_STALL_WEEKS")
     public_url: str | None = Field(None, validation_alias="HEADWAY_PUBLIC_URL")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
+    backlog_max_queued: int = Field(256, ge=0, le=100_000, validation_alias="HEADWAY_BACKLOG_MAX_QUEUED")
+    backlog_max_delay_seconds: float = Field(1.0, gt=0, le=2.5, validation_alias="HEADWAY_BACKLOG_MAX_DELAY_SECONDS")
 
     @field_validator("slack_api_url")
     @classmethod

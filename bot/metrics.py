@@ -37,5 +37,10 @@ class Metrics:
             "headway_outbox_retries", "Outbox deliveries postponed, by reason", ["reason"], registry=self.registry
         )
 
+        self.shed = Counter(
+            "headway_background_shed", "Requests answered at once because the work behind acks was full, by how "
+            "(command: answered busy; inline: worked before the ack)", ["how"], registry=self.registry,
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
