@@ -6,7 +6,8 @@
 `headway`: the whole app as `headway serve` builds and serves it (HeadwayServer's Starlette app on uvicorn: Bolt
 with lazy listeners, the outbox sender, /healthz, /metrics; the scheduler only with --scheduler).
 `bare`: a Bolt AsyncApp on the same server stack (uvicorn, the same Starlette route shape, Bolt's Starlette
-adapter, same signing) whose listeners only ack. Access logs are off for both.
+adapter, same signing) that acks and then does the least a person would see. Both serve exactly as
+`headway serve` does (its logging and uvicorn configuration, access log included).
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
 `tick` runs standup_tick and waits until no outbox row is pending or sending. EOF stops the server.
@@ -78,12 +79,14 @@ def free_port() -> int:
 
 
 async def serve(app: Starlette) -> tuple[str, Any]:
-    """Serve as `headway serve` does (HeadwayServer.serve_forever): uvicorn binds host and port itself. (Not as
-    HeadwayServer.start does: its pre-bound socket has proto 0, so asyncio never sets TCP_NODELAY on accepted
-    connections and every response with a body waits ~40 ms for the client's delayed ACK.)"""
+    """Serve exactly as `headway serve` does: its logging setup and its uvicorn configuration (access log on),
+    for Headway and the bare app alike."""
+    from bot.logs import configure as configure_logging
+    from bot.serving import serving_config
+
+    configure_logging()
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                          access_log=False))
+    server = uvicorn.Server(serving_config(app, "127.0.0.1", port, "info"))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 (uvicorn only offers a flag; HeadwayServer.start polls too)
         if task.done():

@@ -19,6 +19,7 @@ from bot.app import Headway, build_headway
 from bot.clock import Clock
 from bot.config import Settings
 from bot.migrate import SchemaOutdated, ensure_current
+from bot.serving import serving_config
 from bot.slack_app import build_bolt_app, connect_socket_mode, slack_endpoint
 from bot.web import build_web_app
 
@@ -117,6 +118,11 @@ class HeadwayServer:
     async def __aexit__(self, *_: object) -> None:
         await self.stop()
 
+    def uvicorn_config(self, port: int | None = None) -> uvicorn.Config:
+        """How `headway serve` runs uvicorn (the benchmarks serve with exactly this too)."""
+        return serving_config(self.web, self._settings.host, self._settings.port if port is None else port,
+                              self._log_level)
+
     async def serve_forever(self, *, socket_mode: bool = False) -> None:
         """What `headway serve` runs: HTTP always (health, metrics), Slack over HTTP or Socket Mode."""
         await self.check_schema()
@@ -124,10 +130,8 @@ class HeadwayServer:
         if socket_mode:
             app_token = self._settings.slack_app_token
             handler = await connect_socket_mode(self.bolt, app_token.get_secret_value() if app_token else "")
-        config = uvicorn.Config(self.web, host=self._settings.host, port=self._settings.port, lifespan="on",
-                                log_level=self._log_level)
         try:
-            await _ForegroundServer(config).serve()
+            await _ForegroundServer(self.uvicorn_config()).serve()
         finally:
             if handler is not None:
                 await handler.close_async()
