@@ -95,10 +95,12 @@ def write_users(directory: Path, user_ids: Iterable[str]) -> Path:
     return path
 
 
-async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True) -> Child:
+async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True,
+                         rate_scale: float = 1.0) -> Child:
     """`python -m bot.slack_emulator` in its own process; its URL is the Web API base (…/api/)."""
     args = ["-m", "bot.slack_emulator", "--port", "0", "--users", str(write_users(directory, user_ids))]
     args += [] if rate_limits else ["--no-rate-limits"]
+    args += ["--rate-scale", str(rate_scale)] if rate_scale != 1.0 else []
     return await Child.start(args, directory / "emulator.log", eof_stops=False)
 
 

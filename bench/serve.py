@@ -10,7 +10,7 @@ adapter, same signing) that acks and then does the least a person would see. Bot
 `headway serve` does (its logging and uvicorn configuration, access log included).
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
-`tick` runs standup_tick and waits until no outbox row is pending or sending. EOF stops the server.
+`tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits. EOF stops the server.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import cProfile
 import json
+import os
 import socket
 import sys
 import time
@@ -108,6 +109,15 @@ async def outbox_counts(hw: Headway) -> dict[str, int]:
         return {status: count for status, count in rows.all()}
 
 
+async def drained(hw: Headway) -> dict[str, int]:
+    """Wait until no outbox row is pending or sending; the final counts by status."""
+    while True:
+        counts = await outbox_counts(hw)
+        if not counts.get("pending") and not counts.get("sending"):
+            return counts
+        await asyncio.sleep(0.02)
+
+
 async def tick(hw: Headway) -> dict[str, Any]:
     """standup_tick, then wait until every outbox row is sent (or dead): the fan-out's elapsed time."""
     from bot.jobs import standup_tick
@@ -115,16 +125,16 @@ async def tick(hw: Headway) -> dict[str, Any]:
     started = time.perf_counter()
     result = await standup_tick(hw)
     planned = time.perf_counter()
-    while True:
-        counts = await outbox_counts(hw)
-        if not counts.get("pending") and not counts.get("sending"):
-            break
-        await asyncio.sleep(0.02)
+    counts = await drained(hw)
     return {"prompted": result.prompted, "failed": result.failed, "tick_s": planned - started,
             "elapsed_s": time.perf_counter() - started, "outbox": counts}
 
 
 async def main(args: argparse.Namespace) -> None:
+    # The answers to the bench runner go to the original stdout; anything else printed there (uvicorn's access
+    # log writes to stdout, as under `headway serve`) goes to stderr, the server's log file.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
     server = None
     if args.kind == "headway":  # Headway's modules only here, so the bare app's process carries none of them
         from bot.server import HeadwayServer
@@ -134,13 +144,15 @@ async def main(args: argparse.Namespace) -> None:
         url, stop = await serve(server.web)
     else:
         url, stop = await serve(bare_app(args.api_url))
-    print(url, flush=True)
+    print(url, file=protocol, flush=True)
     while line := (await asyncio.to_thread(sys.stdin.readline)).strip():
         if line == "tick" and server is not None:
             answer: dict[str, Any] = await tick(server.hw)
+        elif line == "drain" and server is not None:
+            answer = {"outbox": await drained(server.hw)}
         else:
             answer = {"error": f"unknown command {line!r}"}
-        print(json.dumps(answer), flush=True)
+        print(json.dumps(answer), file=protocol, flush=True)
     await stop()
 
 
