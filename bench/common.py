@@ -98,12 +98,14 @@ def write_users(directory: Path, user_ids: Iterable[str]) -> Path:
 
 
 async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True,
-                         post_budget: float = 0) -> Child:
+                         post_budget: float = 0, rate_scale: float = 1.0) -> Child:
     """`python -m bot.slack_emulator` in its own process; its URL is the Web API base (…/api/).
-    `post_budget`: the workspace's chat.postMessage budget in messages per minute (0: none)."""
+    `post_budget`: the workspace's chat.postMessage budget in messages per minute (0: none); `rate_scale`
+    multiplies Slack's rate limits."""
     args = ["-m", "bot.slack_emulator", "--port", "0", "--users", str(write_users(directory, user_ids))]
     args += [] if rate_limits else ["--no-rate-limits"]
     args += ["--post-budget", f"{post_budget:g}"]
+    args += ["--rate-scale", str(rate_scale)] if rate_scale != 1.0 else []
     return await Child.start(args, directory / "emulator.log", eof_stops=False)
 
 

@@ -6,10 +6,11 @@
 `headway`: the whole app as `headway serve` builds and serves it (HeadwayServer's Starlette app on uvicorn: Bolt
 with lazy listeners, the outbox sender, /healthz, /metrics; the scheduler only with --scheduler).
 `bare`: a Bolt AsyncApp on the same server stack (uvicorn, the same Starlette route shape, Bolt's Starlette
-adapter, same signing) whose listeners only ack. Access logs are off for both.
+adapter, same signing) that acks and then does the least a person would see. Both serve exactly as
+`headway serve` does (its logging and uvicorn configuration, access log included).
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
-`tick` runs standup_tick and waits until no outbox row is pending or sending. EOF stops the server.
+`tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits. EOF stops the server.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ import asyncio
 import contextlib
 import cProfile
 import json
-import socket
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -41,15 +42,23 @@ if TYPE_CHECKING:
 
 
 def bare_app(api_url: str) -> Starlette:
+    """Bolt that acks and then does the least a person would see, lazily (Bolt's own way to work after the ack):
+    a response_url answer for commands and buttons, a modal for `/headway project new`."""
     bolt = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url), signing_secret=SIGNING_SECRET,
                     process_before_response=True)
 
     async def ack_only(ack: AsyncAck) -> None:
         await ack()
 
+    async def answer(body: dict, respond: AsyncRespond, client: AsyncWebClient) -> None:
+        if body.get("command") == "/headway" and body.get("text") == "project new":
+            await client.views_open(trigger_id=body["trigger_id"], view=BARE_MODAL)
+        else:
+            await respond(text="Done.", response_type="ephemeral", replace_original=False)
+
     for command in ("/headway", "/standup", "/gate"):
-        bolt.command(command)(ack_only)
-    bolt.action(ActionId.STANDUP_SKIP.value)(ack_only)
+        bolt.command(command)(ack=ack_only, lazy=[answer])
+    bolt.action(ActionId.STANDUP_SKIP.value)(ack=ack_only, lazy=[answer])
     bolt.view(CallbackId.PROJECT_FORM.value)(ack_only)
 
     async def slack_events(request: Request) -> Response:
@@ -59,20 +68,21 @@ def bare_app(api_url: str) -> Starlette:
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+BARE_MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "New project"},
+              "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "A form."}}]}
 
 
 async def serve(app: Starlette) -> tuple[str, Any]:
-    """Serve as `headway serve` does (HeadwayServer.serve_forever): uvicorn binds host and port itself. (Not as
-    HeadwayServer.start does: its pre-bound socket has proto 0, so asyncio never sets TCP_NODELAY on accepted
-    connections and every response with a body waits ~40 ms for the client's delayed ACK.)"""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                          access_log=False))
-    task = asyncio.create_task(server.serve())
+    """Serve exactly as `headway serve` does: its logging setup (one line per request, at info) and its uvicorn
+    configuration on a socket taken first, for Headway and the bare app alike."""
+    from bot.logs import configure as configure_logging
+    from bot.serving import listening_socket, serving_config
+
+    configure_logging("info", "text")
+    sock = listening_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(serving_config(app, "info"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:  # noqa: ASYNC110 (uvicorn only offers a flag; HeadwayServer.start polls too)
         if task.done():
             task.result()
@@ -93,6 +103,15 @@ async def outbox_counts(hw: Headway) -> dict[str, int]:
         return {status: count for status, count in rows.all()}
 
 
+async def drained(hw: Headway) -> dict[str, int]:
+    """Wait until no outbox row is pending or sending; the final counts by status."""
+    while True:
+        counts = await outbox_counts(hw)
+        if not counts.get("pending") and not counts.get("sending"):
+            return counts
+        await asyncio.sleep(0.02)
+
+
 async def tick(hw: Headway) -> dict[str, Any]:
     """standup_tick, then wait until every outbox row is sent (or dead): the fan-out's elapsed time."""
     from bot.jobs import standup_tick
@@ -100,16 +119,16 @@ async def tick(hw: Headway) -> dict[str, Any]:
     started = time.perf_counter()
     result = await standup_tick(hw)
     planned = time.perf_counter()
-    while True:
-        counts = await outbox_counts(hw)
-        if not counts.get("pending") and not counts.get("sending"):
-            break
-        await asyncio.sleep(0.02)
+    counts = await drained(hw)
     return {"prompted": result.prompted, "failed": result.failed, "tick_s": planned - started,
             "elapsed_s": time.perf_counter() - started, "outbox": counts}
 
 
 async def main(args: argparse.Namespace) -> None:
+    # The answers to the bench runner go to the original stdout; anything else printed there (uvicorn's access
+    # log writes to stdout, as under `headway serve`) goes to stderr, the server's log file.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
     server = None
     if args.kind == "headway":  # Headway's modules only here, so the bare app's process carries none of them
         from bot.server import HeadwayServer
@@ -119,13 +138,15 @@ async def main(args: argparse.Namespace) -> None:
         url, stop = await serve(server.web)
     else:
         url, stop = await serve(bare_app(args.api_url))
-    print(url, flush=True)
+    print(url, file=protocol, flush=True)
     while line := (await asyncio.to_thread(sys.stdin.readline)).strip():
         if line == "tick" and server is not None:
             answer: dict[str, Any] = await tick(server.hw)
+        elif line == "drain" and server is not None:
+            answer = {"outbox": await drained(server.hw)}
         else:
             answer = {"error": f"unknown command {line!r}"}
-        print(json.dumps(answer), flush=True)
+        print(json.dumps(answer), file=protocol, flush=True)
     await stop()
 
 

@@ -99,6 +99,8 @@ def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
         renderer=renderer,
         scheduler=Scheduler(metrics, should_run=lambda: leadership.is_leader),
         leadership=leadership,
+        background=BackgroundWork(max_queued=settings.backlog_max_queued,
+                                  max_delay=settings.backlog_max_delay_seconds),
         clock=clock or SystemClock(),
         outbound=OutboundPolicy.from_settings(settings),
         custom_lifecycle=load_lifecycle_file(settings.lifecycle_file) if settings.lifecycle_file else None,

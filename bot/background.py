@@ -6,8 +6,15 @@ have been quiet for `grace` seconds, or until the work has waited `max_wait` (we
 lives, so a modal opened from the work still opens). Under no load the work starts after `grace` (2 ms).
 
 One dispatcher starts queued work in order, at most `concurrency` at a time, so a burst of a thousand clicks
-costs one wake-up per start rather than a thousand. Every task is tracked: `close()` lets queued and running
+costs one wake-up per start rather than a thousand. Few at a time (4): the work is mostly CPU on this one event
+loop, and an ack that arrives waits behind every work step that is ready to run, so each extra running item
+lengthens the acks' tail without adding throughput. Every task is tracked: `close()` lets queued and running
 work finish (up to a timeout), then cancels what is left, so shutdown never leaves a task behind.
+
+The queue is bounded: when `max_queued` items wait, or the oldest has waited `max_delay` seconds, the work is
+`overloaded` and callers answer at once instead of queueing more (handlers/deferred.py says "busy" to a command and
+does a button's work inline). So a burst can never build a backlog that answers people minutes later, and memory
+stays flat however long the overload lasts.
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ log = logging.getLogger(__name__)
 
 
 class BackgroundWork:
-    def __init__(self, *, grace: float = 0.002, max_wait: float = 0.5, concurrency: int = 16) -> None:
+    def __init__(self, *, grace: float = 0.002, max_wait: float = 0.5, concurrency: int = 4,
+                 max_queued: int = 256, max_delay: float = 1.0) -> None:
         self.grace, self.max_wait, self.concurrency = grace, max_wait, concurrency
+        self.max_queued, self.max_delay = max_queued, max_delay
         self._queue: deque[tuple[float, Coroutine[Any, Any, None]]] = deque()
         self._running: set[asyncio.Task[None]] = set()
         self._in_flight = 0
@@ -62,6 +71,13 @@ class BackgroundWork:
     @property
     def pending(self) -> int:
         return len(self._queue) + len(self._running)
+
+    @property
+    def overloaded(self) -> bool:
+        """Too much is waiting already: new work would be answered too late to be worth queueing."""
+        if len(self._queue) >= self.max_queued:
+            return True
+        return bool(self._queue) and asyncio.get_running_loop().time() - self._queue[0][0] >= self.max_delay
 
     # ------------------------------------------------------------ the dispatcher
 

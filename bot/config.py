@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     blocker_escalate_days: int = Field(3, ge=1, le=60, validation_alias="HEADWAY_BLOCKER_ESCALATE_DAYS")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
     outbound_allow: str = Field("", validation_alias="HEADWAY_OUTBOUND_ALLOW")
+    backlog_max_queued: int = Field(256, ge=0, le=100_000, validation_alias="HEADWAY_BACKLOG_MAX_QUEUED")
+    backlog_max_delay_seconds: float = Field(1.0, gt=0, le=2.5, validation_alias="HEADWAY_BACKLOG_MAX_DELAY_SECONDS")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", validation_alias="HEADWAY_LOG_LEVEL")
     log_format: Literal["text", "json"] = Field("text", validation_alias="HEADWAY_LOG_FORMAT")
 

@@ -88,5 +88,10 @@ class Metrics:
             "headway_leader", "1 if this replica runs scheduled work", registry=self.registry,
         )
 
+        self.shed = Counter(
+            "headway_background_shed", "Requests answered at once because the work behind acks was full, by how "
+            "(command: answered busy; inline: worked before the ack)", ["how"], registry=self.registry,
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,20 +1,28 @@
-"""Alembic, driven from code: `headway migrate`, the schema check in `serve`, and the tests."""
+"""Alembic, driven from code: `headway migrate`, the schema check in `serve`, and the tests.
+
+Alembic (and Mako with it, ~8 MB resident) is imported only to migrate. The schema check that every `serve` runs
+reads the revision ids straight from the migration files and the `alembic_version` table, so a serving process
+never loads it (tests check both ways agree).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import fcntl
+import re
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.resources import migrations_dir
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+_REVISION = re.compile(r'^(down_revision|revision)\b[^=]*=\s*(?:"([^"]*)"|None)', re.MULTILINE)
 
 MIGRATION_LOCK_KEY = 0x4844_4D47  # "HDMG": replicas starting together migrate one after the other
 
@@ -24,6 +32,8 @@ class SchemaOutdated(Exception):
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["database_url"] = database_url
@@ -32,6 +42,8 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "heads") -> tuple[str, str]:
     """Migrate; returns the revision(s) before and after ("none" for an empty database), read under the lock."""
+    from alembic import command
+
     config = alembic_config(database_url)
     command.upgrade(config, revision)
     before, after = (", ".join(sorted(config.attributes.get(k, ()))) or "none"
@@ -40,16 +52,29 @@ def upgrade(database_url: str, revision: str = "heads") -> tuple[str, str]:
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(database_url), revision)
 
 
 def head_revisions() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config("")).get_heads())
+    """The revisions no other migration builds on (Alembic's heads), from the files' `revision` lines."""
+    revisions, parents = set(), set()
+    for path in (migrations_dir() / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text()):
+            if name == "revision":
+                revisions.add(value)
+            elif value:
+                parents.add(value)
+    return revisions - parents
 
 
 async def current_revisions(engine: AsyncEngine) -> set[str]:
+    """What `alembic_version` says (empty: no Headway schema yet)."""
     async with engine.connect() as connection:
-        return await connection.run_sync(lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
+        if not await connection.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
+            return set()
+        return {row[0] for row in await connection.execute(text("SELECT version_num FROM alembic_version"))}
 
 
 @contextlib.asynccontextmanager

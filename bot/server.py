@@ -10,7 +10,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -19,6 +18,7 @@ from bot.app import Headway, build_headway
 from bot.clock import Clock
 from bot.config import Settings
 from bot.migrate import SchemaOutdated, ensure_current
+from bot.serving import listening_socket, serving_config
 from bot.slack_app import build_bolt_app, connect_socket_mode, slack_endpoint
 from bot.web import build_web_app
 
@@ -72,7 +72,7 @@ class HeadwayServer:
     async def start(self) -> str:
         """Start serving in the background of this event loop; returns the base URL."""
         await self.check_schema()
-        sock = _listening_socket(self._settings.host, self._settings.port)
+        sock = listening_socket(self._settings.host, self._settings.port)
         self.port = sock.getsockname()[1]
         self.hw.outbound.own_ports.add(self.port)  # outbound calls never reach Headway itself
         config = uvicorn.Config(self.web, log_level=self._log_level, lifespan="on", access_log=False)
@@ -121,7 +121,7 @@ class HeadwayServer:
         is left to bot.logs (log_config=None), and requests are logged once by bot.web, not by uvicorn's access log.
         """
         await self.check_schema()
-        sock = _listening_socket(self._settings.host, self._settings.port)
+        sock = listening_socket(self._settings.host, self._settings.port)
         handler = None
         try:
             if socket_mode:
@@ -133,23 +133,9 @@ class HeadwayServer:
                     await self.hw.db.dispose()
                     raise
             self.hw.outbound.own_ports.add(self._settings.port)  # outbound calls never reach Headway itself
-            config = uvicorn.Config(self.web, lifespan="on", log_level=self._log_level, log_config=None,
-                                    access_log=False)
-            await _ForegroundServer(config).serve(sockets=[sock])
+            await _ForegroundServer(serving_config(self.web, self._log_level)).serve(sockets=[sock])
         finally:
             sock.close()
             if handler is not None:
                 await handler.close_async()
 
-
-def _listening_socket(host: str, port: int) -> socket.socket:
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and without it a
-    # response written in two parts waits ~40 ms for the client's delayed ACK (Nagle).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock

@@ -15,6 +15,7 @@ from handlers.requests import CommandRequest
 from handlers.router import Router
 
 log = logging.getLogger(__name__)
+RESOLVED = "headway_resolved"  # the ack's parse of the command, for the work behind it
 
 
 def register_command(router: Router, hw: Headway, registry: CommandRegistry) -> None:
@@ -33,16 +34,14 @@ def register_command(router: Router, hw: Headway, registry: CommandRegistry) -> 
         if resolved.sub.run is None:  # help: static, answered inside the ack
             await ack(**ack_body(help_message(hw, registry)))
             return
-        context["headway_args"] = list(resolved.args)
+        context[RESOLVED] = resolved  # parsed once: the work reads it from here
         await ack()
 
     async def work(body: dict[str, Any], context: AsyncBoltContext) -> None:
-        if "headway_args" not in context:
+        resolved = context.get(RESOLVED)
+        if resolved is None or resolved.sub.run is None:
             return
-        resolved = registry.resolve(body.get("text", ""))
-        if not isinstance(resolved, Resolved) or resolved.sub.run is None:
-            return
-        request = CommandRequest.from_body(body, tuple(context["headway_args"]))
+        request = CommandRequest.from_body(body, resolved.args)
         await answering_errors(hw, request.response_url, resolved.sub.run(hw, request), user_id=request.user_id)
 
     router.command(registry.command)(acked(hw, acknowledge, work))

@@ -32,16 +32,32 @@ async def ack_only(ack: AsyncAck) -> None:
     await ack()
 
 
+BUSY = "Headway is busy right now — please try that again in a minute."
+
+
 def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
-    """A Bolt listener: run `acknowledge` (it must call ack), then queue each of `work` behind the acks."""
+    """A Bolt listener: run `acknowledge` (it must call ack), then queue each of `work` behind the acks.
+
+    When the queue is full (`hw.background.overloaded`) nothing is queued: a slash command is answered "busy" in
+    its ack (the person sees it at once and nothing is half done); anything else — a click, a form, an event —
+    runs its work inline before the ack returns, which slows this one request instead of growing the backlog."""
     ack_names, work_names = _wanted(acknowledge), [_wanted(w) for w in work]
 
     async def listener(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, view: dict[str, Any] | None,
                        event: dict[str, Any] | None) -> None:
         given = {"ack": ack, "body": body, "context": context, "view": view, "event": event}
+        overloaded = bool(work) and hw.background.overloaded
+        if overloaded and body.get("command"):
+            hw.metrics.shed.labels("command").inc()
+            await ack(text=BUSY, response_type="ephemeral")
+            return
         await acknowledge(**{name: given[name] for name in ack_names})
         for function, names in zip(work, work_names, strict=True):
-            hw.background.spawn(function(**{name: given[name] for name in names}))
+            if overloaded:
+                hw.metrics.shed.labels("inline").inc()
+                await function(**{name: given[name] for name in names})
+            else:
+                hw.background.spawn(function(**{name: given[name] for name in names}))
 
     listener.__qualname__ = listener.__name__ = f"acked_{acknowledge.__name__}"
     return listener

@@ -86,3 +86,25 @@ async def test_close_finishes_queued_work_then_cancels_what_overruns():
     assert background.pending == 0
     background.spawn(recorder(done, "too late"))  # refused after close, and closed without a warning
     assert background.pending == 0
+
+
+async def test_overloaded_when_too_many_wait_or_the_oldest_has_waited_too_long():
+    background = BackgroundWork(grace=0.002, max_wait=5, max_queued=3, max_delay=0.1)
+    assert not background.overloaded
+    with background.foreground():  # a request in flight holds the queue back
+        background.spawn(recorder([], "one"))
+        background.spawn(recorder([], "two"))
+        assert not background.overloaded
+        background.spawn(recorder([], "three"))
+        assert background.overloaded  # three waiting: full
+    await background.close()
+
+    background, done = BackgroundWork(grace=0.002, max_wait=5, max_queued=100, max_delay=0.1), []
+    with background.foreground():
+        background.spawn(recorder(done, "old"))
+        assert not background.overloaded
+        await asyncio.sleep(0.15)
+        assert background.overloaded  # one item, but it has waited longer than max_delay
+    await asyncio.sleep(0.05)
+    assert done == ["old"] and not background.overloaded
+    await background.close()

@@ -77,3 +77,20 @@ def test_upgrade_is_idempotent(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'twice.db'}"
     upgrade(url)
     upgrade(url)
+
+
+async def test_the_serving_schema_check_agrees_with_alembic(fresh_url):
+    """`serve` reads revisions without Alembic (it stays unloaded); Alembic's own answers are the reference."""
+    from alembic.script import ScriptDirectory
+
+    from bot.migrate import alembic_config, current_revisions, head_revisions
+
+    assert head_revisions() == set(ScriptDirectory.from_config(alembic_config("")).get_heads())
+    engine = create_engine(fresh_url)
+    try:
+        assert await current_revisions(engine) == set()
+        await upgrade_in_thread(fresh_url)
+        expected = await _inspect(fresh_url, lambda sync: set(MigrationContext.configure(sync).get_current_heads()))
+        assert await current_revisions(engine) == expected == head_revisions()
+    finally:
+        await engine.dispose()
