@@ -32,6 +32,20 @@ class GroupCommit(Generic[T]):
             self._writer = asyncio.create_task(self._run())
         await asyncio.shield(done)
 
+    def add_nowait(self, item: T) -> None:
+        """Queue `item` without waiting for its write (`flush` waits for every write queued so far)."""
+        self._items.append(item)
+        if self._done is None:
+            self._done = asyncio.get_running_loop().create_future()
+            self._done.add_done_callback(lambda f: f.exception() if not f.cancelled() else None)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._run())
+
+    async def flush(self) -> None:
+        """Wait until everything queued has been written (or has failed)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait({self._writer})
+
     async def _run(self) -> None:
         await asyncio.sleep(0)  # let the workers that are ready this turn join the batch
         while self._items:

@@ -148,9 +148,9 @@ class OutboxSender:
                         break
             return sent
 
-        # return_exceptions: otherwise gather returns when one channel fails or is cancelled (stop()), leaving the
-        # others running, owned by nobody, past shutdown
+        # return_exceptions: otherwise gather returns when one channel fails or is cancelled, leaving others running
         results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()), return_exceptions=True)
+        await self._sent.flush()  # every send of this drain on record before the next claim
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -372,15 +372,15 @@ class OutboxSender:
                 status=OutboxStatus.DEAD, last_error=error, attempts=attempts or row.attempts + 1))
 
     async def _mark_sent(self, row: OutboxMessage, channel: str | None, ts: str | None) -> None:
-        """Record a send (group commit). Until it is written, messages threaded under this one find its ts
-        here. A crash before the write leaves the row "sending" with attempted_at: the lookup finds it."""
+        """Record a send (group commit, not awaited); until written, replies find its ts here. A crash before
+        the write leaves the row "sending" with attempted_at: the lookup finds it."""
         self._metrics.outbox_sent.labels(row.kind).inc()
         if ts:
             self._sent_refs[row.key] = (channel or row.channel, ts)
         self._recovering.discard(row.id)  # type: ignore[arg-type]
-        await self._sent.add((row.key, dict(id=row.id, status=OutboxStatus.SENT, result_channel=channel,
-                                            result_ts=ts, sent_at=utcnow(), last_error=None, attempted_at=None,
-                                            claim=None, attempts=row.attempts + 1)))
+        self._sent.add_nowait((row.key, dict(id=row.id, status=OutboxStatus.SENT, result_channel=channel,
+                                             result_ts=ts, sent_at=utcnow(), last_error=None, attempted_at=None,
+                                             claim=None, attempts=row.attempts + 1)))
 
     async def _write_attempts(self, ids: list[int]) -> None:
         async with self._db.unit_of_work() as session:
