@@ -132,13 +132,18 @@ receivers:
 """
 
 
-@contextmanager
-def alertmanager(home: Path, headway_url: str, token: str) -> Iterator[str]:
-    """A real Alertmanager on a free loopback port, no clustering, its webhook receiver pointing at Headway."""
+@pytest.fixture
+def alertmanager_binary() -> str:
     binary = find_alertmanager()
     if binary is None:
         pytest.skip("Alertmanager is not installed: `apt-get install prometheus-alertmanager` (Debian/Ubuntu) or set "
                     "HEADWAY_ALERTMANAGER to the alertmanager binary")
+    return binary
+
+
+@contextmanager
+def alertmanager(binary: str, home: Path, headway_url: str, token: str) -> Iterator[str]:
+    """A real Alertmanager on a free loopback port, no clustering, its webhook receiver pointing at Headway."""
     (home / "token").write_text(token)
     (home / "alertmanager.yml").write_text(CONFIG.format(url=headway_url, credentials=home / "token"))
     port = free_port()
@@ -185,10 +190,10 @@ def posted_alert(status: str) -> list[dict]:
     return [item]
 
 
-async def test_a_real_alertmanager_fires_and_resolves_through_headway(slack, emulator, clean_database, headway,
-                                                                     tmp_path):
+async def test_a_real_alertmanager_fires_and_resolves_through_headway(alertmanager_binary, slack, emulator,
+                                                                     clean_database, headway, tmp_path):
     token = await launched(slack, emulator, clean_database, headway)
-    with alertmanager(tmp_path, headway.url, token) as am:
+    with alertmanager(alertmanager_binary, tmp_path, headway.url, token) as am:
         async with httpx.AsyncClient(base_url=am) as client:
             response = await client.post("/api/v2/alerts", json=posted_alert("firing"))
             assert response.status_code == 200, response.text
