@@ -18,7 +18,7 @@ import yaml
 
 from bot.slack_emulator import EmulatorConfig, EmulatorThread, EmulatorUser
 
-COMMANDS = ("serve", "migrate", "demo", "playground", "manifest")
+COMMANDS = ("serve", "migrate", "demo", "manifest")
 TOKENS = {"SLACK_BOT_TOKEN": "xoxb-emulator", "SLACK_SIGNING_SECRET": "cli-test-signing-secret"}
 SCHEMA_TABLES = {"alembic_version", "workspaces", "people", "projects", "person_roles", "project_members",
                  "stage_transitions"}

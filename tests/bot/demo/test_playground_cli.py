@@ -57,3 +57,13 @@ def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
         result = subprocess.run([*headway_command(), "playground", "--port", str(taken.getsockname()[1])],
                                 cwd=tmp_path, env=env(tmp_path), capture_output=True, text=True, timeout=60)
     assert_one_line_error(result, 1, "headway playground failed")
+
+
+def test_playground_is_listed_and_explains_itself(tmp_path: Path) -> None:
+    listed = subprocess.run([*headway_command(), "--help"], cwd=tmp_path, env=env(tmp_path), capture_output=True,
+                            text=True, timeout=60)
+    assert "playground" in listed.stdout
+    helped = subprocess.run([*headway_command(), "playground", "--help"], cwd=tmp_path, env=env(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and helped.stderr == ""
+    assert "headway playground" in helped.stdout and "--scenario" in helped.stdout and "--port" in helped.stdout
