@@ -83,8 +83,8 @@ class Stage:
         await self.wait_for(lambda: len(self.emu.calls_to("chat.postMessage")) >= count, what)
 
     def expect(self, answer: dict[str, Any], wanted: str, what: str) -> None:
-        shown = render_message(answer.get("blocks"), answer.get("text"), users=self.out.users)
-        if wanted not in shown:
+        shown = render_message(answer.get("blocks"), answer.get("text"), users=self.out.users, width=10_000)
+        if wanted not in shown:  # unwrapped: a phrase is found wherever the terminal would break its line
             first = next((line for line in shown.splitlines() if line.strip()), "(empty)")
             raise DemoError(f"unexpected answer to {what}: {first.strip()[:200]}")
 
