@@ -98,14 +98,16 @@ def write_users(directory: Path, user_ids: Iterable[str]) -> Path:
 
 
 async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True,
-                         post_budget: float = 0, rate_scale: float = 1.0) -> Child:
+                         post_budget: float = 0, rate_scale: float = 1.0, trigger_ttl: float | None = None) -> Child:
     """`python -m bot.slack_emulator` in its own process; its URL is the Web API base (…/api/).
     `post_budget`: the workspace's chat.postMessage budget in messages per minute (0: none); `rate_scale`
-    multiplies Slack's rate limits."""
+    multiplies Slack's rate limits; `trigger_ttl` lengthens trigger_ids' 3 s life (for triggers issued ahead of
+    an open-loop run, when the person's click is the moment the request is sent)."""
     args = ["-m", "bot.slack_emulator", "--port", "0", "--users", str(write_users(directory, user_ids))]
     args += [] if rate_limits else ["--no-rate-limits"]
     args += ["--post-budget", f"{post_budget:g}"]
     args += ["--rate-scale", str(rate_scale)] if rate_scale != 1.0 else []
+    args += ["--trigger-ttl", f"{trigger_ttl:g}"] if trigger_ttl is not None else []
     return await Child.start(args, directory / "emulator.log", eof_stops=False)
 
 

@@ -215,7 +215,7 @@ async def _peak_rss(pid: int, cell: Cell) -> None:
 async def main(rates: list[float], seconds: float, quick: bool) -> None:
     quick_httpx()
     directory = workdir("e2e")
-    emulator = await start_emulator(directory, USERS, rate_limits=False)
+    emulator = await start_emulator(directory, USERS, rate_limits=False, trigger_ttl=600)
     db = await migrated_database(directory)
     await seed_standup(settings_for(db, emulator.url), USERS, pms=USERS)
     headway = await start_server("headway", directory, emulator.url, db)
