@@ -34,6 +34,20 @@ async def statuses(database_url: str) -> dict[str, str]:
     return {r.key: r.status for r in await rows(database_url, OutboxMessage)}
 
 
+async def health_of(url: str) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.get(url + "/healthz")
+
+
+async def paused_health(url: str) -> httpx.Response:
+    """/healthz once the event's work (queued behind the ack) has paused sending."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while (health := await health_of(url)).status_code != 503:
+        assert asyncio.get_running_loop().time() < deadline, health.json()
+        await asyncio.sleep(0.05)
+    return health
+
+
 async def until(probe, timeout: float = 15.0) -> None:
     """Wait for an async condition (database state)."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -131,9 +145,7 @@ async def test_a_revoked_token_pauses_sending_says_why_and_resumes_without_losin
     headway.hw.outbox.paused.probe_seconds = 0.3
     emulator.fail_next("auth.test", error="token_revoked", count=1000)
     await slack.event({"type": "tokens_revoked", "tokens": {"bot": ["U0HEADBOT"]}})
-    async with httpx.AsyncClient() as client:
-        health = (await client.get(headway.url + "/healthz"))
-    assert health.status_code == 503
+    health = await paused_health(headway.url)
     assert health.json()["delivery"] == {"paused": True, "why": {TEAM_ID: "tokens_revoked"}}
 
     await queue(headway, [{"key": f"dm:{u}", "channel": u, "kind": "standup_prompt"} for u in (PM, MEMBER)])
@@ -257,9 +269,8 @@ async def test_after_an_uninstall_nothing_is_sent_or_lost_and_a_reinstall_with_a
         emulator.set_app_endpoint(first.url + "/slack/events", SIGNING_SECRET)
         emulator.uninstall()  # tokens revoked; Slack sends tokens_revoked and app_uninstalled to the app
         await emulator.flush_app_events()
-        async with httpx.AsyncClient() as client:
-            health = await client.get(first.url + "/healthz")
-        assert health.status_code == 503 and health.json()["delivery"]["paused"] is True
+        health = await paused_health(first.url)
+        assert health.json()["delivery"]["paused"] is True
         await queue(first, [{"key": f"dm:{u}", "channel": u, "kind": "standup_prompt"} for u in (PM, MEMBER)])
         await asyncio.sleep(1.5)
         assert set((await statuses(clean_database)).values()) == {"pending"}  # kept, not thrown away
