@@ -2,7 +2,7 @@
 
 The digest is a list of groups (`Digest.groups`): the active projects first, then the paused ones (with the
 day they resume), the shipped ones and the stopped ones ("stopped at STAGE because …", kept for good). Each
-group has a key that names its template partial (templates/digests/exec/<key>.json.j2, home/groups/<key>...),
+group has a key that names its template partial (templates/digests/exec/_<key>.json.j2, home/groups/_<key>...),
 so another kind of group is one more entry and one more partial. Slack's block budget is kept by showing a
 bounded number of each (SHOWN_IN_SLACK active projects, SHOWN_PER_GROUP of the others) and counting the rest.
 """

@@ -68,6 +68,9 @@ def typed(name: str, hostile: Hostile) -> Any:
         return fit_mrkdwn(str(hostile), 300)
     if name == "slots":
         return list(ROLE_LABELS)
+    if name in ("groups", "others"):  # a digest's groups: each key names a partial (bot/digests/compose.py)
+        keys = GROUP_KEYS if name == "groups" else GROUP_KEYS[1:]
+        return [Group(str(hostile), key) for key in keys]
     if name == "id" or name in RECORD_IDS:
         return MAX_ID - hostile.index  # distinct per item, as rows are
     if name in ("key", "role"):  # distinct per item too (criteria, roles): block ids are built from them
@@ -176,6 +179,26 @@ class Hostile(str):
 
     def __eq__(self, other: object) -> bool:
         return str.__eq__(self, other)
+
+
+GROUP_KEYS = ("active", "paused", "shipped", "stopped")
+
+
+class Group(Hostile):
+    """A digest group: its key and title are Headway's (they pick the partial); what it lists is hostile."""
+
+    def __new__(cls, text: str, key: str) -> Group:
+        made = super().__new__(cls, text, 0)
+        made.group_key = key
+        return made
+
+    @property
+    def key(self) -> str:
+        return self.group_key
+
+    @property
+    def title(self) -> str:
+        return self.group_key.title()
 
 
 # What the code passes that is not data: action/callback ids and the lifecycle.
