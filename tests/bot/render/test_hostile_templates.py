@@ -55,7 +55,8 @@ CHOSEN: dict[str, str] = {}
 MAX_ID = 2**31 - 1
 TODAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-RECORD_IDS = ("gate_id", "experiment_id", "project_id", "prompt_id", "run_id", "standup_id", "link_id")
+RECORD_IDS = ("gate_id", "experiment_id", "project_id", "prompt_id", "run_id", "standup_id", "link_id", "ref",
+              "measurement_id", "outbox_id", "decision_id", "answer_id")
 PRE_RENDERED = ("headline", "technical")  # lens sentences: mrkdwn the renderer already escaped
 SHORT = {"key": 12, "name": 80, "metric_name": 80, "metric_unit": 20, "lens_subject": 80, "title": 150}
 
@@ -68,7 +69,7 @@ def typed(name: str, hostile: Hostile) -> Any:
         return fit_mrkdwn(str(hostile), 300)
     if name == "slots":
         return list(ROLE_LABELS)
-    if name in ("groups", "others"):  # a digest's groups: each key names a partial (bot/digests/compose.py)
+    if name in ("groups", "others") and hostile.depth >= 0:  # a digest's groups: each key names a partial (bot/digests/compose.py)
         keys = GROUP_KEYS if name == "groups" else GROUP_KEYS[1:]
         return [Group(str(hostile), key) for key in keys]
     if name == "id" or name in RECORD_IDS:
@@ -83,8 +84,8 @@ def typed(name: str, hostile: Hostile) -> Any:
     if name == "local_time":
         return time(9, 30)
     if name in SHORT:
-        return Hostile(str(hostile)[:SHORT[name]], hostile.depth + 1)
-    return Hostile(str(hostile), hostile.depth + 1)
+        return Hostile(str(hostile)[:SHORT[name]], hostile.depth + 1, hostile.index)
+    return Hostile(str(hostile), hostile.depth + 1, hostile.index)  # an item's parts belong to that item
 LISTS = 60
 
 
@@ -112,7 +113,7 @@ class Hostile(str):
 
     def __iter__(self) -> Any:
         count = LISTS if self.depth == 0 else 2
-        return iter([Hostile(str(self), self.depth + 1, index) for index in range(count)])
+        return iter([Hostile(str(self), self.depth + 1, self.index * 100 + index) for index in range(count)])
 
     def __len__(self) -> int:
         return LISTS if self.depth == 0 else 2
@@ -202,7 +203,7 @@ class Group(Hostile):
 
 
 # What the code passes that is not data: action/callback ids and the lifecycle.
-COLLABORATORS = {"ids": ActionId, "callback_id": CallbackId.GATE_VOTE, "open_gate_action": ActionId.DIGEST_OPEN_GATE,
+COLLABORATORS = {"ids": ActionId, "retry": ActionId.OUTBOX_RETRY, "callback_id": CallbackId.GATE_VOTE, "open_gate_action": ActionId.DIGEST_OPEN_GATE,
                  "lifecycle": builtin("default"), "metadata": {"gate": MAX_ID, "decision": "pivot"},
                  "states": [state.value for state in ProjectState]}
 RENDERER = Renderer()
