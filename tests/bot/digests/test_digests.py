@@ -60,7 +60,10 @@ async def test_query_count_does_not_grow_with_the_portfolio(headway):
     small, _ = await count_queries(headway.hw, 3)
     await seed_more(headway.hw)
     large, message = await count_queries(headway.hw, 40)
-    assert small == large <= 8
+    # The same number of statements at 3 and at 40 projects is the property; the cap is what the digest honestly
+    # needs: the portfolio's 8 reads, plus one for goalpost flags (bot/projects/goalposts.py: recent_flags) and one
+    # for the live projects' health (bot/production/overview.py: live_projects).
+    assert small == large <= 10
     assert len(message["blocks"]) <= 50
     assert "…and 32 more active projects, on the App Home." in all_text(message["blocks"])
 

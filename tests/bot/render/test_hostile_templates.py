@@ -69,7 +69,7 @@ def typed(name: str, hostile: Hostile) -> Any:
         return fit_mrkdwn(str(hostile), 300)
     if name == "slots":
         return list(ROLE_LABELS)
-    if name in ("groups", "others") and hostile.depth >= 0:  # a digest's groups: each key names a partial (bot/digests/compose.py)
+    if name in ("groups", "others") and hostile.depth >= 0:  # a digest's groups: each key names a partial
         keys = GROUP_KEYS if name == "groups" else GROUP_KEYS[1:]
         return [Group(str(hostile), key) for key in keys]
     if name == "id" or name in RECORD_IDS:
@@ -203,7 +203,8 @@ class Group(Hostile):
 
 
 # What the code passes that is not data: action/callback ids and the lifecycle.
-COLLABORATORS = {"ids": ActionId, "retry": ActionId.OUTBOX_RETRY, "callback_id": CallbackId.GATE_VOTE, "open_gate_action": ActionId.DIGEST_OPEN_GATE,
+COLLABORATORS = {"ids": ActionId, "retry": ActionId.OUTBOX_RETRY,
+                 "callback_id": CallbackId.GATE_VOTE, "open_gate_action": ActionId.DIGEST_OPEN_GATE,
                  "lifecycle": builtin("default"), "metadata": {"gate": MAX_ID, "decision": "pivot"},
                  "states": [state.value for state in ProjectState]}
 RENDERER = Renderer()
