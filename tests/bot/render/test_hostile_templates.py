@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 from jinja2 import meta
 
 from bot.gates.approvers import ROLE_LABELS
+from bot.gates.form import CRITERION_STATUSES, RULE_LABELS
 from bot.ids import ActionId, CallbackId
 from bot.lifecycle import builtin
 from bot.models import ProjectState
+from bot.production.notify import words as production_words
+from bot.projects.lifecycles import stage_field
 from bot.render import Renderer
 from bot.render.escaping import fit_mrkdwn
 from bot.slack_emulator.blocks import validate_blocks, validate_view
@@ -39,6 +42,7 @@ KEYED = {
     "standups/done.json.j2": {"what": ["created", "updated", "paused", "resumed", "deleted", "run", "skip", "away",
                                        "back"]},
     "gates/vote_form.json.j2": {"decision": ["go_conditions", "pivot", "hold", "no_go"]},
+    "production/decision_form.json.j2": {"choice": ["keep", "retrain", "roll_back", "retire"]},
     "gates/notice.json.j2": {"what": ["requested", "closed", "conditions_met", "remind", "nudge", "last_call",
                                       "quorum", "resumed"]},
 }
@@ -48,6 +52,8 @@ KEY_FIELDS = {
     "confidence": ["low", "medium", "high"],
     "stage": [stage.key for stage in builtin("default").stages],
     "state": [state.value for state in ProjectState],
+    "kind": ["goalpost", "stage", "created", "gate"],  # a history entry's kind (bot/projects/history.py)
+    "choice": ["keep", "retrain", "roll_back", "retire"],  # a PM's answer to a degradation
 }
 CHOSEN: dict[str, str] = {}
 # Values Headway makes, not people: record ids (the largest the database holds), dates, and the short fields
@@ -67,6 +73,10 @@ def typed(name: str, hostile: Hostile) -> Any:
         return CHOSEN.get(name, KEY_FIELDS[name][0])
     if name in PRE_RENDERED:
         return fit_mrkdwn(str(hostile), 300)
+    if name == "reason":  # a live model's reason (production/reason.json.j2) or a move's: escaped, a few hundred
+        return Hostile(fit_mrkdwn(str(hostile), 600), hostile.depth + 1, hostile.index)
+    if name == "channel":  # a Slack channel or user id, as Slack gives it
+        return "C0HOSTILE1"
     if name == "slots":
         return list(ROLE_LABELS)
     if name in ("groups", "others") and hostile.depth >= 0:  # a digest's groups: each key names a partial
@@ -203,7 +213,8 @@ class Group(Hostile):
 
 
 # What the code passes that is not data: action/callback ids and the lifecycle.
-COLLABORATORS = {"ids": ActionId, "retry": ActionId.OUTBOX_RETRY,
+COLLABORATORS = {"ids": ActionId, "field": stage_field, "statuses": CRITERION_STATUSES, "retry": ActionId.OUTBOX_RETRY,
+                 "rule_labels": {k.value: v for k, v in RULE_LABELS.items()},
                  "callback_id": CallbackId.GATE_VOTE, "open_gate_action": ActionId.DIGEST_OPEN_GATE,
                  "lifecycle": builtin("default"), "metadata": {"gate": MAX_ID, "decision": "pivot"},
                  "states": [state.value for state in ProjectState]}
@@ -231,7 +242,8 @@ def keyed_cases() -> list[tuple[str, dict[str, str]]]:
 def render(name: str, text: str, fixed: dict[str, str]) -> dict[str, Any]:
     top = Hostile(text, -1)
     context = {var: typed(var, top) for var in variables(name)} | {
-        k: v for k, v in COLLABORATORS.items() if k in variables(name)} | fixed
+        k: v for k, v in (COLLABORATORS | (production_words() if name.startswith("production/") else {})).items()
+        if k in variables(name)} | fixed
     data = RENDERER.render_json(name, **context)
     if isinstance(data, dict) and data.get("type") in ("modal", "home"):
         return RENDERER.view(name, **context)
