@@ -2,7 +2,7 @@
 
 The digest is a list of groups (`Digest.groups`): the active projects first, then the paused ones (with the
 day they resume), the shipped ones and the stopped ones ("stopped at STAGE because …", kept for good). Each
-group has a key that names its template partial (templates/digests/exec/<key>.json.j2, home/groups/<key>...),
+group has a key that names its template partial (templates/digests/exec/_<key>.json.j2, home/groups/_<key>...),
 so another kind of group is one more entry and one more partial. Slack's block budget is kept by showing a
 bounded number of each (SHOWN_IN_SLACK active projects, SHOWN_PER_GROUP of the others) and counting the rest.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
@@ -151,6 +151,20 @@ def compose(renderer: Renderer, data: PortfolioData, lifecycle_of: Callable[[Pro
         pipeline=tuple((name, pipeline[name]) for name in order if pipeline[name]), lines=tuple(lines),
         more=max(0, len(lines) - SHOWN_IN_SLACK), groups=tuple(groups), flags=data.flags,
     )
+
+
+def without_live(digest: Digest, live: tuple[Any, ...]) -> Digest:
+    """The exec digest with its "In production" group (`live`: bot.production.overview.LiveItem): a live project
+    is listed there once, so it leaves the active lines and the Shipped group; `active` still counts it."""
+    ids = {item.project.id for item in live}
+    lines = tuple(line for line in digest.lines if line.status.project.id not in ids)
+    groups = tuple(replace(g, items=tuple(i for i in g.items if _project_of(i).id not in ids)) for g in digest.groups)
+    return replace(digest, lines=lines, more=max(0, len(lines) - SHOWN_IN_SLACK), groups=groups, in_production=live,
+                   labels=dict(Counter(line.status.judgement.label.value for line in lines)))
+
+
+def _project_of(item: ProjectLine | Entry) -> Project:
+    return item.status.project if isinstance(item, ProjectLine) else item.project
 
 
 def _entry(project: Project, data: PortfolioData, lifecycle_of: Callable[[Project], Lifecycle]) -> Entry:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import enqueue
-from bot.digests.compose import Decision, Digest, compose
+from bot.digests.compose import Decision, Digest, compose, without_live
 from bot.digests.portfolio import load_portfolio
 from bot.errors import InvalidInput
 from bot.ids import ActionId
@@ -88,11 +87,12 @@ async def build_digest(session: AsyncSession, renderer: Renderer, lifecycle_of: 
 
 async def with_live_projects(session: AsyncSession, renderer: Renderer, lifecycle_of: Callable[[Project], Lifecycle],
                              projects: list[Project], digest: Digest) -> Digest:
-    """The exec digest's "In production" group: every live project, however long ago it shipped (one query)."""
+    """The exec digest's "In production" group: every live project, however long ago it shipped (one query); each
+    is shown there only, not also among the active lines or the shipped projects."""
     from bot.production.overview import live_projects
 
     now = datetime.combine(digest.today, time(12), tzinfo=UTC)
-    return replace(digest, in_production=tuple(await live_projects(session, renderer, projects, lifecycle_of, now)))
+    return without_live(digest, tuple(await live_projects(session, renderer, projects, lifecycle_of, now)))
 
 
 def render_digest(renderer: Renderer, digest: Digest, kind: DigestKind, chart: dict[str, str] | None = None) -> Message:

@@ -28,7 +28,7 @@ async def seed(hw, count: int, *, weeks: int = 8) -> None:
             project = Project(team_id=TEAM_ID, key=f"P{n:04d}", name=f"Model {n} <!here>", metric_name="recall",
                               baseline=0.5, target=0.9, start_date=TODAY - timedelta(weeks=10),
                               expected_date=TODAY + timedelta(weeks=10), kill_date=TODAY + timedelta(weeks=20),
-                              stage=["feasibility", "development", "production"][n % 3])
+                              stage=["feasibility", "development", "design"][n % 3])  # still being built: not live
             session.add(project)
             await session.flush()
             for w in range(weeks):
@@ -60,7 +60,10 @@ async def test_query_count_does_not_grow_with_the_portfolio(headway):
     small, _ = await count_queries(headway.hw, 3)
     await seed_more(headway.hw)
     large, message = await count_queries(headway.hw, 40)
-    assert small == large <= 8
+    # The same number of statements at 3 and at 40 projects is the property; the cap is what the digest honestly
+    # needs: the portfolio's 8 reads, plus one for goalpost flags (bot/projects/goalposts.py: recent_flags) and one
+    # for the live projects' health (bot/production/overview.py: live_projects).
+    assert small == large <= 10
     assert len(message["blocks"]) <= 50
     assert "…and 32 more active projects, on the App Home." in all_text(message["blocks"])
 
@@ -79,7 +82,7 @@ async def test_exec_digest_in_business_language_through_preview(slack, emulator,
     text = await run(slack, EXEC, "digest preview")
     assert "5 active projects" in text
     assert "Model 0 &lt;!here&gt; catches 7 of every 10 cases (target 9)" in text
-    assert "Pipeline: Feasibility 2 → Model &amp; Product Development 2 → Production 1" in text
+    assert "Pipeline: Feasibility 2 → Design &amp; Requirements 1 → Model &amp; Product Development 2" in text
     assert "We stop in April 2027 without real progress." in text
     assert "*Breakthrough*" in text and "A big step this week" in text
     assert "<!here>" not in text.split("\n", 1)[1]

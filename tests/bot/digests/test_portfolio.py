@@ -63,15 +63,17 @@ async def test_the_exec_digest_covers_every_state_and_keeps_why_projects_stopped
     await make_pm(slack)
     await mixed_portfolio(headway.hw)
     text = await run(slack, EXEC, "digest preview")
-    assert "*3 active projects.*" in text and "Also 1 paused, 1 shipped, 2 stopped." in text
+    assert "*3 active projects.*" in text and "1 in production. Also 1 paused, 2 stopped." in text
     assert "What we learned from stopped projects" in text
     assert ("*VOICE* · Bet VOICE — stopped at Feasibility because no labelled data exists for the accents we need "
             "(March 2025)") in text
     assert "*ADS* · Bet ADS — stopped at Model &amp; Product Development (May 2024)" in text  # no reason given
     assert "*LEGAL* · Bet LEGAL — paused at Feasibility until Mon 11 Jan 2027 because legal review" in text
-    assert "*SEARCH* · Bet SEARCH — shipped (June 2026)" in text
-    # Groups in order: the active projects, then paused, shipped and stopped.
-    order = [text.index(word) for word in ("*P0000", "*Paused* (1)", "*Shipped* (1)", "*Stopped* (2)")]
+    # A shipped project is live: it is listed once, under "In production" with its health, not also as shipped.
+    assert "*In production* (1)\n:large_green_circle: *SEARCH · Bet SEARCH* — *Healthy*, live" in text
+    assert "*Shipped*" not in text and text.count("*SEARCH") == 1
+    # Groups in order: the active projects, then paused and stopped, then the live ones.
+    order = [text.index(word) for word in ("*P0000", "*Paused* (1)", "*Stopped* (2)", "*In production* (1)")]
     assert order == sorted(order)
 
 
@@ -92,7 +94,9 @@ async def test_beyond_the_block_budget_the_rest_is_counted(headway):
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message.blocks)
     text = all_text(message.blocks)
     assert "…and 10 more active projects, on the App Home." in text  # 18 active, 8 shown
-    assert text.count("…and 10 more, on the App Home.") == 3  # 15 paused, shipped and stopped: 5 shown each
+    assert text.count("…and 10 more, on the App Home.") == 2  # 15 paused and 15 stopped: 5 shown each
+    assert digest.group("shipped").items == ()  # the 15 shipped are live: under "In production", 12 shown
+    assert "…and 3 more live projects, on `/headway health KEY`." in text
 
 
 async def test_the_app_home_board_shows_the_whole_portfolio(slack, emulator, headway):

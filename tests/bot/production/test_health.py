@@ -148,8 +148,9 @@ async def test_the_exec_digest_has_an_in_production_group(slack, emulator, clean
     clock.advance(days=120)  # long after the 30 days of "shipped recently"
     await post_live(headway, token, 0.7)
     text = await run(slack, EXEC, "digest preview")
-    print(text)
     assert "*In production* (1)" in text
     assert ("*FRAUD · Fraud detection* — *Degrading*, live 4 months: now catches 7 of every 10 fraud cases, "
             "down from 8 at launch") in text
     assert "CHURN · Churn* — *" not in text.split("*In production*")[1]
+    assert text.count("*FRAUD") == 1  # live: under "In production" only, not also as shipped or as an active line
+    assert "CHURN · Churn* — *" in text.split("*In production*")[0]  # still being built: an active line

@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 from jinja2 import meta
 
 from bot.gates.approvers import ROLE_LABELS
+from bot.gates.form import CRITERION_STATUSES, RULE_LABELS
 from bot.ids import ActionId, CallbackId
 from bot.lifecycle import builtin
 from bot.models import ProjectState
+from bot.production.notify import words as production_words
+from bot.projects.lifecycles import stage_field
 from bot.render import Renderer
 from bot.render.escaping import fit_mrkdwn
 from bot.slack_emulator.blocks import validate_blocks, validate_view
@@ -39,6 +42,7 @@ KEYED = {
     "standups/done.json.j2": {"what": ["created", "updated", "paused", "resumed", "deleted", "run", "skip", "away",
                                        "back"]},
     "gates/vote_form.json.j2": {"decision": ["go_conditions", "pivot", "hold", "no_go"]},
+    "production/decision_form.json.j2": {"choice": ["keep", "retrain", "roll_back", "retire"]},
     "gates/notice.json.j2": {"what": ["requested", "closed", "conditions_met", "remind", "nudge", "last_call",
                                       "quorum", "resumed"]},
 }
@@ -48,6 +52,8 @@ KEY_FIELDS = {
     "confidence": ["low", "medium", "high"],
     "stage": [stage.key for stage in builtin("default").stages],
     "state": [state.value for state in ProjectState],
+    "kind": ["goalpost", "stage", "created", "gate"],  # a history entry's kind (bot/projects/history.py)
+    "choice": ["keep", "retrain", "roll_back", "retire"],  # a PM's answer to a degradation
 }
 CHOSEN: dict[str, str] = {}
 # Values Headway makes, not people: record ids (the largest the database holds), dates, and the short fields
@@ -55,7 +61,8 @@ CHOSEN: dict[str, str] = {}
 MAX_ID = 2**31 - 1
 TODAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-RECORD_IDS = ("gate_id", "experiment_id", "project_id", "prompt_id", "run_id", "standup_id", "link_id")
+RECORD_IDS = ("gate_id", "experiment_id", "project_id", "prompt_id", "run_id", "standup_id", "link_id", "ref",
+              "measurement_id", "outbox_id", "decision_id", "answer_id")
 PRE_RENDERED = ("headline", "technical")  # lens sentences: mrkdwn the renderer already escaped
 SHORT = {"key": 12, "name": 80, "metric_name": 80, "metric_unit": 20, "lens_subject": 80, "title": 150}
 
@@ -66,8 +73,15 @@ def typed(name: str, hostile: Hostile) -> Any:
         return CHOSEN.get(name, KEY_FIELDS[name][0])
     if name in PRE_RENDERED:
         return fit_mrkdwn(str(hostile), 300)
+    if name == "reason":  # a live model's reason (production/reason.json.j2) or a move's: escaped, a few hundred
+        return Hostile(fit_mrkdwn(str(hostile), 600), hostile.depth + 1, hostile.index)
+    if name == "channel":  # a Slack channel or user id, as Slack gives it
+        return "C0HOSTILE1"
     if name == "slots":
         return list(ROLE_LABELS)
+    if name in ("groups", "others") and hostile.depth >= 0:  # a digest's groups: each key names a partial
+        keys = GROUP_KEYS if name == "groups" else GROUP_KEYS[1:]
+        return [Group(str(hostile), key) for key in keys]
     if name == "id" or name in RECORD_IDS:
         return MAX_ID - hostile.index  # distinct per item, as rows are
     if name in ("key", "role"):  # distinct per item too (criteria, roles): block ids are built from them
@@ -80,8 +94,8 @@ def typed(name: str, hostile: Hostile) -> Any:
     if name == "local_time":
         return time(9, 30)
     if name in SHORT:
-        return Hostile(str(hostile)[:SHORT[name]], hostile.depth + 1)
-    return Hostile(str(hostile), hostile.depth + 1)
+        return Hostile(str(hostile)[:SHORT[name]], hostile.depth + 1, hostile.index)
+    return Hostile(str(hostile), hostile.depth + 1, hostile.index)  # an item's parts belong to that item
 LISTS = 60
 
 
@@ -109,7 +123,7 @@ class Hostile(str):
 
     def __iter__(self) -> Any:
         count = LISTS if self.depth == 0 else 2
-        return iter([Hostile(str(self), self.depth + 1, index) for index in range(count)])
+        return iter([Hostile(str(self), self.depth + 1, self.index * 100 + index) for index in range(count)])
 
     def __len__(self) -> int:
         return LISTS if self.depth == 0 else 2
@@ -178,8 +192,30 @@ class Hostile(str):
         return str.__eq__(self, other)
 
 
+GROUP_KEYS = ("active", "paused", "shipped", "stopped")
+
+
+class Group(Hostile):
+    """A digest group: its key and title are Headway's (they pick the partial); what it lists is hostile."""
+
+    def __new__(cls, text: str, key: str) -> Group:
+        made = super().__new__(cls, text, 0)
+        made.group_key = key
+        return made
+
+    @property
+    def key(self) -> str:
+        return self.group_key
+
+    @property
+    def title(self) -> str:
+        return self.group_key.title()
+
+
 # What the code passes that is not data: action/callback ids and the lifecycle.
-COLLABORATORS = {"ids": ActionId, "callback_id": CallbackId.GATE_VOTE, "open_gate_action": ActionId.DIGEST_OPEN_GATE,
+COLLABORATORS = {"ids": ActionId, "field": stage_field, "statuses": CRITERION_STATUSES, "retry": ActionId.OUTBOX_RETRY,
+                 "rule_labels": {k.value: v for k, v in RULE_LABELS.items()},
+                 "callback_id": CallbackId.GATE_VOTE, "open_gate_action": ActionId.DIGEST_OPEN_GATE,
                  "lifecycle": builtin("default"), "metadata": {"gate": MAX_ID, "decision": "pivot"},
                  "states": [state.value for state in ProjectState]}
 RENDERER = Renderer()
@@ -206,7 +242,8 @@ def keyed_cases() -> list[tuple[str, dict[str, str]]]:
 def render(name: str, text: str, fixed: dict[str, str]) -> dict[str, Any]:
     top = Hostile(text, -1)
     context = {var: typed(var, top) for var in variables(name)} | {
-        k: v for k, v in COLLABORATORS.items() if k in variables(name)} | fixed
+        k: v for k, v in (COLLABORATORS | (production_words() if name.startswith("production/") else {})).items()
+        if k in variables(name)} | fixed
     data = RENDERER.render_json(name, **context)
     if isinstance(data, dict) and data.get("type") in ("modal", "home"):
         return RENDERER.view(name, **context)
