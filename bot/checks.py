@@ -35,8 +35,13 @@ def passed(checks: list[Check]) -> bool:
 
 
 async def run_checks(*, socket_mode: bool = False, fail_fast: bool = False, port: bool = False,
-                     overrides: dict[str, object] | None = None) -> tuple[Settings | None, list[Check]]:
-    """Every check, in the order an operator would fix them; `fail_fast` stops at the first failure (serve)."""
+                     overrides: dict[str, object] | None = None,
+                     open_socket: bool = True) -> tuple[Settings | None, list[Check]]:
+    """Every check, in the order an operator would fix them; `fail_fast` stops at the first failure (serve).
+
+    `open_socket=False` (serve) leaves the app-level token to the Socket Mode connect that follows: checking it
+    costs an apps.connections.open, a Tier 1 method (1 a minute), so checking then connecting would be refused
+    as rate limited; the connect names a refused SLACK_APP_TOKEN in one line just the same."""
     try:
         settings = load_settings(**(overrides or {}))
     except ConfigError as error:
@@ -48,7 +53,7 @@ async def run_checks(*, socket_mode: bool = False, fail_fast: bool = False, port
         lambda: template_checks(settings),
         lambda: port_check(settings.host, settings.port) if port else [],
         lambda: database_check(settings),
-        lambda: slack_checks(settings, socket_mode=socket_mode) if checks[1].ok else [],
+        lambda: slack_checks(settings, socket_mode=socket_mode and open_socket) if checks[1].ok else [],
     ]
     for step in steps:
         result = step()

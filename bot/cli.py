@@ -85,7 +85,8 @@ def serve(
     from bot.checks import run_checks
 
     overrides = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
-    settings, checks = asyncio.run(run_checks(socket_mode=socket, fail_fast=True, port=True, overrides=overrides))
+    settings, checks = asyncio.run(run_checks(socket_mode=socket, fail_fast=True, port=True, overrides=overrides,
+                                              open_socket=False))  # the connect below checks the app token
     failed = next((result for result in checks if not result.ok), None)
     if failed is not None or settings is None:
         raise _fail(failed.detail if failed else "invalid settings", 2)

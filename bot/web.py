@@ -30,7 +30,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = True) -> Starlette:
     """`slack_events` is the Bolt endpoint (bot.slack_app.slack_endpoint); the rest is Headway's own."""
 
-    slack_auth = SlackAuthProbe(hw.gateway.client)
+    slack_auth = SlackAuthProbe(hw.gateway.client, hw.outbox.paused)
 
     async def healthz(_: Request) -> Response:
         database = await hw.db.ping()

@@ -21,6 +21,7 @@ class Pause:
         self.why: dict[str, str] = {}  # team_id -> why sending stopped (token_revoked, app_uninstalled…)
         self.probe_seconds = probe_seconds
         self._probed_at = 0.0
+        self.resumed = 0  # how many times sending resumed: whoever cached "Slack refuses us" must ask again
 
     def __contains__(self, team_id: object) -> bool:
         return team_id in self.why
@@ -44,6 +45,7 @@ class Pause:
         if why is None:
             log.warning("the Slack token works again: sending resumes for %s", ", ".join(sorted(self.why)))
             self.why.clear()
+            self.resumed += 1
             return True
         if why in AUTH_ERRORS:
             self.why = dict.fromkeys(self.why, why)

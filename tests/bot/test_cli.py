@@ -208,7 +208,8 @@ def test_serve_answers_health_and_metrics_then_stops_on_sigterm(tmp_path: Path, 
                 pass
             time.sleep(0.1)
         assert health is not None and health.status_code == 200, log.read_text()
-        assert health.json() == {"status": "ok", "database": True, "scheduler": True, "leader": True, "slack": "ok"}
+        assert health.json() == {"status": "ok", "database": True, "scheduler": True, "leader": True, "slack": "ok",
+                                 "delivery": {"paused": False, "why": {}}}
         metrics = httpx.get(base + "/metrics", timeout=5)
         assert metrics.status_code == 200 and "headway_slack_requests_total" in metrics.text
         unsigned = httpx.post(base + "/slack/events", data={"command": "/headway", "text": "help"}, timeout=5)

@@ -110,13 +110,17 @@ async def test_serve_socket_without_an_app_token_names_it(emulator, clean_databa
 async def test_serve_socket_process_answers_commands(emulator, clean_database):
     process = await start_serve(serve_env(emulator, clean_database, emulator.config.app_token))
     try:
-        await emulator.wait_until(lambda: emulator.hub.connected, timeout=60)
+        await emulator.wait_until(lambda: emulator.hub.connected or process.returncode is not None, timeout=60)
+        if process.returncode is not None:
+            _, stderr = await process.communicate()
+            pytest.fail(f"serve --socket exited {process.returncode}:\n{stderr.decode()}")
         async with SlackDriver.over_socket(emulator, team_id=TEAM_ID) as driver:
             result = await driver.slash_command(MEMBER, "/headway", "help", channel_id=CHANNEL)
         assert result.status == 200 and "/headway project new" in all_text(result.body["blocks"])
     finally:
-        process.terminate()
-        await asyncio.wait_for(process.communicate(), timeout=30)
+        if process.returncode is None:
+            process.terminate()
+            await asyncio.wait_for(process.communicate(), timeout=30)
 
 
 @pytest.mark.parametrize(("command", "expected"), [("/headway", "/headway project new"),

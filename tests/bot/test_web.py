@@ -56,7 +56,7 @@ async def test_metrics_count_requests_acks_and_slack_calls(slack, headway):
 
 
 async def test_healthz_says_when_slack_refuses_the_bot_token(headway, emulator):
-    emulator.config.bot_token = "xoxb-rotated"  # the token Headway holds is no longer valid
+    emulator.disable_token("invalid_auth")  # the token Headway holds is no longer valid
     async with httpx.AsyncClient() as client:
         response = await client.get(headway.url + "/healthz")
     assert response.status_code == 503

@@ -90,7 +90,8 @@ async def test_a_dm_to_the_bot_gets_help_or_a_did_you_mean(slack, emulator):
     [answer] = await eventually(lambda: dms_to(emulator, dm, "/headway help"))
     assert "Team members" in all_text(blocks_of(answer))
     await slack.message(MEMBER, dm, "projcet list")
-    await eventually(lambda: dms_to(emulator, dm, "Did you mean `/headway project list`"))
+    # the guess is shown with its usage (`/headway project list [active|paused|…]`), as the command itself answers
+    await eventually(lambda: dms_to(emulator, dm, "Did you mean `/headway project list ["))
     await slack.message(MEMBER, dm, "hello there")
     await eventually(lambda: len(dms_to(emulator, dm, "/headway help")) == 2)
     await slack.message(MEMBER, dm, "gate request help")
@@ -139,8 +140,8 @@ async def test_set_as_weekly_goal_message_shortcut(slack, emulator, clean_databa
 
 def test_the_manifest_asks_for_what_onboarding_needs():
     manifest = build_manifest("https://headway.example")
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == list(BOT_EVENTS) == ["app_home_opened",
-                                                                                            "message.im"]
-    assert {"im:history", "chat:write", "im:write", "commands"} <= set(BOT_SCOPES)
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == list(BOT_EVENTS) == [
+        "app_home_opened", "message.im", "app_uninstalled", "tokens_revoked"]
+    assert {"im:history", "chat:write", "im:write", "commands", "channels:read", "groups:read"} <= set(BOT_SCOPES)
     assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [s["callback_id"] for s in SHORTCUTS]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
