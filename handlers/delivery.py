@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from markupsafe import Markup
@@ -24,7 +25,7 @@ async def retry_held(hw: Headway, team_id: str, user_id: str, channel: str) -> d
                                         "Headway admin can retry these messages."}
     if channel[:1] in ("C", "G"):
         try:
-            check = await hw.gateway.check_channel(channel)
+            check = await hw.gateway.check_channel(channel, fresh=True)
         except SlackUnavailable:
             return {"ok": False, "problem": "Slack is busy right now; press Retry again in a minute."}
         if not check.ok:
@@ -35,14 +36,19 @@ async def retry_held(hw: Headway, team_id: str, user_id: str, channel: str) -> d
     return {"ok": True, "count": count, "channel": channel}
 
 
+CHECK_BUDGET = 1.0  # seconds a form's ack may spend asking Slack about its channel (Slack wants the ack in 3 s)
+
+
 async def channel_problem(hw: Headway, channel: str | None) -> str | None:
-    """Where a person picks a channel: None when Headway can post there (or Slack is too busy to say: the send
-    will hold the message and tell them), otherwise what is wrong and how to fix it, for the field's error."""
+    """Where a person picks a channel: None when Headway can post there (or Slack is too busy or too slow to say
+    within CHECK_BUDGET: the send will hold the message and tell them), otherwise what is wrong and how to fix
+    it, for the field's error."""
     if not channel or channel[:1] not in ("C", "G"):
         return None
     try:
-        check = await hw.gateway.check_channel(channel)
-    except SlackUnavailable:
+        async with asyncio.timeout(CHECK_BUDGET):
+            check = await hw.gateway.check_channel(channel)
+    except (SlackUnavailable, TimeoutError):
         return None
     return None if check.ok else check.explain()
 

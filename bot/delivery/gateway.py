@@ -7,6 +7,7 @@ handle failures, raises Headway's own errors (bot.delivery.errors) so they never
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,9 +44,13 @@ class Posted:
     ts: str
 
 
+POSTABLE_FOR = 60.0  # seconds a channel Headway could post to is taken as still postable, without asking again
+
+
 class SlackGateway:
     def __init__(self, client: MeteredWebClient) -> None:
         self.client = client
+        self._postable: dict[str, float] = {}  # channel -> until when (monotonic) a check said "can post"
 
     async def post_message(
         self, channel: str, message: Message, *, thread_ts: str | None = None, key: str | None = None
@@ -172,10 +177,24 @@ class SlackGateway:
         if status != 200:
             raise UploadFailed(f"upload_url answered HTTP {status}")
 
-    async def check_channel(self, channel: str) -> ChannelCheck:
+    async def check_channel(self, channel: str, *, fresh: bool = False) -> ChannelCheck:
         """Can Headway post in `channel`? A member may; a public channel is posted to with chat:write.public or,
         without that scope, joined (channels:join); a private one needs an invitation. 429s and outages raise
-        SlackUnavailable."""
+        SlackUnavailable.
+
+        A channel found postable is remembered for POSTABLE_FOR seconds (unless `fresh`): forms that name the
+        same channel again and again (a morning of project edits) must not each wait for conversations.info's
+        Tier 3 pace inside their ack. A refusal is never remembered: the person fixes it and submits again."""
+        if not fresh and self._postable.get(channel, 0.0) > time.monotonic():
+            return ChannelCheck(channel)
+        check = await self._check_channel(channel)
+        if check.ok:
+            self._postable[channel] = time.monotonic() + POSTABLE_FOR
+        else:
+            self._postable.pop(channel, None)
+        return check
+
+    async def _check_channel(self, channel: str) -> ChannelCheck:
         try:
             info = (await self.client.conversations_info(channel=channel))["channel"]
         except SlackApiError as error:

@@ -14,7 +14,7 @@ from bot.models.standups import Standup
 from bot.people.service import ensure_workspace
 from bot.render import Message
 from bot.slack_emulator import EmulatorChannel
-from tests.conftest import ADMIN, MEMBER, OTHER, PM, TEAM_ID
+from tests.conftest import ADMIN, CHANNEL, MEMBER, OTHER, PM, TEAM_ID
 from tests.handlers.standup_support import outbox_key, where
 from tests.support import eventually, rows
 
@@ -289,3 +289,33 @@ async def test_after_an_uninstall_nothing_is_sent_or_lost_and_a_reinstall_with_a
             assert (await client.get(second.url + "/healthz")).json()["delivery"]["paused"] is False
     finally:
         await second.stop()
+
+
+async def test_a_slow_channel_check_does_not_hold_the_forms_ack_and_a_postable_channel_is_not_asked_again(
+    slack, emulator, headway, clean_database
+):
+    from tests.handlers.standup_support import STANDUP
+    from tests.handlers.test_projects import make_pm, open_form
+
+    emulator.add_channel(EmulatorChannel(id="CSLOW0001", name="slow", bot_member=True))
+    await make_pm(slack, PM)
+    emulator.slow_next("conversations.info", seconds=5)  # Slack answers long after the ack must be sent
+    view_id = await open_form(slack, emulator, PM, "new", command="/standup")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    saved = await slack.view_submission(PM, view_id, dict(STANDUP, participants=[MEMBER], channel="CSLOW0001"))
+    assert saved.status == 200 and not saved.body  # saved: the send will hold the report and tell if it can't post
+    assert loop.time() - started < 2.5
+    assert len(await rows(clean_database, Standup)) == 1
+
+    asked = len(emulator.calls_to("conversations.info"))
+    view_id = await open_form(slack, emulator, PM, "new", command="/standup")
+    again = await slack.view_submission(PM, view_id, dict(STANDUP, name="second", participants=[MEMBER],
+                                                          channel=CHANNEL))
+    assert again.status == 200 and not again.body
+    view_id = await open_form(slack, emulator, PM, "new", command="/standup")
+    third = await slack.view_submission(PM, view_id, dict(STANDUP, name="third", participants=[MEMBER],
+                                                          channel=CHANNEL))
+    assert third.status == 200 and not third.body
+    assert len(emulator.calls_to("conversations.info")) == asked + 1  # the second form asked; the third did not
+
