@@ -292,15 +292,25 @@ def _row(kind: str, rate: float, cells: dict[str, dict[str, float]]) -> list[obj
 
 async def _saturating_rate(client: httpx.AsyncClient, server: Child, emulator: Child, link: RemoteLink, make: Make,
                            seconds: float, index: list[int], pids: list[int], start: float) -> float:
-    rate, best = start, start
-    while rate <= 3200:
+    """The highest rate (doubling up from `start`, or halving down when `start` is already too much) at which
+    Headway's end-to-end p99 stays under SATURATED_P99 with nothing answered busy or missing."""
+
+    async def holds(rate: float) -> bool:
         cell = (await run_cell(client, server, emulator, link, "/gate status", make, rate, seconds, index, pids,
                                "")).summary()
         print(f"saturation probe {rate:.0f}/s: e2e p99 {cell['e2e99']:.0f} ms, busy {cell['busy']:.0f}", flush=True)
-        if cell["e2e99"] >= SATURATED_P99 * 1000 or cell["busy"] or cell["missing"]:
-            break
-        best, rate = rate, rate * 2
-    return best
+        return cell["e2e99"] < SATURATED_P99 * 1000 and not cell["busy"] and not cell["missing"]
+
+    rate = start
+    if not await holds(rate):
+        while rate > 5:
+            rate /= 2
+            if await holds(rate):
+                return rate
+        return rate
+    while rate < 3200 and await holds(rate * 2):
+        rate *= 2
+    return rate
 
 
 if __name__ == "__main__":
