@@ -108,8 +108,6 @@ class AfterLaunchActs:
         await s.wait_for(lambda: any(c.ok and "decided" in str(c.params.get("blocks"))
                                      for c in s.emu.calls_to("chat.postMessage")[posts:]),
                          "the decision in #ml-projects")
-        if view_id in s.emu.state.modal_stacks.get(PRIYA.id, []):  # the "Recorded" view: she closes it, as people do
-            await s.slack.view_closed(PRIYA.id, view_id)
         s.show_new_posts()
         answer = await s.command(ELENA, "health ETA")
         s.out.ephemeral(ELENA.first_name, answer)
