@@ -1,9 +1,9 @@
 """`python -m bot.demo.screenshots [DIR]`: the README's two pictures, taken from the playground in headless Chromium.
 
-Plays the demo's story, then, in the page: Priya requests a go/no-go gate on FRAUD (CHURN was stopped in the story) with Elena as approver, and
-the card in Elena's DM is captured (docs/playground-gate.png); the clock jumps to Monday 08:30 in Elena's zone and
-her weekly digest, with its trend chart, is captured (docs/playground-digest.png). Needs Playwright (the `test`
-extra) and Chromium (`HEADWAY_CHROMIUM`, default /usr/bin/chromium).
+Plays the demo's story, then, in the page: Priya requests a go/no-go gate on FRAUD (the story stops CHURN) with
+Elena as approver, and the card in Elena's DM is captured (docs/playground-gate.png); the clock jumps to Monday
+08:30 in Elena's zone and her weekly digest, with its trend chart, is captured (docs/playground-digest.png). Needs
+Playwright (the `test` extra) and Chromium (`HEADWAY_CHROMIUM`, default /usr/bin/chromium).
 """
 
 from __future__ import annotations
