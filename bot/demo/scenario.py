@@ -26,7 +26,15 @@ class Scenario(Stage):
     async def run(self) -> None:
         for act in self.ACTS:
             await getattr(self, act)()
+            await self._close_left_views()
             self._check_calls()
+
+    async def _close_left_views(self) -> None:
+        """Close what an act left on people's screens ("Recorded", "Your vote is in"…), as they would with Close:
+        otherwise the playground opens on a stale modal over the page."""
+        for user_id, stack in list(self.emu.state.modal_stacks.items()):
+            if stack:
+                await self.slack.view_closed(user_id, stack[-1], is_cleared=True)
 
     # ------------------------------------------------------------------ acts
     async def introduce_cast(self) -> None:

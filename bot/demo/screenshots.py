@@ -1,9 +1,9 @@
 """`python -m bot.demo.screenshots [DIR]`: the README's two pictures, taken from the playground in headless Chromium.
 
-Plays the demo's story, then, in the page: Priya requests a go/no-go gate on CHURN with Elena as approver, and
-the card in Elena's DM is captured (docs/playground-gate.png); the clock jumps to Monday 08:30 in Elena's zone and
-her weekly digest, with its trend chart, is captured (docs/playground-digest.png). Needs Playwright (the `test`
-extra) and Chromium (`HEADWAY_CHROMIUM`, default /usr/bin/chromium).
+Plays the demo's story, then, in the page: Priya requests a go/no-go gate on FRAUD (the story stops CHURN) with
+Elena as approver, and the card in Elena's DM is captured (docs/playground-gate.png); the clock jumps to Monday
+08:30 in Elena's zone and her weekly digest, with its trend chart, is captured (docs/playground-digest.png). Needs
+Playwright (the `test` extra) and Chromium (`HEADWAY_CHROMIUM`, default /usr/bin/chromium).
 """
 
 from __future__ import annotations
@@ -29,17 +29,17 @@ def take(folder: Path) -> list[Path]:
         web = PlaygroundPage(page, running.url)
         web.open(PRIYA.id)
         web.channel("ml-projects")
-        web.type("/gate request CHURN")
+        web.type("/gate request FRAUD")
         modal = web.modal()
         for radio in modal.locator("[data-block-id^='crit_'] .hw-choices").all():
             radio.locator("input").first.check()
-        web.fill("summary", "Retention calls reach 3 in 4 customers at risk in the back-test: worth building.")
+        web.fill("summary", "Requirements signed off with Risk: the 0.85 catch rate holds at 1 false alarm in 200.")
         web.unpick("approvers", PRIYA.user.real_name)
         web.submit()
         web.wait_modal_closed()
         web.act_as(ELENA.first_name)
         web.app()
-        card = page.locator("#messages .msg", has_text=re.compile(r"Gate #\d+ · CHURN")).last
+        card = page.locator("#messages .msg", has_text=re.compile(r"Gate #\d+ · FRAUD")).last
         card.locator("button[data-action-id='gate_go']").wait_for()
         gate = folder / "playground-gate.png"
         card.screenshot(path=str(gate))

@@ -125,11 +125,11 @@ def test_elena_votes_go_on_a_gate_card_and_sees_it_update(web, playground) -> No
     web.open()
     web.act_as(PRIYA.first_name)
     web.channel("ml-projects")
-    web.type("/gate request CHURN")
+    web.type("/gate request FRAUD")
     modal = web.modal()
     for radio in modal.locator("[data-block-id^='crit_'] .hw-choices").all():
         radio.locator("input").first.check()  # every exit criterion: met
-    web.fill("summary", "Retention calls reach 3 in 4 customers at risk in the back-test: worth building.")
+    web.fill("summary", "Requirements signed off with Risk: the 0.85 catch rate holds at 1 false alarm in 200.")
     web.unpick("approvers", PRIYA.user.real_name)  # Elena decides alone
     web.fill("approvers", ELENA.user.real_name)
     web.shot("07-priya-gate-request")
@@ -137,7 +137,7 @@ def test_elena_votes_go_on_a_gate_card_and_sees_it_update(web, playground) -> No
     web.wait_modal_closed()
     web.act_as(ELENA.first_name)
     web.app()
-    card = web.page.locator("#messages .msg", has_text=re.compile(r"Gate #\d+ · CHURN")).last
+    card = web.page.locator("#messages .msg", has_text=re.compile(r"Gate #\d+ · FRAUD")).last
     expect(card.locator("button[data-action-id='gate_go']")).to_be_visible()
     web.shot("08-elena-gate-card", card)
     card.locator("button[data-action-id='gate_go']").click()

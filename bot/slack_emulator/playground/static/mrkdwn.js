@@ -17,6 +17,7 @@ const EMOJI = {
   zzz: "💤", question: "❓", exclamation: "❗", heavy_plus_sign: "➕", hammer_and_wrench: "🛠️", gear: "⚙️",
   mag: "🔍", speech_balloon: "💬", busts_in_silhouette: "👥", bust_in_silhouette: "👤", spiral_calendar_pad: "🗓️",
   stop_sign: "🛑", repeat: "🔁", seedling: "🌱", crystal_ball: "🔮", scales: "⚖️", traffic_light: "🚦",
+  sos: "🆘", triangular_flag_on_post: "🚩", arrows_counterclockwise: "🔄", black_square_for_stop: "⏹️",
 };
 
 function escapeHtml(text) {
