@@ -82,7 +82,8 @@ class Headway:
 def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
     metrics = Metrics()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    pacer = Pacer(message_rate=settings.slack_messages_per_second, message_burst=settings.slack_messages_burst)
+    pacer = Pacer(message_rate=settings.slack_messages_per_second, message_burst=settings.slack_messages_burst,
+                  scale=settings.slack_pace_scale)
     client = MeteredWebClient(metrics=metrics, pacer=pacer, token=token, base_url=settings.slack_api_url,
                                timeout=settings.slack_timeout_seconds)
     db = Database(settings.database_url)

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     public_url: str | None = Field(None, validation_alias="HEADWAY_PUBLIC_URL")
     slack_messages_per_second: float = Field(5.0, gt=0, le=1000, validation_alias="HEADWAY_SLACK_MESSAGES_PER_SECOND")
     slack_messages_burst: int = Field(20, ge=1, le=10000, validation_alias="HEADWAY_SLACK_MESSAGES_BURST")
+    # Every pace (tiers, per-channel, the workspace budget) times this: for an emulator run with its limits scaled by
+    # the same factor (the demo, tests whose subject is not pacing). 1 against real Slack.
+    slack_pace_scale: float = Field(1.0, ge=1, le=1000, validation_alias="HEADWAY_SLACK_PACE_SCALE")
     blocker_escalate_days: int = Field(3, ge=1, le=60, validation_alias="HEADWAY_BLOCKER_ESCALATE_DAYS")
     outbox_lease_seconds: int = Field(60, ge=1, le=3600, validation_alias="HEADWAY_OUTBOX_LEASE_SECONDS")
     outbound_allow: str = Field("", validation_alias="HEADWAY_OUTBOUND_ALLOW")

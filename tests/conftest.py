@@ -21,11 +21,20 @@ from bot.db import execute_autocommit
 from bot.migrate import upgrade
 from bot.server import HeadwayServer
 from bot.slack_emulator import EmulatorConfig, EmulatorUser, SlackDriver, SlackEmulator
+from bot.slack_emulator.config import RateLimitConfig
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 TEAM_ID = "T0HEADWAY"
 ADMIN, PM, EXEC, MEMBER, OTHER = "UADMIN01", "UPM00001", "UEXEC001", "UMEMBER1", "UOTHER01"
 CHANNEL = "CGENERAL1"
+# Where pacing is not what a test is about, Slack's pace runs this many times faster on both sides (the emulator's
+# limits and Headway's pacer), so the same calls happen in the same order, sooner. `@pytest.mark.real_pace` keeps
+# Slack's own numbers for the tests of pacing, rate limits and recovery.
+PACE_SCALE = 20.0
+
+
+def pace_scale(request: pytest.FixtureRequest) -> float:
+    return 1.0 if request.node.get_closest_marker("real_pace") else PACE_SCALE
 
 
 def emulator_users() -> list[EmulatorUser]:
@@ -80,7 +89,8 @@ def scratch_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[calla
 async def _empty_tables(url: str) -> None:
     import bot.models  # noqa: F401
 
-    engine = create_async_engine(url)
+    # A busy parallel run can leave the last test's server finishing a write: wait for SQLite's lock, not fail.
+    engine = create_async_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     try:
         async with engine.begin() as connection:
             tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
@@ -103,8 +113,9 @@ async def clean_database(database_url: str) -> str:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[SlackEmulator]:
-    config = EmulatorConfig(team_id=TEAM_ID, users=emulator_users())
+async def emulator(request: pytest.FixtureRequest) -> AsyncIterator[SlackEmulator]:
+    config = EmulatorConfig(team_id=TEAM_ID, users=emulator_users(),
+                            rate_limits=RateLimitConfig(scale=pace_scale(request)))
     async with SlackEmulator(config) as emu:
         emu.add_channel(id=CHANNEL, name="general", bot_member=True)  # an admin typed /invite @headway there
         yield emu
@@ -116,11 +127,11 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def settings(clean_database: str, emulator: SlackEmulator) -> Settings:
+def settings(request: pytest.FixtureRequest, clean_database: str, emulator: SlackEmulator) -> Settings:
     return load_settings(
         slack_bot_token=emulator.config.bot_token, slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.api_url, database_url=clean_database, host="127.0.0.1", port=0,
-        scheduler_enabled=False,
+        scheduler_enabled=False, slack_pace_scale=pace_scale(request),
     )
 
 
@@ -137,3 +148,9 @@ async def slack(headway: HeadwayServer, emulator: SlackEmulator) -> AsyncIterato
     driver = SlackDriver(headway.url + "/slack/events", SIGNING_SECRET, emulator, team_id=TEAM_ID)
     yield driver
     await driver.aclose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow real-component tests first: on parallel workers they then overlap with the many short ones instead
+    of running last, alone, at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

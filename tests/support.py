@@ -16,7 +16,7 @@ from bot.db import Database
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], T], timeout: float = 5.0, interval: float = 0.01) -> T:
+async def eventually(probe: Callable[[], T], timeout: float = 10.0, interval: float = 0.01) -> T:
     """Wait until probe() returns something truthy (work Headway does after acking)."""
     deadline = time.monotonic() + timeout
     while True:

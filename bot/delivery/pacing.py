@@ -72,6 +72,9 @@ class Pacer:
     message_rate: float = 5.0  # chat.postMessage per second for the workspace (300/min, "several hundred")
     message_burst: float = 20.0
     clock: Callable[[], float] = time.monotonic
+    # Multiplies every rate (not the bursts), to match an emulator whose limits are scaled the same way (the demo,
+    # tests whose subject is not pacing). Always 1 against real Slack.
+    scale: float = 1.0
     _buckets: dict[tuple[str, str], Bucket] = field(default_factory=dict)
 
     def _bucket(self, method: str, scope: str = "") -> Bucket | None:
@@ -84,7 +87,7 @@ class Pacer:
                 rate, burst = METHOD_TIERS[method]
             else:
                 return None
-            bucket = self._buckets[key] = Bucket(rate=rate, burst=burst)
+            bucket = self._buckets[key] = Bucket(rate=rate * self.scale, burst=burst)
         return bucket
 
     async def acquire(self, method: str, channel: str | None = None) -> None:

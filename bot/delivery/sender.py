@@ -112,7 +112,7 @@ class OutboxSender:
 
     def _claim_size(self) -> int:
         """Claim what the budget sends in a few seconds: a crash then leaves few rows waiting for their lease."""
-        rate = self._pacer.message_rate
+        rate = self._pacer.message_rate * self._pacer.scale
         return max(self._concurrency, min(self._batch, int(rate * 4)))
 
     async def drain(self) -> int:
@@ -132,7 +132,7 @@ class OutboxSender:
             async with gate:
                 if len(queue) > PER_CHANNEL_PER_DRAIN:
                     queue, later = queue[:PER_CHANNEL_PER_DRAIN], queue[PER_CHANNEL_PER_DRAIN:]
-                    await self._release(later, utcnow() + timedelta(seconds=len(queue)))
+                    await self._release(later, utcnow() + timedelta(seconds=len(queue) / self._pacer.scale))
                 if queue[0].channel in held_channels:  # keep the order: wait behind the held ones
                     await self._hold_rest(queue, held_channels[queue[0].channel])
                     return 0

@@ -49,13 +49,19 @@ LUCAS = Person(EmulatorUser(id="U0LUCAS01", name="lucas", real_name="Lucas Ferre
 CAST = (ADA, PRIYA, ELENA, KENJI, LUCAS)
 
 
-def emulator_config() -> EmulatorConfig:
-    """Slack's limits, except that one DM or channel may take a burst of 10 posts instead of 5: the story squeezes
-    a working day into seconds (Priya's prompt, reminder and thanks are hours apart in the story, not in real time),
-    so Slack's ~1 post per second per channel would only add waits for 429s that a real day would never hit."""
+# `headway demo` squeezes a working day into seconds: Slack's pace (one post a second per channel, the method tiers,
+# the workspace budget) runs this many times faster on both sides, the emulator's limits and Headway's pacer, so the
+# story makes the same calls in the same order without waiting out a real day's spacing. The playground keeps 1.
+DEMO_PACE_SCALE = 20.0
+
+
+def emulator_config(pace_scale: float = 1.0) -> EmulatorConfig:
+    """Slack's limits (times `pace_scale`), except that one DM or channel may take a burst of 10 posts instead of 5:
+    Priya's prompt, reminder and thanks are hours apart in the story, not in real time, so Slack's ~1 post per
+    second per channel would only add waits for 429s that a real day would never hit."""
     return EmulatorConfig(team_id=TEAM_ID, team_name="Acme Analytics", users=[p.user for p in CAST],
                           channels=[EmulatorChannel(id="C0GENERAL", name="general"), CHANNEL],
-                          rate_limits=RateLimitConfig(overrides={"chat.postMessage": (1.0, 10.0)}))
+                          rate_limits=RateLimitConfig(scale=pace_scale, overrides={"chat.postMessage": (1.0, 10.0)}))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import typer
 
 from bot.clock import ManualClock
 from bot.config import ConfigError, load_settings
-from bot.demo.cast import TEAM_ID, emulator_config
+from bot.demo.cast import DEMO_PACE_SCALE, TEAM_ID, emulator_config
 from bot.demo.printer import Printer
 from bot.demo.scenario import DemoError, Scenario
 from bot.migrate import SchemaOutdated, upgrade
@@ -115,11 +115,12 @@ async def _run(printer: Printer, keep_database: str | None, started: float) -> N
         printer.say(f"Database: {'SQLite at ' + str(path) if keep_database else 'a throwaway SQLite file'}; "
                     "migrating it…")
         await asyncio.get_running_loop().run_in_executor(None, upgrade, url)
-        async with SlackEmulator(emulator_config()) as emu:
+        async with SlackEmulator(emulator_config(DEMO_PACE_SCALE)) as emu:
             signing_secret = secrets.token_hex(16)
             settings = load_settings(
                 slack_bot_token=emu.config.bot_token, slack_signing_secret=signing_secret,
                 slack_api_url=emu.api_url, database_url=url, host="127.0.0.1", port=0, scheduler_enabled=False,
+                slack_pace_scale=DEMO_PACE_SCALE,
             )
             # The story's own clock: now for the first acts (dates relative to today), moved on for the standup.
             clock = ManualClock(datetime.now(UTC))
@@ -127,7 +128,9 @@ async def _run(printer: Printer, keep_database: str | None, started: float) -> N
                 server.url + "/slack/events", signing_secret, emu, team_id=TEAM_ID
             ) as driver:
                 _mute_uvicorn()
-                printer.say(f"Slack emulator on {emu.base_url}, Headway on {server.url}.")
+                printer.say(f"Slack emulator on {emu.base_url}, Headway on {server.url}. The story squeezes days into "
+                            f"seconds, so Slack's pace (one post a second per channel, the method limits) runs "
+                            f"×{DEMO_PACE_SCALE:g} on both sides.")
                 scenario = Scenario(server, emu, driver, printer)
                 try:
                     await scenario.run()

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from bot.render import formatting
@@ -90,6 +91,26 @@ def _truncate(value: Any, limit: int) -> Markup:
     return Markup(json_escape(fit_mrkdwn("" if value is None else str(value), limit)))
 
 
+class _ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the process: every Renderer built after the first (a restart in place, each test's
+    server, the CLI's commands) loads them instead of compiling ~100 templates again. Jinja keys a bucket by the
+    template's file name and a checksum of its source, so an override or an edited file is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _ProcessBytecodeCache()
+
+
 class Renderer:
     def __init__(self, override_dir: Path | None = None) -> None:
         loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
@@ -101,6 +122,7 @@ class Renderer:
             autoescape=True,  # with _finalize: every output is mrkdwn+JSON escaped unless already Markup
             trim_blocks=True,
             lstrip_blocks=True,
+            bytecode_cache=_BYTECODE,
         )
         self.env.filters.update(
             plain=_plain,

@@ -68,7 +68,7 @@ class DriverResult:
             return []
         return list(self.link.peek("responses_for", response_id=self.response_id) or [])
 
-    async def wait_for_response(self, timeout: float = 2.0, count: int = 1) -> dict[str, Any]:
+    async def wait_for_response(self, timeout: float = 10.0, count: int = 1) -> dict[str, Any]:
         """Wait until the app posted `count` times to the response_url; return that post."""
         if not self.response_id or self.link is None:
             raise DriverError(f"{self.kind} has no response_url")

@@ -262,7 +262,7 @@ class SlackEmulator(DriverSupport, InstallControl):
     def set_rate_limits_enabled(self, enabled: bool) -> None:
         self.config.rate_limits.enabled = enabled
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 2.0, interval: float = 0.01) -> Any:
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01) -> Any:
         """Poll until `predicate()` is truthy; raise TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while True:
@@ -273,5 +273,5 @@ class SlackEmulator(DriverSupport, InstallControl):
                 raise TimeoutError("condition not met within timeout")
             await asyncio.sleep(interval)
 
-    async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 2.0) -> list[RecordedCall]:
+    async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[RecordedCall]:
         return await self.wait_until(lambda: len(self.calls_to(method)) >= count and self.calls_to(method), timeout)

@@ -7,6 +7,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.migrate import head_revisions
@@ -16,6 +17,7 @@ from tests.bot.test_cli import clean_env, headway, headway_command
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_replicas_starting_together_migrate_one_after_the_other(tmp_path: Path, scratch_database) -> None:
     """Two `headway migrate` at once on one empty database (PostgreSQL with HEADWAY_TEST_DATABASE_URL): both
     succeed, the schema is built once, and the second, waiting for the lock, finds nothing left to do."""

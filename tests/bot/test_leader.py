@@ -81,6 +81,7 @@ def wait(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_one_leader_exactly_once_work_and_failover(tmp_path: Path, replica_db: str) -> None:
     asyncio.run(seed_due_standup(replica_db))
     users = [EmulatorUser(id=u, name=u.lower(), tz="UTC") for u in PEOPLE]

@@ -2,6 +2,8 @@
 
 import logging
 
+import pytest
+
 from bot.logs import RedactSecrets
 
 
@@ -17,6 +19,7 @@ def test_tokens_and_configured_secrets_are_redacted(caplog):
     assert "xoxb-…[redacted]" in text and "[redacted]" in text
 
 
+@pytest.mark.slow
 def test_serve_logs_one_json_format_a_line_per_request_and_job_and_no_scrapes(tmp_path):
     """HEADWAY_LOG_FORMAT=json: Headway's, uvicorn's and the scheduler's lines are all JSON; a Slack request is one
     line with its duration and outcome; /healthz and /metrics are not logged; APScheduler's chatter is not either."""

@@ -79,6 +79,7 @@ def test_wheel_leaves_out_tests_and_caches(names: set[str]) -> None:
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n or n.endswith(".pyc")]
 
 
+@pytest.mark.slow
 def test_slow_installed_wheel_finds_templates_and_migrations_outside_the_repo(
     wheel: Path, tmp_path: Path
 ) -> None:

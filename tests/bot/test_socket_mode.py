@@ -107,6 +107,7 @@ async def test_serve_socket_without_an_app_token_names_it(emulator, clean_databa
     assert process.returncode == 2 and len(lines) == 1 and "SLACK_APP_TOKEN" in lines[0], lines
 
 
+@pytest.mark.slow
 async def test_serve_socket_process_answers_commands(emulator, clean_database):
     process = await start_serve(serve_env(emulator, clean_database, emulator.config.app_token))
     try:

@@ -22,7 +22,7 @@ from bot.demo.cast import ELENA, KENJI, PRIYA
 from bot.demo.playground import PlaygroundThread
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (the `test` extra)")
-pytestmark = pytest.mark.skipif(chromium_path() is None, reason="no Chromium on this machine")
+pytestmark = [pytest.mark.skipif(chromium_path() is None, reason="no Chromium on this machine"), pytest.mark.slow]
 
 SHOTS = Path(os.environ.get("HEADWAY_ARTIFACTS") or Path(__file__).parents[3] / "tmp" / "artifacts") / "playground"
 

@@ -200,6 +200,7 @@ def closed_port_url() -> str:
 # ---------------------------------------------------------------- with a real MLflow server
 
 
+@pytest.mark.slow
 async def test_linking_imports_every_value_once_and_later_syncs_add_only_new_ones(
         slack, fraud, headway, clean_database, clock, mlflow_server, tracking, fraud_model):
     name = await experiment_name(tracking, fraud_model.experiment_id)
@@ -239,6 +240,7 @@ async def test_linking_imports_every_value_once_and_later_syncs_add_only_new_one
     assert link.last_synced_at == clock.now() and link.last_error is None
 
 
+@pytest.mark.slow
 async def test_an_unknown_experiment_links_nothing_and_relinking_replaces_the_link(
         slack, fraud, clean_database, mlflow_server, tracking, fraud_model):
     answer = await mlflow_command(slack, f'FRAUD {mlflow_server} "fraud modle" recall')
@@ -259,6 +261,7 @@ async def test_an_unknown_experiment_links_nothing_and_relinking_replaces_the_li
     assert (relinked.id, relinked.metric_key) == (link.id, "loss")
 
 
+@pytest.mark.slow
 async def test_one_broken_link_keeps_its_error_and_never_stops_the_others(
         slack, emulator, fraud, headway, clean_database, mlflow_server, tracking, fraud_model):
     name = await experiment_name(tracking, fraud_model.experiment_id)
@@ -283,6 +286,7 @@ async def test_one_broken_link_keeps_its_error_and_never_stops_the_others(
     assert len(await rows(clean_database, Measurement)) == 16
 
 
+@pytest.mark.slow
 async def test_the_client_follows_page_tokens(mlflow_server, fraud_model):
     async with MlflowClient(mlflow_server, policy=OutboundPolicy(allow=parse_allow_list("127.0.0.1"))) as client:
         runs = await client.search_runs([fraud_model.experiment_id], page_size=1)

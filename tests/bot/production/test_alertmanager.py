@@ -190,6 +190,7 @@ def posted_alert(status: str) -> list[dict]:
     return [item]
 
 
+@pytest.mark.slow
 async def test_a_real_alertmanager_fires_and_resolves_through_headway(alertmanager_binary, slack, emulator,
                                                                      clean_database, headway, tmp_path):
     token = await launched(slack, emulator, clean_database, headway)
