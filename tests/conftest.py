@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -22,6 +24,12 @@ from bot.migrate import upgrade
 from bot.server import HeadwayServer
 from bot.slack_emulator import EmulatorConfig, EmulatorUser, SlackDriver, SlackEmulator
 from bot.slack_emulator.config import RateLimitConfig
+
+# Parallel workers share two cores: how fast an example is made or runs says nothing about Headway there, so
+# Hypothesis's timing checks are off (what each property asserts is unchanged).
+hypothesis_settings.register_profile("headway", deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("headway")
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 TEAM_ID = "T0HEADWAY"

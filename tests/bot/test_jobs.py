@@ -3,6 +3,8 @@
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.jobs import refresh_profiles
 from bot.models import Person, Standup, StandupPrompt
 from tests.conftest import EXEC, MEMBER, PM
@@ -24,6 +26,7 @@ async def test_time_zones_are_refreshed_and_one_failure_stops_nothing(slack, emu
     assert {p.user_id: p.tz for p in await rows(clean_database, Person)}[EXEC] == "America/Los_Angeles"
 
 
+@pytest.mark.real_pace
 async def test_a_rate_limited_lookup_waits_out_retry_after_and_the_rest_go_on(
         slack, emulator, headway, clean_database):
     await create_standup(slack, emulator, [EXEC, MEMBER], PM)

@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from bot.delivery.outbox import enqueue
@@ -179,6 +180,7 @@ async def test_a_send_refused_for_the_token_is_not_dropped(headway, emulator, cl
     assert len([c for c in emulator.calls_to("auth.test") if not c.ok]) == 2
 
 
+@pytest.mark.real_pace
 async def test_a_429_backs_off_the_whole_method_not_just_one_channel(headway, emulator, clean_database):
     emulator.fail_next("chat.postMessage", status=429, retry_after=2)
     await queue(headway, [{"key": f"dm:{PM}", "channel": PM, "kind": "standup_prompt"}])
@@ -231,6 +233,7 @@ async def test_picking_a_channel_headway_cannot_post_in_says_how_to_fix_it(slack
     assert "archived" in answer
 
 
+@pytest.mark.real_pace
 async def test_saving_a_standup_for_500_new_people_asks_slack_after_the_modal_closed(
     slack, emulator, headway, clean_database
 ):
@@ -291,6 +294,7 @@ async def test_after_an_uninstall_nothing_is_sent_or_lost_and_a_reinstall_with_a
         await second.stop()
 
 
+@pytest.mark.real_pace
 async def test_a_slow_channel_check_does_not_hold_the_forms_ack_and_a_postable_channel_is_not_asked_again(
     slack, emulator, headway, clean_database
 ):

@@ -18,6 +18,7 @@ from tests.conftest import TEAM_ID
 
 
 @pytest.mark.slow
+@pytest.mark.real_pace
 async def test_a_fifth_of_calls_failing_still_delivers_everything_exactly_once(settings, clock, emulator,
                                                                                 clean_database):
     people = add_people(emulator, 40)
@@ -42,6 +43,7 @@ def _restart_postgres() -> None:
 @pytest.mark.skipif(not os.environ.get("HEADWAY_TEST_DATABASE_URL") or not os.path.isdir("/etc/postgresql"),
                     reason="needs the local PostgreSQL (HEADWAY_TEST_DATABASE_URL) and pg_ctlcluster")
 @pytest.mark.slow
+@pytest.mark.real_pace
 async def test_headway_recovers_by_itself_when_postgresql_restarts(headway, emulator, clean_database):
     people = add_people(emulator, 10)
     await queue(headway, [{"key": f"before:{p}", "channel": p} for p in people])

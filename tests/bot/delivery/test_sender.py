@@ -52,6 +52,7 @@ async def wait_settled(database_url: str, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.real_pace
 async def test_a_429_storm_delays_but_delivers_everything_once(headway, emulator, clean_database):
     people = add_people(emulator, 8)
     emulator.fail_next("chat.postMessage", status=429, count=6, retry_after=1)
@@ -114,6 +115,7 @@ async def test_enqueueing_the_same_key_twice_stores_one_row(headway, emulator, c
     assert delivered_keys(emulator)["once"] == 1
 
 
+@pytest.mark.real_pace
 @pytest.mark.parametrize("crash_mid_send", [False, True])
 async def test_a_crash_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(
     settings, clock, emulator, clean_database, crash_mid_send
@@ -163,6 +165,7 @@ async def test_a_message_whose_images_slack_refuses_goes_out_without_them(headwa
     assert "image" not in str(sent.params["blocks"]) and "The words" in str(sent.params["blocks"])
 
 
+@pytest.mark.real_pace
 async def test_the_sender_paces_itself_to_the_workspace_budget(settings, clock, emulator, clean_database):
     people = add_people(emulator, 12)
     paced = settings.model_copy(update={"slack_messages_per_second": 10.0, "slack_messages_burst": 2})
