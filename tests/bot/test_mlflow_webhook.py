@@ -25,8 +25,8 @@ from tests.bot.experiments.test_mlflow import (  # noqa: F401 - fixtures
     settings,
     tracking,
 )
-from tests.conftest import CHANNEL, PM
-from tests.handlers.test_onboarding import dms_to
+from tests.conftest import ADMIN, CHANNEL, MEMBER, PM
+from tests.handlers.test_onboarding import blocks_of, dms_to
 from tests.handlers.test_projects import create, make_pm
 from tests.support import all_text, eventually, rows
 
@@ -124,8 +124,7 @@ async def test_a_new_version_and_its_champion_alias_reach_headway_once(
 
     await tracking.call("registered-models/alias", {"name": model, "alias": "champion", "version": "1"})
     asked = await eventually(lambda: dms_to(emulator, PM, "is now `champion`"), timeout=10)
-    text = all_text(json.loads(asked[0].params["blocks"]) if isinstance(asked[0].params["blocks"], str)
-                    else asked[0].params["blocks"])
+    text = all_text(blocks_of(asked[0]))
     assert f"MLflow:* `{model}` v1 is now `champion`" in text
     assert "request the gate into *" in text
     assert "recall *0.84*" in text and "target 0.9" in text
@@ -159,3 +158,88 @@ async def eventually_rows(database_url: str, model, count: int, timeout: float =
         if len(found) >= count or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.05)
+
+
+# ---------------------------------------------------------------- refusals (no MLflow server needed)
+
+
+@pytest.fixture
+async def hooked(slack, fraud, clean_database):
+    await link(clean_database, closed_port_url())
+    secret, hook, _ = await issue(slack, "mlflow webhook FRAUD model=fraud-model")
+    return secret, hook
+
+
+def created_version(model: str = "fraud-model", version: str = "7", **tags: str) -> str:
+    return envelope("model_version", "created", {"name": model, "version": version, "source": "models:/m-1",
+                                                 "run_id": "abc123", "tags": tags, "description": None})
+
+
+async def nothing_recorded(database_url: str) -> None:
+    assert await rows(database_url, Measurement) == []
+    assert await rows(database_url, RegistryModelVersion) == []
+
+
+async def test_every_bad_delivery_is_refused_with_a_4xx_and_changes_nothing(headway, hooked, clean_database):
+    secret, hook = hooked
+    body = created_version()
+    refusals = {
+        "bad signature": await deliver(headway.url, hook, "whsec_wrong", body),
+        "unsigned": await deliver(headway.url, hook, secret, body, sign=False),
+        "unknown hook": await deliver(headway.url, "whk_nope", secret, body),
+        "old timestamp": await deliver(headway.url, hook, secret, body, stamp=int(time.time()) - 600),
+        "not a time": await deliver(headway.url, hook, secret, body, stamp=-1),
+        "over 1 MiB": await deliver(headway.url, hook, secret, body + " " * (1 << 20)),
+        "malformed JSON": await deliver(headway.url, hook, secret, '{"entity": "model_version", '),
+        "no data": await deliver(headway.url, hook, secret, json.dumps({"entity": "model_version",
+                                                                        "action": "created"})),
+        "no version": await deliver(headway.url, hook, secret, envelope("model_version", "created",
+                                                                        {"name": "fraud-model"})),
+    }
+    statuses = {what: (r.status_code, r.json()["error"]) for what, r in refusals.items()}
+    assert statuses == {
+        "bad signature": (401, "invalid_signature"), "unsigned": (401, "missing_signature"),
+        "unknown hook": (401, "invalid_signature"), "old timestamp": (401, "stale_timestamp"),
+        "not a time": (401, "invalid_timestamp"), "over 1 MiB": (413, "too_large"),
+        "malformed JSON": (400, "invalid_json"), "no data": (422, "invalid_payload"),
+        "no version": (422, "invalid_payload")}
+    assert refusals["no data"].json()["detail"] == {"data": "Field required"}
+    assert refusals["no version"].json()["detail"] == {"data.version": "Field required"}
+    await nothing_recorded(clean_database)
+    assert await rows(clean_database, WebhookDelivery) == []
+
+
+async def test_a_replayed_delivery_is_refused_and_records_nothing_twice(headway, hooked, clean_database):
+    secret, hook = hooked
+    body = envelope("model_version_alias", "created", {"name": "fraud-model", "alias": "staging",
+                                                        "version": "7"})
+    first = await deliver(headway.url, hook, secret, body, delivery="d-1")
+    assert (first.status_code, first.json()["outcome"]) == (200, "ignored")  # not FRAUD's promotion alias
+    again = await deliver(headway.url, hook, secret, body, delivery="d-1")
+    assert (again.status_code, again.json()["error"]) == (409, "replayed")
+    assert [d.delivery_id for d in await rows(clean_database, WebhookDelivery)] == ["d-1"]
+
+
+async def test_unknown_models_are_acknowledged_and_told_to_the_admins_once(slack, emulator, headway, fraud,
+                                                                        clean_database):
+    secret, hook, _ = await issue(slack, "mlflow webhook workspace", user=ADMIN)
+    for number in ("1", "2"):
+        answer = await deliver(headway.url, hook, secret, created_version("churn-model", number))
+        assert (answer.status_code, answer.json()["outcome"]) == (202, "unknown_model")
+    told = await eventually(lambda: dms_to(emulator, ADMIN, "churn-model"))
+    assert "no project follows it" in all_text(blocks_of(told[0]))
+    tagged = await deliver(headway.url, hook, secret, created_version("churn-model", "3", headway_project="NOPE"))
+    assert tagged.status_code == 202 and "headway_project=NOPE names no project" in tagged.json()["detail"]
+    await nothing_recorded(clean_database)
+    assert len(dms_to(emulator, ADMIN, "churn-model")) == 1
+
+
+async def test_only_pms_create_a_projects_secret_and_only_admins_the_workspaces(slack, fraud, clean_database):
+    assert "Only FRAUD's PMs and Headway admins" in await command(slack, "mlflow webhook FRAUD", user=MEMBER)
+    assert "Only Headway admins" in await command(slack, "mlflow webhook workspace")
+    assert "Link FRAUD to its MLflow experiment first" in await command(slack, "mlflow webhook FRAUD")
+    await link(clean_database, closed_port_url())
+    assert "is not an option" in await command(slack, "mlflow webhook FRAUD colour=blue")
+    first, _, _ = await issue(slack)
+    second, hook, _ = await issue(slack, "mlflow webhook FRAUD alias=production")
+    assert first != second
