@@ -20,6 +20,7 @@ from bot.delivery import backlog
 from bot.health import SlackAuthProbe
 from bot.jobs import schedule_all
 from bot.mlflow_webhook import mlflow_webhook_routes
+from bot.wandb import wandb_routes
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("headway.requests")
@@ -69,6 +70,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
             *api_routes(hw),
             *alertmanager_routes(hw),
             *mlflow_webhook_routes(hw),
+            *wandb_routes(hw),
         ],
         lifespan=lifespan,
     )
