@@ -133,8 +133,11 @@ def wandb_routes(hw: Headway) -> list[Route]:
                     version=version.group(1) if version else payload.artifact_version_string[-32:],
                     alias=payload.alias, measurement=stored.measurement if stored else None, tracking_url=None)
                 asked = promotion.asked
-            body = {"project": project.key, "recorded": bool(stored and not stored.duplicate),
-                    "duplicate": bool(stored and stored.duplicate), "asked": asked}
+            body: dict[str, Any] = {"project": project.key, "recorded": bool(stored and not stored.duplicate),
+                                    "duplicate": bool(stored and stored.duplicate), "asked": asked}
+            if stored is None and not asked:
+                body["detail"] = (f"Nothing recorded: no value (set \"value\" to ${{artifact_metadata.KEY}}), and "
+                                  f"not {project.key}'s promotion alias {alias!r}.")
         if asked:
             hw.deliver()
         return JSONResponse(body, status_code=201 if body["recorded"] else 200)

@@ -243,3 +243,29 @@ async def test_only_pms_create_a_projects_secret_and_only_admins_the_workspaces(
     first, _, _ = await issue(slack)
     second, hook, _ = await issue(slack, "mlflow webhook FRAUD alias=production")
     assert first != second
+
+
+async def test_the_headway_project_tag_routes_a_workspace_webhook_and_the_alias_follows_the_version(
+        slack, emulator, headway, fraud, clean_database):
+    await link(clean_database, closed_port_url())  # MLflow is down: the version is kept, its result is not
+    secret, hook, _ = await issue(slack, "mlflow webhook workspace", user=ADMIN)
+    created = await deliver(headway.url, hook, secret, created_version("shared-model", "3", headway_project="fraud"))
+    assert created.status_code == 200 and created.json()["project"] == "FRAUD"
+    assert created.json()["outcome"].startswith("no result: Could not connect to MLflow")
+    [version] = await rows(clean_database, RegistryModelVersion)
+    assert (version.model_name, version.version, version.measurement_id) == ("shared-model", "3", None)
+    promoted = await deliver(headway.url, hook, secret, envelope("model_version_alias", "created", {
+        "name": "shared-model", "alias": "champion", "version": "3"}))
+    assert (promoted.status_code, promoted.json()["outcome"]) == (200, "asked 1 PMs")
+    asked = await eventually(lambda: dms_to(emulator, PM, "is now `champion`"))
+    assert "No result of this version's run reached Headway" in all_text(blocks_of(asked[0]))
+
+
+async def test_a_projects_secret_reaches_only_the_model_that_project_follows(slack, emulator, headway, hooked,
+                                                                             clean_database):
+    secret, hook = hooked  # FRAUD follows fraud-model
+    other = await deliver(headway.url, hook, secret, created_version("churn-model", "1"))
+    assert other.status_code == 202 and "FRAUD follows the registered model 'fraud-model'" in other.json()["detail"]
+    tagged = await deliver(headway.url, hook, secret, created_version("churn-model", "2", headway_project="CHURN"))
+    assert tagged.status_code == 202 and "names no project" in tagged.json()["detail"]
+    await nothing_recorded(clean_database)
