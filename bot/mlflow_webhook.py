@@ -7,9 +7,10 @@ HMAC-SHA256(secret, "{delivery_id}.{timestamp}.{body}")>`. The body is {"entity"
 missing or unknown hook, a timestamp more than five minutes away, a bad signature (401), a delivery id it has
 handled already (409: replays change nothing), then JSON (400) and the payload's shape (422 naming the field).
 
-`model_version.created` records the run's latest value of the project's linked metric (read from MLflow through
-the outbound policy); `model_version_alias.created` with the project's promotion alias asks its PMs, once, to
-request the gate into the next stage. Events no project takes are acknowledged (202) and told to the admins once.
+`model_version.created` (and `model_version_tag.set` of `headway_project`) records the run's latest value of the
+project's linked metric (read from MLflow through the outbound policy); `model_version_alias.created` with the
+project's promotion alias asks its PMs, once, to request the gate into the next stage. Events no project takes are
+acknowledged (202) and told to the admins once.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ class AliasCreated(BaseModel):
     _storable = field_validator("name", "alias", "version")(_text)
 
 
+class TagSet(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(..., min_length=1, max_length=255)
+    version: str = Field(..., min_length=1, max_length=32)
+    key: str = Field(..., min_length=1, max_length=250)
+    value: str = Field("", max_length=5000)
+
+    _storable = field_validator("name", "version", "key", "value")(_text)
+
+
 def signature(secret: str, delivery_id: str, timestamp: str, body: str) -> str:
     """What MLflow puts in X-MLflow-Signature (mlflow.webhooks.delivery._generate_hmac_signature)."""
     digest = hmac.new(secret.encode(), f"{delivery_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
@@ -141,7 +153,8 @@ def mlflow_webhook_routes(hw: Headway) -> list[Route]:
         except ValidationError as error:
             return _error(422, "invalid_payload", _problems(error))
         event = f"{envelope.entity}.{envelope.action}"
-        shape = {"model_version.created": VersionCreated, "model_version_alias.created": AliasCreated}.get(event)
+        shape = {"model_version.created": VersionCreated, "model_version_alias.created": AliasCreated,
+                 "model_version_tag.set": TagSet}.get(event)
         try:
             payload = shape.model_validate(envelope.data) if shape else None
         except ValidationError as error:
@@ -151,6 +164,9 @@ def mlflow_webhook_routes(hw: Headway) -> list[Route]:
             return await handler.version_created(payload)
         if isinstance(payload, AliasCreated):
             return await handler.alias_created(payload)
+        if isinstance(payload, TagSet) and payload.key == registry.PROJECT_TAG:  # tagged after it was created
+            return await handler.version_created(VersionCreated(name=payload.name, version=payload.version,
+                                                                tags={payload.key: payload.value}))
         return await handler.finish(202, "ignored", f"Headway does not act on {event[:80]}.")
 
     return [Route("/api/v1/mlflow/webhook", post, methods=["POST"])]

@@ -18,7 +18,7 @@ from handlers.requests import CommandRequest
 
 TEMPLATE = "experiments/mlflow.json.j2"
 WEBHOOK_TEMPLATE = "experiments/mlflow_webhook.json.j2"
-WEBHOOK_EVENTS = ("model_version.created", "model_version_alias.created")
+WEBHOOK_EVENTS = ("model_version.created", "model_version_alias.created", "model_version_tag.set")
 USAGE = '/headway mlflow KEY http://mlflow.internal:5000 "experiment name" metric-key'
 
 

@@ -259,6 +259,13 @@ async def test_the_headway_project_tag_routes_a_workspace_webhook_and_the_alias_
     assert (promoted.status_code, promoted.json()["outcome"]) == (200, "asked 1 PMs")
     asked = await eventually(lambda: dms_to(emulator, PM, "is now `champion`"))
     assert "No result of this version's run reached Headway" in all_text(blocks_of(asked[0]))
+    tagged_later = await deliver(headway.url, hook, secret, envelope("model_version_tag", "set", {
+        "name": "shared-model", "version": "4", "key": "headway_project", "value": "FRAUD"}))
+    assert tagged_later.status_code == 200 and tagged_later.json()["project"] == "FRAUD"
+    assert sorted(v.version for v in await rows(clean_database, RegistryModelVersion)) == ["3", "4"]
+    other_tag = await deliver(headway.url, hook, secret, envelope("model_version_tag", "set", {
+        "name": "shared-model", "version": "4", "key": "owner", "value": "max"}))
+    assert (other_tag.status_code, other_tag.json()["outcome"]) == (202, "ignored")
 
 
 async def test_a_projects_secret_reaches_only_the_model_that_project_follows(slack, emulator, headway, hooked,
