@@ -181,6 +181,9 @@ async def route(session: AsyncSession, hook: MlflowWebhook, model: str, version:
                                                                    RegistryFollow.registered_model == model))).all()
         if len(follows) == 1:
             project = await session.get(Project, follows[0].project_id)
+        elif len(follows) > 1 and hook.project_id is None:
+            return Route(None, f"{len(follows)} projects follow it: tag its versions {PROJECT_TAG}=KEY to say whose "
+                               "a version is")
     if hook.project_id is not None:
         own = await session.get(Project, hook.project_id)
         if own is None:
