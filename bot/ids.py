@@ -27,6 +27,14 @@ class CallbackId(StrEnum):
     PRODUCTION_DECISION = "production_decision"
 
 
+class StepId(StrEnum):
+    """Callback ids of Headway's custom steps for Workflow Builder (manifest `functions`, bot.steps)."""
+
+    REQUEST_GATE = "request_gate"
+    LOG_RESULT = "log_result"
+    POST_STATUS = "post_status"
+
+
 class ActionId(StrEnum):
     STANDUP_ANSWER = "standup_answer"
     STANDUP_SKIP = "standup_skip"

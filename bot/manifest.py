@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from bot.steps import STEPS
+
 COMMANDS = (
     ("/headway", "Projects, roles and progress for your ML portfolio", "help | project new | project show KEY"),
     ("/standup", "Async standups for your ML team", "help | new | list | skip | away FROM TO"),
@@ -22,7 +24,9 @@ BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:
 # (read with im:history, which is also how a crashed send is found again). app_uninstalled / tokens_revoked:
 # Slack sends them only to apps subscribed to them, so sending can pause for a workspace that removed Headway
 # (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
-BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked")
+# function_executed: Workflow Builder runs one of Headway's custom steps (bot.steps); custom steps need an org-ready
+# app (org_deploy_enabled) with function_runtime "remote" (docs.slack.dev/tools/bolt-python/concepts/custom-steps).
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "function_executed")
 SHORTCUTS = (
     {"name": "Log a metric", "type": "global", "callback_id": "shortcut_log_metric",
      "description": "Record the metric a project reached"},
@@ -54,7 +58,8 @@ def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "H
     settings: dict[str, Any] = {
         "event_subscriptions": {"bot_events": list(BOT_EVENTS)},
         "interactivity": {"is_enabled": True},
-        "org_deploy_enabled": False,
+        "org_deploy_enabled": True,
+        "function_runtime": "remote",
         "socket_mode_enabled": socket_mode,
         "token_rotation_enabled": False,
     }
@@ -62,7 +67,7 @@ def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "H
         settings["event_subscriptions"]["request_url"] = events_url
         settings["interactivity"]["request_url"] = events_url
     return {
-        "_metadata": {"major_version": 1, "minor_version": 1},
+        "_metadata": {"major_version": 2, "minor_version": 0},  # version 2: `functions` with properties/required
         "display_information": {
             "name": name,
             "description": "Standups, experiment progress, go/no-go gates and exec digests for ML teams.",
@@ -78,6 +83,7 @@ def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "H
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": settings,
+        "functions": {callback_id: dict(step) for callback_id, step in STEPS.items()},
     }
 
 

@@ -19,6 +19,8 @@ from bot.app import Headway
 from bot.delivery import backlog
 from bot.health import SlackAuthProbe
 from bot.jobs import schedule_all
+from bot.mlflow_webhook import mlflow_webhook_routes
+from bot.wandb import wandb_routes
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("headway.requests")
@@ -67,6 +69,8 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
             Route("/metrics", metrics, methods=["GET"]),
             *api_routes(hw),
             *alertmanager_routes(hw),
+            *mlflow_webhook_routes(hw),
+            *wandb_routes(hw),
         ],
         lifespan=lifespan,
     )

@@ -32,4 +32,7 @@ def register_all(app: AsyncApp, hw: Headway) -> None:
         return ack_body(hw.renderer.message("errors/problem.json.j2",
                                             problem=f"Headway has no {name} command. Try /headway help."))
 
+    from handlers.steps import register_steps
+
+    register_steps(app, hw)  # Workflow Builder's custom steps: Bolt's function listeners, before the router
     router.attach(app, unknown_command)

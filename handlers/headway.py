@@ -12,7 +12,7 @@ from handlers.router import Router
 AUDIENCES = (
     Audience("Team members", ("log", "goal", "experiment new", "experiment close", "show", "project list",
                               "project show")),
-    Audience("PMs", ("project new", "project edit", "token", "token revoke", "mlflow")),
+    Audience("PMs", ("project new", "project edit", "token", "token revoke", "mlflow", "mlflow webhook")),
     Audience("Executives", ("digest subscribe", "digest preview", "digest unsubscribe")),
     Audience("Admins", ("role",)),
 )

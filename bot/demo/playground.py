@@ -31,6 +31,7 @@ from bot.demo.clockwork import Clockwork
 from bot.demo.printer import Printer
 from bot.demo.run import _mute_uvicorn, _quiet_logs
 from bot.demo.scenario import DemoError, Scenario
+from bot.manifest import build_manifest
 from bot.migrate import SchemaOutdated, upgrade
 from bot.server import HeadwayServer
 from bot.slack_emulator import SlackDriver
@@ -71,6 +72,7 @@ async def running_playground(port: int = 0, scenario: bool = False,
                 hub = emu.playground
                 hub.driver, hub.clock = driver, Clockwork(server.hw, (ELENA.first_name, ELENA.user.tz))
                 hub.notes = {person.id: person.role for person in CAST}
+                hub.functions = build_manifest(None, socket_mode=True)["functions"]  # `/workflow STEP …`
                 if scenario:
                     await Scenario(server, emu, driver, Printer(io.StringIO(), color=False)).run()
                 yield Running(emu, server, hub)

@@ -118,7 +118,7 @@ class Logged:
 
 
 async def log_value(session: AsyncSession, by: Actor, key: str, metric: str, value: float, note: str, ref: str,
-                    now: datetime) -> Logged:
+                    now: datetime, confidence: str | None = None) -> Logged:
     """`/headway log KEY metric=value`: the project's people (and admins) record a value by hand."""
     details = await get_project(session, by.person.team_id, key)
     project = details.project
@@ -128,6 +128,10 @@ async def log_value(session: AsyncSession, by: Actor, key: str, metric: str, val
                                    .order_by(Measurement.measured_at.desc(), Measurement.id.desc()))).first()  # type: ignore[attr-defined]
     stored = await record(session, project, Reading(value=value, measured_at=now, source=MeasurementSource.SLACK,
                                                     source_ref=ref, metric=metric, user_id=by.user_id, note=note))
+    if confidence is not None and not stored.duplicate:  # as its author said (bot.progress.evidence)
+        stored.measurement.confidence = confidence
+        session.add(stored.measurement)
+        await session.flush()
     return Logged(project, stored.measurement, previous, stored.duplicate)
 
 

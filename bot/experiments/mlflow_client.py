@@ -62,6 +62,20 @@ class MlflowMetric:
     step: int
 
 
+@dataclass(frozen=True)
+class MlflowRunDetail:
+    run: MlflowRun
+    latest: dict[str, MlflowMetric]  # metric key → its latest value
+
+
+@dataclass(frozen=True)
+class MlflowModelVersion:
+    name: str
+    version: str
+    run_id: str | None
+    tags: dict[str, str]
+
+
 class MlflowClient:
     """A small async client for MLflow's REST API 2.0, bound to one tracking server.
 
@@ -118,6 +132,33 @@ class MlflowClient:
         items = await self._pages("GET", "metrics/get-history", "metrics", lambda token: {"params": {
             **request, **({"page_token": token} if token else {})}})
         return [m for m in (_metric(item, metric_key) for item in items) if m is not None]
+
+    async def run(self, run_id: str) -> MlflowRunDetail:
+        """One run with the latest value of each metric it logged (what a model version was trained by)."""
+        try:
+            body = await self._call("GET", "runs/get", params={"run_id": run_id})
+        except MlflowNotFound:
+            raise MlflowNotFound(f"MLflow at {self.tracking_url} has no run {run_id[:64]!r}.") from None
+        item = body.get("run")
+        if not isinstance(item, dict):
+            raise self._not_mlflow("runs/get", "no run in the answer")
+        data = item.get("data") or {}
+        latest = [m for m in (_metric(x, "") for x in data.get("metrics") or []) if m is not None]
+        return MlflowRunDetail(_run(item), {m.key: m for m in latest})
+
+    async def model_version(self, name: str, version: str) -> MlflowModelVersion:
+        """A registered model version: its run and tags (model-versions/get)."""
+        try:
+            body = await self._call("GET", "model-versions/get", params={"name": name, "version": version})
+        except MlflowNotFound:
+            raise MlflowNotFound(f"MLflow at {self.tracking_url} has no version {version[:32]} of the registered "
+                                 f"model {name[:255]!r}.") from None
+        item = body.get("model_version")
+        if not isinstance(item, dict):
+            raise self._not_mlflow("model-versions/get", "no model version in the answer")
+        tags = {str(t.get("key")): str(t.get("value")) for t in item.get("tags") or [] if isinstance(t, dict)}
+        return MlflowModelVersion(str(item.get("name") or name), str(item.get("version") or version),
+                                  str(item.get("run_id") or "") or None, tags)
 
     async def _pages(self, method: str, endpoint: str, field: str,
                      arguments: Callable[[str | None], dict[str, Any]]) -> list[Any]:

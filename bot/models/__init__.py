@@ -27,6 +27,13 @@ from bot.models.production import (
     ProductionHealth,
     ProductionReading,
 )
+from bot.models.registry import (
+    DEFAULT_PROMOTION_ALIAS,
+    MlflowWebhook,
+    RegistryFollow,
+    RegistryModelVersion,
+    WebhookDelivery,
+)
 from bot.models.standups import (
     Absence,
     AbsenceKind,
@@ -42,6 +49,11 @@ from bot.models.standups import (
 from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "DEFAULT_PROMOTION_ALIAS",
+    "MlflowWebhook",
+    "RegistryFollow",
+    "RegistryModelVersion",
+    "WebhookDelivery",
     "Blocker",
     "GateCondition",
     "HealthLabel",

@@ -68,6 +68,8 @@ RPC_OPS = frozenset(
         "app_events",
         "set_post_budget",
         "socket_disconnect",
+        "start_function",
+        "function_execution",
     }
 )
 FAULT_OPS = {

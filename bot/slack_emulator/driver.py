@@ -253,6 +253,15 @@ class SlackDriver(SignedTransport):
             **opts,
         )
 
+    async def function_executed(
+        self, callback_id: str, inputs: dict[str, Any], definition: dict[str, Any], **opts: Any
+    ) -> DriverResult:
+        """A workflow runs the app's custom step `callback_id` (its manifest `functions` entry is `definition`):
+        the emulator registers the execution and its token, then sends `function_executed`. The execution's id is
+        `result.payload["event"]["function_execution_id"]`."""
+        event = await self.link.call("start_function", callback_id=callback_id, inputs=inputs, definition=definition)
+        return await self.event(event, **opts)
+
     async def message(
         self, user_id: str, channel: str, text: str, thread_ts: str | None = None, **opts: Any
     ) -> DriverResult:

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registration)
     methods_chat,
     methods_conversations,
     methods_files,
+    methods_functions,
     methods_socket,
     methods_users,
     methods_views,

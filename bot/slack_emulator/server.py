@@ -24,6 +24,7 @@ from .control import add_control_routes
 from .faults import FaultInjector
 from .install import InstallControl
 from .methods import call_method, is_known
+from .methods_functions import FunctionControl
 from .ratelimit import RateLimiter
 from .socket_mode import SocketHub, deliver_route
 from .state import RecordedCall, WorkspaceState
@@ -52,7 +53,7 @@ async def read_params(request: web.Request) -> dict[str, Any] | None:
     return params
 
 
-class SlackEmulator(DriverSupport, InstallControl):
+class SlackEmulator(DriverSupport, InstallControl, FunctionControl):
     """A Slack workspace on 127.0.0.1; use `async with SlackEmulator(config) as emu:`."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:

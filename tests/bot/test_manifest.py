@@ -7,7 +7,8 @@ import yaml
 
 from bot.manifest import BOT_SCOPES, build_manifest, manifest_yaml
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "slack" / "manifest.schema.1.0.0.json"
+# The manifest says which major version of Slack's schema it targets (2: `functions` with properties/required).
+SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "slack" / "manifest.schema.2.0.0.json"
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +49,22 @@ def test_socket_mode_manifest_has_no_request_urls():
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in manifest["settings"]["event_subscriptions"]
     assert all("url" not in c for c in manifest["features"]["slash_commands"])
+
+
+def test_custom_steps_are_declared_as_workflow_builder_expects(schema):
+    manifest = build_manifest("https://example.org")
+    assert manifest["_metadata"]["major_version"] == 2 and SCHEMA.name.startswith("manifest.schema.2.")
+    steps = manifest["functions"]
+    assert set(steps) == {"request_gate", "log_result", "post_status"}
+    inputs = {name: set(step["input_parameters"]["properties"]) for name, step in steps.items()}
+    assert inputs["request_gate"] >= {"project", "stage", "summary", "approvers"}
+    assert inputs["log_result"] >= {"project", "value", "confidence", "note"}
+    assert inputs["post_status"] == {"project", "channel"}
+    assert set(steps["request_gate"]["output_parameters"]["required"]) == {"gate_id", "gate_link"}
+    assert steps["log_result"]["output_parameters"]["required"] == ["label"]
+    assert "function_executed" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert manifest["settings"]["org_deploy_enabled"] is True  # custom steps need an org-ready app
+    broken = build_manifest("https://example.org")
+    broken["functions"]["log_result"]["input_parameters"]["properties"]["value"]["type"] = "float"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)

@@ -34,6 +34,7 @@ class Playground:
     read: dict[tuple[str, str], str] = field(default_factory=dict)  # (user, channel) → last ts seen
     ticks: int = 0  # bumped by anything the emulator does not record itself (clock moves)
     stamps: dict[str, str | None] = field(default_factory=dict)  # message ts → the app's clock when it was posted
+    functions: dict[str, Any] = field(default_factory=dict)  # the app manifest's custom steps (`/workflow`)
 
     @property
     def state(self) -> Any:

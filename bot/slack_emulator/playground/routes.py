@@ -17,6 +17,7 @@ from aiohttp import WSMsgType, web
 from ..payloads import DriverError
 from ..server import SlackEmulator
 from .hub import Playground
+from .workflows import run_workflow
 
 STATIC = Path(__file__).with_name("static")
 PLAYGROUND_KEY: web.AppKey[Playground] = web.AppKey("playground", Playground)
@@ -119,6 +120,9 @@ async def compose(request: web.Request) -> web.Response:
     if channel is None or not text:
         return _fail(400, "`channel` and `text` are required")
     driver = _driver(hub)
+    if text.split(" ", 1)[0] == "/workflow":  # a one-step workflow with the app's custom step (workflows.py)
+        hub.remember_ack(user, channel, await run_workflow(hub, user, text))
+        return web.json_response({"ok": True, "status": 200})
     if text.startswith("/"):
         command, _, rest = text.partition(" ")
         result = await driver.slash_command(user, command, rest.strip(), channel_id=channel)

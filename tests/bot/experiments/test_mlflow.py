@@ -35,6 +35,10 @@ from tests.support import all_text, rows
 
 REPO = Path(__file__).resolve().parents[3]
 STARTUP_SECONDS = 60
+# MLflow delivers webhooks only to public https addresses unless told otherwise (mlflow/environment_variables.py);
+# Headway listens on loopback http in tests, and each test's webhook must be seen at once (no listing cache).
+WEBHOOKS_TO_LOOPBACK = {"MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true", "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https",
+                        "MLFLOW_WEBHOOK_CACHE_TTL": "0", "MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES": "0"}
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
@@ -78,7 +82,8 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                str(home / "artifacts")]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=home, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)  # its own process group: the workers stop with it
+                                   start_new_session=True,  # its own process group: the workers stop with it
+                                   env={**os.environ, **WEBHOOKS_TO_LOOPBACK})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

@@ -174,3 +174,12 @@ async def test_the_feed_says_when_something_changed(page: httpx.AsyncClient, pla
         await page.post("/api/compose", json={"as": KENJI.id, "channel": "C0GENERAL", "text": "hello"})
         again = await ws.receive(timeout=5)
         assert json.loads(again.data)["version"] != json.loads(first.data)["version"]
+
+
+async def test_a_workflow_runs_headways_custom_step_and_shows_its_outcome(page: httpx.AsyncClient) -> None:
+    await page.post("/api/compose", json={"as": PRIYA.id, "channel": CHANNEL.id, "text": "/workflow"})
+    assert await until(lambda: _said(page, PRIYA.id, "`log_result` (Log a result)"))
+    sent = await page.post("/api/compose", json={"as": PRIYA.id, "channel": CHANNEL.id,
+                                                  "text": "/workflow log_result project=NOPE value=0.8"})
+    assert sent.json()["ok"], sent.text
+    assert await until(lambda: _said(page, PRIYA.id, "failed: There is no project with the key NOPE."))
