@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
@@ -94,26 +96,27 @@ def scratch_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[calla
         drop()
 
 
-async def _empty_tables(url: str) -> None:
+async def _truncate_tables(url: str) -> None:
     import bot.models  # noqa: F401
 
-    # A busy parallel run can leave the last test's server finishing a write: wait for SQLite's lock, not fail.
-    engine = create_async_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    engine = create_async_engine(url)
     try:
         async with engine.begin() as connection:
             tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-            if connection.dialect.name == "postgresql":
-                await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    await connection.execute(text(f"DELETE FROM {table}"))
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
 
 
 @pytest.fixture
-async def clean_database(database_url: str) -> str:
-    await _empty_tables(database_url)
+async def clean_database(database_url: str, tmp_path: Path) -> str:
+    """An empty migrated database for one test. On SQLite a copy of the worker's migrated file (nothing a previous
+    test left running can hold its lock); on PostgreSQL the worker's database, truncated."""
+    if database_url.startswith("sqlite"):
+        copy = tmp_path / "headway.db"
+        shutil.copyfile(make_url(database_url).database, copy)
+        return f"sqlite+aiosqlite:///{copy}"
+    await _truncate_tables(database_url)
     return database_url
 
 

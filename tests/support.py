@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import re
 import time
@@ -17,10 +18,12 @@ T = TypeVar("T")
 
 
 async def eventually(probe: Callable[[], T], timeout: float = 10.0, interval: float = 0.01) -> T:
-    """Wait until probe() returns something truthy (work Headway does after acking)."""
+    """Wait until probe() returns something truthy (work Headway does after acking); an async probe is awaited."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if time.monotonic() > deadline:

@@ -10,11 +10,15 @@ from bot.models import Person, Standup, StandupPrompt
 from tests.conftest import EXEC, MEMBER, PM
 from tests.handlers.standup_support import create_standup, tick, wait_prompt
 from tests.handlers.test_projects import open_form
-from tests.support import rows
+from tests.support import eventually, rows
 
 
 async def test_time_zones_are_refreshed_and_one_failure_stops_nothing(slack, emulator, headway, clean_database):
     await create_standup(slack, emulator, [EXEC, MEMBER], PM)
+
+    async def filled() -> bool:  # the form's own profile fill, after its ack, is done before Slack starts failing
+        return all(p.profile_refreshed_at for p in await rows(clean_database, Person))
+    await eventually(filled)
     emulator.users[EXEC].tz = "America/Los_Angeles"  # Eve moved
     emulator.fail_next("users.info", error="user_not_found")  # the first lookup fails
     refreshed = await refresh_profiles(headway.hw)
