@@ -90,6 +90,7 @@ async def deliver(url: str, hook: str, secret: str, body: str | bytes, *, delive
 # ---------------------------------------------------------------- against a real MLflow server
 
 
+@pytest.mark.slow
 async def test_a_new_version_and_its_champion_alias_reach_headway_once(
         slack, emulator, fraud, headway, clean_database, mlflow_server, tracking: Tracking):  # noqa: F811
     experiment = f"fraud model {uuid.uuid4().hex[:6]}"
