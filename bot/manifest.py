@@ -22,7 +22,8 @@ BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:
 # (read with im:history, which is also how a crashed send is found again). app_uninstalled / tokens_revoked:
 # Slack sends them only to apps subscribed to them, so sending can pause for a workspace that removed Headway
 # (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
-BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked")
+# user_change (users:read): a person's Slack status says when they are away (https://docs.slack.dev/reference/events/user_change).
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "user_change")
 SHORTCUTS = (
     {"name": "Log a metric", "type": "global", "callback_id": "shortcut_log_metric",
      "description": "Record the metric a project reached"},

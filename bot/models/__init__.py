@@ -39,9 +39,14 @@ from bot.models.standups import (
     StandupPrompt,
     StandupRun,
 )
+from bot.models.time_off import AwayRules, CalendarFeed, PersonWeek, StandupAway
 from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "AwayRules",
+    "CalendarFeed",
+    "PersonWeek",
+    "StandupAway",
     "Blocker",
     "GateCondition",
     "HealthLabel",
