@@ -14,6 +14,7 @@ from bot.delivery.errors import RateLimited, SlackUnavailable
 from bot.experiments import mlflow
 from bot.gates import tick as gate_jobs
 from bot.models import Person, Standup, utcnow
+from bot.people import statuses
 from bot.people.fill import fill_unfilled
 from bot.people.profile import UnknownUser
 from bot.standups import planner
@@ -44,7 +45,17 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
                 standup = await session.get(Standup, standup_id)
                 if standup is None or standup.paused:
                     continue
-                details, due = await planner.due_prompts(session, standup, now)
+                team_id, participants = standup.team_id, await planner.participants_of(session, standup.id)
+            # Statuses Headway has never seen (people added before it read them): one paced users.list walk.
+            await statuses.read_unknown(hw.db, team_id, participants, hw.gateway.profiles)
+            async with hw.db.unit_of_work() as session:
+                standup = await session.get(Standup, standup_id)
+                if standup is None:
+                    continue
+                plan = await planner.due_prompts(session, standup, now)
+                details, due = plan.details, plan.due
+                if plan.away:
+                    result.away += await planner.record_away(session, hw.renderer, details, plan.away)
             # A few hundred people per transaction: the outbox starts sending the first while the rest are
             # planned, and a failure part-way leaves the rest to the next tick (prompts and keys are unique).
             for start in range(0, len(due), PROMPT_CHUNK):
@@ -90,6 +101,7 @@ async def refresh_profiles(hw: Headway) -> int:
                 person.tz, person.real_name, person.deleted = profile.tz, profile.real_name, profile.deleted
                 person.profile_refreshed_at = utcnow()
                 session.add(person)
+                await statuses.record_profiles(session, person.team_id, [profile])
                 refreshed += 1
     return refreshed
 

@@ -255,9 +255,12 @@ class TimeOffBook:
                 book.absences.setdefault(absence.user_id, []).append(absence)
         return book
 
-    def works_on(self, user_id: str, day: date) -> bool:
+    def workdays(self, user_id: str) -> frozenset[int]:
         week = self.weeks.get(user_id)
-        return day.weekday() in stored_workdays(week.workdays if week else None)
+        return stored_workdays(week.workdays if week else None)
+
+    def works_on(self, user_id: str, day: date) -> bool:
+        return day.weekday() in self.workdays(user_id)
 
     def has_own_workdays(self, user_id: str) -> bool:
         week = self.weeks.get(user_id)
