@@ -114,6 +114,16 @@ def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("gates", lambda: gate_tick(hw), IntervalTrigger(minutes=5))
     hw.scheduler.add("gate_prompts", lambda: gate_prompts(hw), IntervalTrigger(hours=1))
     hw.scheduler.add("follow_through", lambda: follow_through(hw), IntervalTrigger(minutes=30))
+    hw.scheduler.add("calendars", lambda: calendar_tick(hw), IntervalTrigger(minutes=5))
+
+
+async def calendar_tick(hw: Headway) -> int:
+    """Calendar feeds whose hour is up: read again through the outbound policy (bot.people.calendar_sync)."""
+    from bot.people.calendar_sync import sync_due
+
+    read = await sync_due(hw.db, hw.outbound, hw.renderer, hw.clock.now())
+    hw.deliver()
+    return read
 
 
 async def send_due_digests(hw: Headway) -> int:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import icalendar
@@ -103,13 +103,20 @@ def parse(body: bytes, tz: str, today: date) -> Feed:
     except Exception as error:  # the libraries raise ValueError, KeyError, TypeError… on malformed input
         log.info("calendar feed did not parse: %s", type(error).__name__)
         raise FeedProblem("the calendar could not be read (it is not valid ICS)") from None
-    zone = ZoneInfo(tz)
+    zone = safe_zone(tz)
     periods = []
     for event in events[:MAX_EVENTS]:
         period = _period(event, zone)
         if period is not None:
             periods.append(period)
     return Feed(tuple(sorted(periods, key=lambda p: (p.start, p.end))))
+
+
+def safe_zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def _defuse(calendar: Any) -> None:
