@@ -14,7 +14,16 @@ from bot.ids import CallbackId
 from bot.models import Role
 from bot.people import calendar, calendar_sync, statuses
 from bot.people import service as people
-from bot.people.time_off import holiday_on, parse_region, parse_rules, parse_workdays, rules_for, save_rules
+from bot.people.time_off import (
+    WEEKDAYS,
+    holiday_on,
+    parse_region,
+    parse_rules,
+    parse_workdays,
+    rules_for,
+    save_rules,
+    stored_workdays,
+)
 from bot.people.time_off import workdays_text as as_text
 from bot.standups.schedule import zone
 from handlers.deferred import ack_only, acked
@@ -47,8 +56,14 @@ async def workdays(hw: Headway, req: CommandRequest) -> None:
             days = parse_workdays(" ".join(req.args))  # a HeadwayError answers and changes nothing
             await statuses.set_workdays(session, req.team_id, req.user_id, as_text(days))
         current = rows[req.user_id].workdays if not req.args else as_text(days)
-    chosen = (current or "mon,tue,wed,thu,fri").split(",")
-    await respond(hw, req.response_url, TEMPLATE, what="workdays", workdays=chosen, note="")
+    await respond(hw, req.response_url, TEMPLATE, what="workdays", workdays=_in_week_order(stored_workdays(current)),
+                  note="")
+
+
+def _in_week_order(days: frozenset[int]) -> list[str]:
+    """Sun-Thu reads "Sun, Mon, Tue, Wed, Thu": start after a day off, so a run of days stays together."""
+    start = next((d for d in range(7) if d in days and (d - 1) % 7 not in days), 0)
+    return [WEEKDAYS[(start + i) % 7].title() for i in range(7) if (start + i) % 7 in days]
 
 
 async def holidays(hw: Headway, req: CommandRequest) -> None:

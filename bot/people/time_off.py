@@ -285,9 +285,8 @@ class TimeOffBook:
         if week is not None and week.status_seen_at is not None and self.rules.matches(week.status_text,
                                                                                         week.status_emoji):
             expires = week.status_expires_at
-            seen_day = week.status_seen_at.date() - timedelta(days=1)
-            if day >= seen_day and (expires is None or (expires > at if at is not None else expires.date() >= day)):
-                return Off(Reason.STATUS, expires.date() if expires is not None else None)
+            if expires is None or (expires > at if at is not None else expires.date() >= day):
+                return Off(Reason.STATUS, (expires - timedelta(seconds=1)).date() if expires is not None else None)
         for period in self.periods.get(user_id, ()):
             if period.start <= day <= period.end and (period.out_of_office or self.rules.matches(period.title)):
                 return Off(Reason.CALENDAR, period.end)
