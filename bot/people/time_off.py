@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays as holiday_calendars
@@ -285,21 +285,20 @@ class TimeOffBook:
         if week is not None and week.status_seen_at is not None and self.rules.matches(week.status_text,
                                                                                         week.status_emoji):
             expires = week.status_expires_at
-            if expires is None or (expires > at if at is not None else expires.date() >= day):
+            if expires is None or expires > (at or datetime.combine(day, time(12), UTC)):
                 return Off(Reason.STATUS, (expires - timedelta(seconds=1)).date() if expires is not None else None)
         for period in self.periods.get(user_id, ()):
             if period.start <= day <= period.end and (period.out_of_office or self.rules.matches(period.title)):
                 return Off(Reason.CALENDAR, period.end)
         return None
 
-    def away_until(self, user_id: str, today: date) -> date | None:
-        """The last day of the time off they are in today (skipping days they do not work), or None."""
+    def back_on(self, user_id: str, today: date) -> date | None:
+        """When someone off today is back: their first working day not off (None if they are not off today)."""
         if self.off(user_id, today) is None:
             return None
         day = today
         for _ in range(LOOKAHEAD_DAYS):
-            following = day + timedelta(days=1)
-            if self.works_on(user_id, following) and self.off(user_id, following) is None:
+            day += timedelta(days=1)
+            if self.works_on(user_id, day) and self.off(user_id, day) is None:
                 return day
-            day = following
         return day

@@ -323,3 +323,22 @@ async def test_bad_input_is_answered_and_changes_nothing(slack, emulator, headwa
                                                        "weekdays": ["mon"], "local_time": "09:30",
                                                        "holiday_region": "Narnia"})
     assert "not a country" in result.body["errors"]["holiday_region"]
+
+
+async def test_a_blocker_whose_owner_is_away_waits_for_them(slack, emulator, headway, clock, clean_database):
+    """Max reports a blocker on Monday and is on vacation (Slack status until Monday 7 Dec): the card says he is away
+    and it does not escalate on Friday; his days off do not age it once he is back."""
+    from bot.jobs import follow_through
+    from bot.models import Blocker
+    from tests.bot.standups.test_blockers import blocked_member, card_text
+
+    await blocked_member(slack, emulator, headway, clock)
+    emulator.set_status(MEMBER, "Vacation", ":palm_tree:", int(datetime(2026, 12, 7, tzinfo=UTC).timestamp()))
+    await status_seen(clean_database, MEMBER, ":palm_tree:")
+    clock.advance(days=4)  # Friday: 4 working days since Monday, but Max has been away since Monday
+    assert (await follow_through(headway.hw))["escalated"] == 0
+    card = await card_text(slack)
+    assert f"<@{MEMBER}> for 4 working days (away, back Mon 7 Dec 2026): Waiting for labelled" in card
+    clock.set(at(30, 0) .replace(day=9, month=12, hour=8))  # Wed 9 Dec: back for two working days (Mon, Tue, Wed)
+    assert (await follow_through(headway.hw))["escalated"] == 0
+    assert [b.escalated_at for b in await rows(clean_database, Blocker)] == [None]
