@@ -342,3 +342,22 @@ async def test_a_blocker_whose_owner_is_away_waits_for_them(slack, emulator, hea
     clock.set(at(30, 0) .replace(day=9, month=12, hour=8))  # Wed 9 Dec: back for two working days (Mon, Tue, Wed)
     assert (await follow_through(headway.hw))["escalated"] == 0
     assert [b.escalated_at for b in await rows(clean_database, Blocker)] == [None]
+
+
+async def test_gate_approvers_away_are_shown_and_a_deadline_nobody_can_meet_warns(slack, emulator, clock,
+                                                                                 clean_database):
+    from tests.handlers.gate_support import card, fraud_project, posted, request_gate, text_of
+
+    await fraud_project(slack, emulator)
+    assert "away from" in await say(slack, EXEC, "away 2026-11-23 2026-12-04")  # said so
+    assert "Mon, Tue, Wed, Thu, Fri" in await say(slack, MEMBER, "workdays")  # Headway knows Max from here on
+    emulator.set_status(MEMBER, "Out of office", ":airplane:")  # Slack status, no expiry
+    await status_seen(clean_database, MEMBER, ":airplane:")
+    gate = await request_gate(slack, emulator, clean_database, [EXEC, MEMBER])  # deadline Mon 30 Nov
+    text = text_of(await card(emulator, gate.id, "channel"))
+    assert f"<@{EXEC}> (Business owner) — :hourglass_flowing_sand: not voted yet · :palm_tree: away, back Mon 7 Dec" \
+        in text
+    assert f"<@{MEMBER}> — :hourglass_flowing_sand: not voted yet · :palm_tree: away, back" in text
+    told = await eventually(lambda: posted(emulator, f"gate:{gate.id}:requested:{PM}"))
+    assert "Every approver is away on Mon 30 Nov" in text_of(told[0])
+
