@@ -233,6 +233,12 @@ async def test_public_holidays_us_and_a_german_state(slack, emulator, headway, c
         (EXEC, "public holiday: Repentance and Prayer Day"), (PM, "public holiday: Thanksgiving Day")}
     stats = await say(slack, PM, "stats fraud-team")
     assert f"<@{PM}>: 0% (0 answered, 1 missed, 1 away)" in stats
+    from tests.handlers.test_projects import FRAUD, create
+
+    await create(slack, emulator, FRAUD)  # Pat is its PM: the team digest's line counts only who was expected
+    team = await slack.slash_command(PM, "/headway", "digest preview team", channel_id=CHANNEL)
+    line = all_text((await team.wait_for_response())["blocks"])
+    assert "standup answers this week: 0 (from who was expected; 1 day of time off not counted)" in line
 
 
 async def test_sun_to_thu_working_days(slack, emulator, headway, clock, clean_database):
