@@ -16,8 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-import icalendar
-import recurring_ical_events
 
 from bot.errors import HeadwayError
 from bot.outbound import OutboundPolicy, OutboundRefused
@@ -92,6 +90,9 @@ async def fetch(policy: OutboundPolicy, url: str) -> bytes:
 
 def parse(body: bytes, tz: str, today: date) -> Feed:
     """The feed's time-off candidates around `today`, in the person's zone `tz`. FeedProblem if it is not ICS."""
+    import icalendar  # imported when a feed is first read: they take a while to load
+    import recurring_ical_events
+
     if not body.lstrip().startswith(b"BEGIN:VCALENDAR"):
         raise FeedProblem("that address did not answer with a calendar (ICS)")
     try:

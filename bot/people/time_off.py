@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-import holidays as holiday_calendars
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -163,6 +162,8 @@ def stored_workdays(text: str | None) -> frozenset[int]:
 
 def parse_region(text: str) -> str:
     """`US`, `de-by` → `DE-BY`, checked against the `holidays` package; HeadwayError naming what is known."""
+    import holidays as holiday_calendars  # imported when first needed: it takes a while to load
+
     code = text.strip().upper().replace("_", "-")
     country, _, subdivision = code.partition("-")
     supported = holiday_calendars.list_supported_countries()
@@ -180,6 +181,8 @@ def parse_region(text: str) -> str:
 
 @lru_cache(maxsize=512)
 def _holidays(region: str, year: int) -> dict[date, str]:
+    import holidays as holiday_calendars
+
     country, _, subdivision = region.partition("-")
     try:
         found = holiday_calendars.country_holidays(country, subdiv=subdivision or None, years=year,
