@@ -174,3 +174,14 @@ async def test_the_feed_says_when_something_changed(page: httpx.AsyncClient, pla
         await page.post("/api/compose", json={"as": KENJI.id, "channel": "C0GENERAL", "text": "hello"})
         again = await ws.receive(timeout=5)
         assert json.loads(again.data)["version"] != json.loads(first.data)["version"]
+
+
+async def test_a_person_sets_their_slack_status_and_the_app_hears_of_it(page: httpx.AsyncClient,
+                                                                          playground: Running) -> None:
+    answer = await page.post("/api/status", json={"as": KENJI.id, "emoji": ":palm_tree:", "text": "On vacation"})
+    assert answer.status_code == 200 and answer.json()["profile"]["status_emoji"] == ":palm_tree:"
+    assert playground.emulator.users[KENJI.id].status_text == "On vacation"
+    await playground.emulator.flush_app_events()
+    assert [e["status"] for e in playground.emulator.app_events() if e["type"] == "user_change"] == [200]
+    assert (await page.post("/api/status", json={"as": KENJI.id, "emoji": "palm_tree"})).status_code == 400
+    assert (await page.post("/api/status", json={"as": "U0NOBODY1", "text": "x"})).status_code == 400
