@@ -29,8 +29,10 @@ def settings(settings):
 async def feeds():
     """A loopback calendar server: path → (status, content type, body)."""
     served: dict[str, tuple[int, str, bytes]] = {}
+    hits: list[str] = []
 
     async def handle(request: web.Request) -> web.Response:
+        hits.append(request.path)
         status, kind, body = served.get(request.path, (404, "text/plain", b"not found"))
         return web.Response(status=status, body=body, content_type=kind)
 
@@ -42,6 +44,7 @@ async def feeds():
     await site.start()
     port = runner.addresses[0][1]
     served["base"] = (0, "", f"http://127.0.0.1:{port}".encode())
+    served["hits"] = hits  # type: ignore[assignment]
     yield served
     await runner.cleanup()
 
@@ -367,3 +370,55 @@ async def test_gate_approvers_away_are_shown_and_a_deadline_nobody_can_meet_warn
     told = await eventually(lambda: posted(emulator, f"gate:{gate.id}:requested:{PM}"))
     assert "Every approver is away on Mon 30 Nov" in text_of(told[0])
 
+
+
+async def test_a_feed_is_read_at_most_hourly_and_three_failures_in_a_row_tell_its_owner(slack, emulator, headway,
+                                                                                       clock, clean_database, feeds):
+    from bot.jobs import calendar_tick
+
+    path = f"/calendars/{SECRET}/basic.ics"
+    feeds[path] = (200, "text/calendar", ICS_OOO_MONDAYS)
+    assert "is linked" in await say(slack, EXEC, f"calendar {base(feeds)}{path}")
+    hits = feeds["hits"]
+    assert hits == [path]
+    await calendar_tick(headway.hw)
+    clock.advance(minutes=59)
+    await calendar_tick(headway.hw)
+    assert hits == [path]  # not again within the hour
+    feeds[path] = (500, "text/plain", b"oops")
+    for hour in range(3):
+        clock.advance(hours=1)
+        await calendar_tick(headway.hw)
+        assert len(hits) == 2 + hour
+        if hour < 2:
+            assert not dms_to(emulator, EXEC, "could not read your calendar")
+    [feed] = await rows(clean_database, CalendarFeed)
+    assert (feed.failures, feed.last_error) == (3, "the calendar server answered HTTP 500")
+    [dm] = await eventually(lambda: dms_to(emulator, EXEC, "could not read your calendar"))
+    text = json.dumps(dm.params)
+    assert SECRET not in text and "127.0.0.1" in text
+    clock.advance(hours=1)
+    await calendar_tick(headway.hw)
+    assert len(dms_to(emulator, EXEC, "could not read your calendar")) == 1  # told once per failing streak
+    feeds[path] = (200, "text/calendar", ICS_OOO_MONDAYS)
+    clock.advance(hours=1)
+    await calendar_tick(headway.hw)
+    [feed] = await rows(clean_database, CalendarFeed)
+    assert (feed.failures, feed.last_error) == (0, "")
+    assert "unlinked" in await say(slack, EXEC, "calendar off")
+    assert await rows(clean_database, CalendarFeed) == []
+
+
+async def test_a_status_set_after_the_prompt_stops_the_reminder(slack, emulator, headway, clock, clean_database):
+    await create_standup(slack, emulator, [EXEC], PM)
+    clock.set(at(23, 8, 35))
+    await tick(headway, clock)
+    await eventually(lambda: prompted(emulator, EXEC) == 1)
+    emulator.set_status(EXEC, "Home sick", ":face_with_thermometer:")
+    await status_seen(clean_database, EXEC, ":face_with_thermometer:")
+    await tick(headway, clock, hours=1, minutes=5)  # past the reminder delay
+    await tick(headway, clock, hours=11)  # past the cutoff
+    text = await eventually(lambda: "Away (1)" in report_text(emulator) and report_text(emulator))
+    assert prompted(emulator, EXEC) == 1  # no reminder
+    assert "No answer (0)" in text and f"<@{EXEC}> (Slack status)" in text
+    assert [p.status for p in await rows(clean_database, StandupPrompt)] == ["skipped"]
