@@ -7,7 +7,6 @@ daily refresh) and, at planning time, from a paced read of whoever's status Head
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
@@ -83,7 +82,6 @@ async def read_unknown(db: Database, team_id: str, user_ids: Iterable[str], fetc
     except RateLimited as error:
         log.info("statuses of %d people wait for the next tick: Slack asked for %s s", len(pending),
                  error.retry_after)
-        await asyncio.sleep(0)
         return 0
     except SlackUnavailable as error:
         log.warning("statuses of %d people stay unknown for now: %s", len(pending), error)
