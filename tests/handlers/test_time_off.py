@@ -57,7 +57,7 @@ async def say(slack, user: str, text: str) -> str:
     result = await slack.slash_command(user, "/standup", text, channel_id=CHANNEL)
     if result.body:
         return all_text(result.body.get("blocks", []))
-    return all_text((await result.wait_for_response()).get("blocks", []))
+    return all_text((await result.wait_for_response(timeout=10)).get("blocks", []))  # a first feed read loads ICS
 
 
 def prompted(emulator, user: str) -> int:
