@@ -39,8 +39,16 @@ async def week_rows(session: AsyncSession, team_id: str, user_ids: Iterable[str]
 
 def _apply(row: PersonWeek, status: Status, seen: datetime) -> None:
     row.status_text, row.status_emoji = status.text[:200], status.emoji[:100]
-    row.status_expires_at = datetime.fromtimestamp(status.expiration, UTC) if status.expiration else None
+    row.status_expires_at = _instant(status.expiration)
     row.status_seen_at = seen
+
+
+def _instant(unix: int) -> datetime | None:
+    """status_expiration as an aware datetime; 0 (no expiry) and absurd values (past year 9999) are None."""
+    try:
+        return datetime.fromtimestamp(unix, UTC) if unix else None
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 async def record_statuses(session: AsyncSession, team_id: str, statuses: dict[str, Status],
