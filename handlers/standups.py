@@ -31,7 +31,10 @@ from handlers.router import Router
 
 
 def build_registry() -> CommandRegistry:
-    registry = CommandRegistry("/standup", "Async standups for ML teams, in everyone's own time zone.")
+    registry = CommandRegistry("/standup", "Async standups for ML teams, in everyone's own time zone. Nobody is "
+                               "prompted on a day off: when they said so, on a public holiday they follow, while "
+                               "their Slack status says :palm_tree: vacation, OOO, sick or leave "
+                               "(`/standup away-rules` lists the rules), or when their calendar says so.")
     registry.add("help", "This list", None)
     registry.add("new", "Set up a standup (opens a form)", open_new_form, who="PMs and admins")
     registry.add("list", "All standups", list_standups)

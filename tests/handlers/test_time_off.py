@@ -262,7 +262,8 @@ async def test_sun_to_thu_working_days(slack, emulator, headway, clock, clean_da
 async def test_away_rules_are_the_admins_and_apply_to_statuses(slack, emulator, headway, clock, clean_database):
     listing = await say(slack, MEMBER, "away-rules")
     assert ":palm_tree:" in listing and "“vacation”" in listing and "admins" in listing
-    assert "away-rules" in await say(slack, MEMBER, "help")
+    help_text = await say(slack, MEMBER, "help")
+    assert "away-rules" in help_text and "Slack status says :palm_tree: vacation" in help_text
     await create_standup(slack, emulator, [EXEC], PM)
     from tests.handlers.test_projects import open_form
 
