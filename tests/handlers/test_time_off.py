@@ -423,3 +423,14 @@ async def test_a_status_set_after_the_prompt_stops_the_reminder(slack, emulator,
     assert prompted(emulator, EXEC) == 1  # no reminder
     assert "No answer (0)" in text and f"<@{EXEC}> (Slack status)" in text
     assert [p.status for p in await rows(clean_database, StandupPrompt)] == ["skipped"]
+
+
+async def test_thanksgiving_for_a_us_team_prompts_nobody(slack, emulator, headway, clock, clean_database):
+    await create_standup(slack, emulator, [PM], PM, holiday_region="US")
+    assert "public holidays of US" in await say(slack, PM, "list")
+    clock.set(at(26, 14, 35))  # Thanksgiving, 09:35 in New York
+    await tick(headway, clock)
+    await tick(headway, clock, hours=11)
+    text = await eventually(lambda: "Away (1)" in report_text(emulator) and report_text(emulator))
+    assert "Nobody was expected today: everyone is away." in text and "No answer" not in text
+    assert prompted(emulator, PM) == 0
