@@ -45,7 +45,9 @@ async def public_holiday(story: Stage) -> None:
     tick = await standup_tick(story.server.hw)
     if tick.failed or tick.away < 1:
         raise story.failure(f"on {name} {LUCAS.first_name} was not left out of the standup")
-    story.out.say(f"No prompt for {LUCAS.first_name} today, and no reminder: it is {name} where he lives.")
+    story.out.say(f"No prompt for {LUCAS.first_name} today, and no reminder: it is {name} where he lives. Ada's "
+                  "status still says she is on vacation, so she is not asked either. (This short act plays only "
+                  "São Paulo's morning: Kenji's and Priya's are left out of the story.)")
 
     mark = len(story.emu.calls)
     new_york = ZoneInfo(PRIYA.user.tz)
@@ -58,6 +60,7 @@ async def public_holiday(story: Stage) -> None:
                                             and c.params.get("channel") == CHANNEL.id], "the holiday's report")
     message = _blocks(updates[-1])
     story.expect(message, f"@{LUCAS.handle} (public holiday: {name})", "the report on the holiday")
+    story.expect(message, "everyone is away", "the report on the holiday")
     story.out.message_as(f"The {STANDUP} report in #{CHANNEL.name} reads:", message)
 
     story.out.step(f"{PRIYA.first_name} runs /standup stats")

@@ -100,12 +100,10 @@ class StandupRound:
 
     # ----------------------------------------------------------------- steps
     async def set_up(self) -> None:
-        self.out.step(f"{ON_VACATION.first_name} sets her Slack status: :palm_tree: On vacation until Monday")
+        self.out.step(f"{ON_VACATION.first_name} sets her Slack status: :palm_tree: On vacation")
         self.out.say("Headway reads statuses people already set (the user_change event, or their profile when it "
                      "first plans for them): a status that matches the workspace's away rules is time off.")
-        monday = self.day + timedelta(days=7 - self.day.weekday())
-        back = datetime.combine(monday, time(0), tzinfo=ZoneInfo(ON_VACATION.user.tz))
-        self.emu.set_status(ON_VACATION.id, "On vacation until Monday", ":palm_tree:", int(back.timestamp()))
+        self.emu.set_status(ON_VACATION.id, "On vacation", ":palm_tree:")  # no expiry: away while it is set
         self.out.step(f"{PRIYA.first_name} runs /standup new")
         self.out.say("An async standup for the fraud team: everyone is asked at 09:30 in their own time zone and "
                      "reminded once after an hour; 4 hours after the last 09:30 (New York's) the report is summed up.")
