@@ -180,11 +180,12 @@ async def _scratch_postgresql(server: str, name: str) -> str:
 
 
 async def local_profile(user_id: str) -> Profile:
-    """Profiles as the emulator describes them, without a users.info call per person (Tier 4 would take ages)."""
-    from bot.people.profile import Profile
+    """Profiles as the emulator describes them, without a users.info call per person (Tier 4 would take ages);
+    with an empty Slack status, as a form's profile fill records it."""
+    from bot.people.profile import Profile, Status
 
     return Profile(user_id=user_id, name=user_id.lower(), real_name=user_id.title(), tz="UTC",
-                   is_slack_admin=user_id == ADMIN)
+                   is_slack_admin=user_id == ADMIN, status=Status())
 
 
 async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable[str] = (),
@@ -193,6 +194,7 @@ async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable
     from bot.app import build_headway
     from bot.models import Role
     from bot.people import service as people
+    from bot.people import statuses
     from bot.standups import service as standups
     from bot.standups.draft import DEFAULT_QUESTIONS, StandupDraft
     from bot.standups.schedule import WEEKDAYS
@@ -209,6 +211,7 @@ async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable
                 await people.set_roles(session, admin, user_id, [Role.PM], local_profile)
             await standups.save_standup(session, admin, draft)
             await people.fill_profiles(session, TEAM_ID, {u: await local_profile(u) for u in user_ids})
+            await statuses.record_profiles(session, TEAM_ID, [await local_profile(u) for u in user_ids])
     finally:
         await hw.db.dispose()
 

@@ -1,6 +1,7 @@
 """Fan-out: standup prompts to thousands of people through the emulator with its Slack-like rate limits on.
 
     python -m bench.fanout [--budget-sizes 5000] [--budget 50] [--crash 500] [--sizes 1000 5000]
+    python -m bench.fanout --planning 5000   # planning alone, with and without time off (bench/planning.py)
 
 Under a workspace budget (`--budget` chat.postMessage per second, the emulator's `--post-budget`, as Slack
 limits a workspace): Headway paced to that budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) sends the fan-out;
@@ -339,5 +340,12 @@ if __name__ == "__main__":
     parser.add_argument("--budget-sizes", type=int, nargs="*", default=[5000])
     parser.add_argument("--budget", type=float, default=50.0, help="workspace chat.postMessage per second")
     parser.add_argument("--crash", type=int, default=500, help="people in the crash-recovery run (0: skip)")
+    parser.add_argument("--planning", type=int, default=0,
+                        help="only plan a standup of N people, with and without time off (bench/planning.py)")
     args = parser.parse_args()
-    asyncio.run(main(args.sizes, args.budget_sizes, args.budget, args.crash))
+    if args.planning:
+        from bench.planning import compare
+
+        asyncio.run(compare(args.planning))
+    else:
+        asyncio.run(main(args.sizes, args.budget_sizes, args.budget, args.crash))

@@ -25,6 +25,7 @@ class CallbackId(StrEnum):
     SHORTCUT_WEEKLY_GOAL = "shortcut_weekly_goal"  # the message shortcut, and its modal
     LIFECYCLE_MAP = "lifecycle_map"
     PRODUCTION_DECISION = "production_decision"
+    AWAY_RULES = "away_rules"
 
 
 class StepId(StrEnum):

@@ -14,6 +14,7 @@ from bot.delivery.errors import RateLimited, SlackUnavailable
 from bot.experiments import mlflow
 from bot.gates import tick as gate_jobs
 from bot.models import Person, Standup, utcnow
+from bot.people import statuses
 from bot.people.fill import fill_unfilled
 from bot.people.profile import UnknownUser
 from bot.standups import planner
@@ -44,7 +45,17 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
                 standup = await session.get(Standup, standup_id)
                 if standup is None or standup.paused:
                     continue
-                details, due = await planner.due_prompts(session, standup, now)
+                team_id, participants = standup.team_id, await planner.participants_of(session, standup.id)
+            # Statuses Headway has never seen (people added before it read them): one paced users.list walk.
+            await statuses.read_unknown(hw.db, team_id, participants, hw.gateway.profiles)
+            async with hw.db.unit_of_work() as session:
+                standup = await session.get(Standup, standup_id)
+                if standup is None:
+                    continue
+                plan = await planner.due_prompts(session, standup, now)
+                details, due = plan.details, plan.due
+                if plan.away:
+                    result.away += await planner.record_away(session, hw.renderer, details, plan.away)
             # A few hundred people per transaction: the outbox starts sending the first while the rest are
             # planned, and a failure part-way leaves the rest to the next tick (prompts and keys are unique).
             for start in range(0, len(due), PROMPT_CHUNK):
@@ -90,6 +101,7 @@ async def refresh_profiles(hw: Headway) -> int:
                 person.tz, person.real_name, person.deleted = profile.tz, profile.real_name, profile.deleted
                 person.profile_refreshed_at = utcnow()
                 session.add(person)
+                await statuses.record_profiles(session, person.team_id, [profile])
                 refreshed += 1
     return refreshed
 
@@ -102,6 +114,16 @@ def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("gates", lambda: gate_tick(hw), IntervalTrigger(minutes=5))
     hw.scheduler.add("gate_prompts", lambda: gate_prompts(hw), IntervalTrigger(hours=1))
     hw.scheduler.add("follow_through", lambda: follow_through(hw), IntervalTrigger(minutes=30))
+    hw.scheduler.add("calendars", lambda: calendar_tick(hw), IntervalTrigger(minutes=5))
+
+
+async def calendar_tick(hw: Headway) -> int:
+    """Calendar feeds whose hour is up: read again through the outbound policy (bot.people.calendar_sync)."""
+    from bot.people.calendar_sync import sync_due
+
+    read = await sync_due(hw.db, hw.outbound, hw.renderer, hw.clock.now())
+    hw.deliver()
+    return read
 
 
 async def send_due_digests(hw: Headway) -> int:

@@ -26,7 +26,8 @@ BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:
 # (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
 # function_executed: Workflow Builder runs one of Headway's custom steps (bot.steps); custom steps need an org-ready
 # app (org_deploy_enabled) with function_runtime "remote" (docs.slack.dev/tools/bolt-python/concepts/custom-steps).
-BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "function_executed")
+# user_change (users:read): a person's Slack status says when they are away (https://docs.slack.dev/reference/events/user_change).
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "function_executed", "user_change")
 SHORTCUTS = (
     {"name": "Log a metric", "type": "global", "callback_id": "shortcut_log_metric",
      "description": "Record the metric a project reached"},

@@ -19,13 +19,14 @@ def register_all(app: AsyncApp, hw: Headway) -> None:
         onboarding,
         standup_prompts,
         standups,
+        time_off,
     )
     from handlers.replies import ack_body
     from handlers.router import Router
 
     router = Router()
     for module in (headway, standups, standup_prompts, home, gates, gate_actions, delivery, onboarding, evidence,
-                   follow_through):
+                   follow_through, time_off):
         module.register(router, hw)
 
     def unknown_command(name: str) -> dict[str, object]:

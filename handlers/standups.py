@@ -18,6 +18,7 @@ from bot.standups import service as standups
 from bot.standups.draft import DEFAULT_QUESTIONS, validate_standup
 from bot.standups.schedule import zone
 from bot.standups.stats import standup_stats
+from handlers import time_off
 from handlers.commands import register_command
 from handlers.deferred import acked, nudge_outbox, queued
 from handlers.delivery import channel_problem
@@ -30,7 +31,10 @@ from handlers.router import Router
 
 
 def build_registry() -> CommandRegistry:
-    registry = CommandRegistry("/standup", "Async standups for ML teams, in everyone's own time zone.")
+    registry = CommandRegistry("/standup", "Async standups for ML teams, in everyone's own time zone. Nobody is "
+                               "prompted on a day off: when they said so, on a public holiday they follow, while "
+                               "their Slack status says :palm_tree: vacation, OOO, sick or leave "
+                               "(`/standup away-rules` lists the rules), or when their calendar says so.")
     registry.add("help", "This list", None)
     registry.add("new", "Set up a standup (opens a form)", open_new_form, who="PMs and admins")
     registry.add("list", "All standups", list_standups)
@@ -43,6 +47,7 @@ def build_registry() -> CommandRegistry:
     registry.add("away", "No prompts between two dates", away, args="FROM TO", min_args=2, max_args=2)
     registry.add("back", "End your away time now", back)
     registry.add("stats", "Response rates and streaks, last 4 weeks", stats, args="[NAME]", max_args=1)
+    time_off.add_commands(registry)
     return registry
 
 

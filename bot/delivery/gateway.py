@@ -23,7 +23,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.errors import RateLimited, ResponseUrlFailed, SlackUnavailable
 from bot.delivery.held import ChannelCheck
-from bot.people.profile import Profile, UnknownUser
+from bot.people.profile import Profile, Status, UnknownUser
 from bot.render import Message
 
 OUTBOX_EVENT = "headway_outbox"
@@ -281,6 +281,13 @@ class SlackGateway:
 
 
 def _profile(user: dict[str, Any]) -> Profile:
+    return profile_from_user(user)
+
+
+def profile_from_user(user: dict[str, Any]) -> Profile:
+    """A Slack user object (users.info, users.list, the user_change event) as a Profile, with its status
+    (profile.status_text / status_emoji / status_expiration: objs_user_profile in web-api.openapi.v2.json)."""
+    fields = user.get("profile") or {}
     return Profile(
         user_id=user["id"],
         name=user.get("name", ""),
@@ -289,7 +296,17 @@ def _profile(user: dict[str, Any]) -> Profile:
         is_slack_admin=bool(user.get("is_admin") or user.get("is_owner")),
         is_bot=bool(user.get("is_bot")),
         deleted=bool(user.get("deleted")),
+        status=Status(text=str(fields.get("status_text") or "")[:200],
+                      emoji=str(fields.get("status_emoji") or "")[:100],
+                      expiration=_int(fields.get("status_expiration"))),
     )
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _unavailable(method: str, error: SlackApiError) -> SlackUnavailable:

@@ -69,6 +69,7 @@ async def running_playground(port: int = 0, scenario: bool = False,
                 server.url + "/slack/events", signing_secret, emu, team_id=TEAM_ID
             ) as driver:
                 _mute_uvicorn()
+                emu.set_app_endpoint(server.url + "/slack/events", signing_secret)  # events Slack sends by itself
                 hub = emu.playground
                 hub.driver, hub.clock = driver, Clockwork(server.hw, (ELENA.first_name, ELENA.user.tz))
                 hub.notes = {person.id: person.role for person in CAST}

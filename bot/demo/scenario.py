@@ -13,6 +13,7 @@ from bot.demo.after_launch import AfterLaunchActs
 from bot.demo.cast import ADA, CAST, ELENA, PRIYA, describe_fields
 from bot.demo.goalposts import move_goalposts
 from bot.demo.portfolio import PortfolioActs
+from bot.demo.real_week import public_holiday
 from bot.demo.stage import DemoError, Stage
 from bot.demo.standups import StandupRound
 
@@ -21,7 +22,8 @@ __all__ = ["DemoError", "Scenario"]
 
 class Scenario(Stage):
     ACTS = ("introduce_cast", "grant_roles", "create_projects", "list_projects", "show_project", "standup_round",
-            "evidence", "gate", "move_goalposts", "stop_churn", "digest_and_home", "after_launch")
+            "evidence", "gate", "move_goalposts", "stop_churn", "digest_and_home", "after_launch",
+            "public_holiday")
 
     async def run(self) -> None:
         for act in self.ACTS:
@@ -111,3 +113,6 @@ class Scenario(Stage):
 
     async def after_launch(self) -> None:
         await AfterLaunchActs(self).play()
+
+    async def public_holiday(self) -> None:
+        await public_holiday(self)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.clock import ManualClock
-from bot.demo.cast import CHANNEL, KENJI, LUCAS, PRIYA, Person
+from bot.demo.cast import ADA, CHANNEL, KENJI, LUCAS, PRIYA, Person
 from bot.demo.stage import Stage
 from bot.jobs import standup_tick
 from bot.models import Measurement, MeasurementSource
@@ -25,7 +25,9 @@ from bot.standups.planner import TickResult
 STANDUP = "fraud-team"
 AT, REMINDER_MINUTES, CUTOFF_MINUTES = time(9, 30), 60, 240
 ROUND = (KENJI, LUCAS, PRIYA)  # Tokyo, São Paulo, New York: the order in which 09:30 comes round
-CITIES = {"Asia/Tokyo": "Tokyo", "America/Sao_Paulo": "São Paulo", "America/New_York": "New York"}
+ON_VACATION = ADA  # in the standup too, but her Slack status says she is on vacation: away, never "no answer"
+CITIES = {"Asia/Tokyo": "Tokyo", "America/Sao_Paulo": "São Paulo", "America/New_York": "New York",
+          "Europe/London": "London"}
 
 ANSWERS: dict[str, dict[str, Any]] = {
     KENJI.id: {"q0": "Added merchant velocity features to the gradient-boosted model: recall went from 0.66 to "
@@ -83,6 +85,7 @@ class StandupRound:
         tick = await self.tick(KENJI, "10:30", "the scheduler ticks again")
         self.check_tick(tick, "10:30 in Tokyo", prompted=0, reminded=0, closed=0)
         self.out.say("Kenji has answered, so he gets no reminder.")
+        await self.on_vacation(ON_VACATION)
         await self.morning_in(LUCAS)
         await self.answer(LUCAS, "09:51", "Lucas is blocked: besides his reply in the thread, Headway edits the "
                           "report message so the blocker is visible without opening the thread.")
@@ -97,15 +100,19 @@ class StandupRound:
 
     # ----------------------------------------------------------------- steps
     async def set_up(self) -> None:
+        self.out.step(f"{ON_VACATION.first_name} sets her Slack status: :palm_tree: On vacation")
+        self.out.say("Headway reads statuses people already set (the user_change event, or their profile when it "
+                     "first plans for them): a status that matches the workspace's away rules is time off.")
+        self.emu.set_status(ON_VACATION.id, "On vacation", ":palm_tree:")  # no expiry: away while it is set
         self.out.step(f"{PRIYA.first_name} runs /standup new")
         self.out.say("An async standup for the fraud team: everyone is asked at 09:30 in their own time zone and "
                      "reminded once after an hour; 4 hours after the last 09:30 (New York's) the report is summed up.")
         view_id = await self.story.open_modal(PRIYA, "new", command="/standup")
-        values = {"name": STANDUP, "participants": [p.id for p in ROUND], "channel": CHANNEL.id,
+        values = {"name": STANDUP, "participants": [p.id for p in (*ROUND, ON_VACATION)], "channel": CHANNEL.id,
                   "weekdays": ["mon", "tue", "wed", "thu", "fri"], "local_time": AT.strftime("%H:%M"),
                   "reminder_minutes": str(REMINDER_MINUTES), "cutoff_minutes": str(CUTOFF_MINUTES)}
         self.out.fields(PRIYA.first_name, [
-            ("Name", STANDUP), ("Participants", ", ".join(f"@{p.handle} ({city(p)})" for p in ROUND)),
+            ("Name", STANDUP), ("Participants", ", ".join(f"@{p.handle} ({city(p)})" for p in (*ROUND, ON_VACATION))),
             ("Report channel", f"#{CHANNEL.name}"), ("Days", "Monday to Friday"),
             ("Time", f"{values['local_time']} (each person's own time zone)"),
             ("Reminder after", f"{REMINDER_MINUTES} minutes"), ("Cutoff after", f"{CUTOFF_MINUTES} minutes"),
@@ -130,6 +137,14 @@ class StandupRound:
             self.parent = await self.post(mark, "the report message", CHANNEL.id, f"{STANDUP} standup")
         self.prompts[person.id] = await self.post(mark, f"{person.first_name}'s standup prompt", person.id, "Answer")
         self.story.show_new_posts()
+
+    async def on_vacation(self, person: Person) -> None:
+        tick = await self.tick(person, "09:30", "the scheduler ticks", utc=True)
+        self.check_tick(tick, f"09:30 in {city(person)}", prompted=0, reminded=0, closed=0)
+        if tick.away != 1:
+            raise self.story.failure(f"{person.first_name}, on vacation by her Slack status, was not noted as away")
+        self.out.say(f"{person.first_name}'s status says she is on vacation: no prompt and no reminder; the report "
+                     "will list her as away (Slack status), not as someone who did not answer.")
 
     async def answer(self, person: Person, local: str, narration: str, show_form: bool = False,
                      late: bool = False) -> None:
@@ -199,7 +214,8 @@ class StandupRound:
                      "new message.")
         update = await self.story.wait_for(lambda: self.updates(mark), "the report message to be summed up")
         message = _blocks(update[-1])
-        for wanted in ("No answer (1)", "@priya", "Blocked (1)", "March chargeback labels"):
+        for wanted in ("No answer (1)", "@priya", "Blocked (1)", "March chargeback labels", "Away (1)",
+                       f"@{ON_VACATION.handle} (Slack status"):
             self.story.expect(message, wanted, "the report message at the cutoff")
         self.story.show_new_posts()
         self.out.message_as(f"The report message in #{CHANNEL.name} now reads:", message)
@@ -232,9 +248,10 @@ class StandupRound:
     async def stats(self) -> None:
         self.out.step(f"{PRIYA.first_name} runs /standup stats")
         answer = await self.story.command(PRIYA, "stats", command="/standup")
-        self.out.say("Priya's late answer counts as answered.")
+        self.out.say(f"Priya's late answer counts as answered; {ON_VACATION.first_name} was away, so her day counts "
+                     "neither way.")
         self.out.ephemeral(PRIYA.first_name, answer)
-        for wanted in (STANDUP, "response rate 100%", "@kenji", "@lucas", "@priya"):
+        for wanted in (STANDUP, "response rate 100%", "@kenji", "@lucas", "@priya", "1 away"):
             self.story.expect(answer, wanted, f"{PRIYA.first_name}'s `/standup stats`")
 
     # --------------------------------------------------------------- helpers

@@ -53,6 +53,7 @@ class ProjectLine:
     decisions: tuple[Decision, ...]
     answers: int
     learned_values: tuple[str, ...] = ()  # the same with the value each reached (for the team)
+    away: int = 0  # standup days this week its people were off: not expected, so not missing answers
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def compose(renderer: Renderer, data: PortfolioData, lifecycle_of: Callable[[Pro
             top_blocker=(data.blockers.get(project.id) or [None])[0], learned=learned,
             decisions=tuple(d for d in decisions if d.project_id == project.id),
             answers=len(data.answers.get(project.id, [])), learned_values=learned_values,
+            away=data.away.get(project.id, 0),
         ))
     lines.sort(key=lambda line: (not line.decisions, ORDER[line.status.judgement.label], line.status.project.key))
     labels = Counter(line.status.judgement.label.value for line in lines)

@@ -29,6 +29,8 @@ async def help_needed(session: AsyncSession, team_id: str, today: date) -> tuple
 
     blockers, late = await blocked(session, team_id, today), await overdue(session, team_id, today)
 
+    from bot.render.formatting import day
+
     def who(user_id: str) -> str:
         return f"<@{user_id}>" if is_user_id(user_id) else "someone"
 
@@ -37,7 +39,8 @@ async def help_needed(session: AsyncSession, team_id: str, today: date) -> tuple
 
     helps = [Decision(h.project_id, 0, f"Unblock {h.project_key}", None, kind="help",
                       detail=f"{who(h.user_id)} has been blocked on {h.project_key} for {h.age}: {text(h.text)}"
-                             + (f" — could help: {', '.join(who(u) for u in h.helpers)}" if h.helpers else ""))
+                             + (f" — could help: {', '.join(who(u) for u in h.helpers)}" if h.helpers else "")
+                             + (f" ({who(h.user_id)} is away, back {day(h.back_on)})" if h.back_on else ""))
              for h in blockers]
     helps += [Decision(o.condition.project_id, 0, f"Condition overdue on {o.project_key}", o.condition.due_date,
                        kind="help", detail=f"A condition of {o.project_key}'s Go is {o.overdue_days} day"

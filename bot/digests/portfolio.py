@@ -6,7 +6,7 @@ the whole team, then grouped in Python (tests count the statements).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -23,6 +23,8 @@ from bot.models import (
     ProjectState,
     StageTransition,
     StandupAnswer,
+    StandupAway,
+    StandupRun,
     WeeklyGoal,
 )
 from bot.projects.goalposts import Flags, recent_flags
@@ -42,6 +44,7 @@ class PortfolioData:
     ended: dict[int, StageTransition] = field(default_factory=dict)  # how a paused/shipped/stopped one got there
     resumes: dict[int, date] = field(default_factory=dict)  # paused by a Hold: the day the hold ends
     flags: dict[int, Flags] = field(default_factory=dict)  # "target moved", "moved without a gate" (4 weeks)
+    away: dict[int, int] = field(default_factory=dict)  # this week's standup days its members were off (not expected)
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
@@ -50,7 +53,7 @@ def local_midnight(day: date, tz: tzinfo) -> datetime:
 
 
 async def load_portfolio(session: AsyncSession, team_id: str, today: date, tz: tzinfo = UTC) -> PortfolioData:
-    """Nine queries, however many projects there are; `today` is the reader's date in `tz`."""
+    """Ten queries, however many projects there are; `today` is the reader's date in `tz`."""
     projects = list((await session.exec(select(Project).where(Project.team_id == team_id)
                                         .order_by(Project.key))).all())
     data = PortfolioData(projects=projects)
@@ -77,6 +80,11 @@ async def load_portfolio(session: AsyncSession, team_id: str, today: date, tz: t
                 data.blockers.setdefault(a.project_id, []).append(a)
     for member in (await session.exec(select(ProjectMember).where(ProjectMember.team_id == team_id))).all():
         data.members.setdefault(member.project_id, []).append(member)
+    away_days = Counter((await session.exec(select(StandupAway.user_id).join(
+        StandupRun, StandupRun.id == StandupAway.run_id).where(
+        StandupAway.team_id == team_id, StandupRun.run_date >= week_start))).all())
+    for project_id, members in data.members.items():
+        data.away[project_id] = sum(away_days.get(m.user_id, 0) for m in members)
     # The whole portfolio of bets keeps its ends for good: the latest move into each project's current state.
     for t in (await session.exec(select(StageTransition).where(
             StageTransition.team_id == team_id,

@@ -19,7 +19,8 @@ from bot.gates import snapshot
 from bot.gates.approvers import role_text
 from bot.gates.rules import Approver, Ballot, needed
 from bot.lifecycle import Lifecycle
-from bot.models import Gate, GateApprover, GateDecision, GateRule, GateStatus, GateVote, Project
+from bot.models import Gate, GateApprover, GateDecision, GateRule, GateStatus, GateVote, Project, utcnow
+from bot.people.time_off import TimeOffBook
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class ApproverLine:
     roles: str  # "Privacy, PM"
     signoff: bool
     vote: GateVote | None  # their standing vote
+    back_on: date | None = None  # on time off (bot.people.time_off) and back then, if they have not voted
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,19 @@ async def votes_of(session: AsyncSession, gate_id: int) -> list[GateVote]:
                                     .order_by(GateVote.id))).all())
 
 
-async def load_view(session: AsyncSession, gate: Gate, lifecycle: Lifecycle) -> GateView:
+async def load_view(session: AsyncSession, gate: Gate, lifecycle: Lifecycle, today: date | None = None) -> GateView:
+    """`today` (default: the UTC date) decides which approvers who have not voted are shown as away."""
     project = await session.get(Project, gate.project_id)
     assert project is not None
     approvers = await approvers_of(session, gate.id)  # type: ignore[arg-type]
     votes = await votes_of(session, gate.id)  # type: ignore[arg-type]
     latest = {v.user_id: v for v in votes}
-    lines = [ApproverLine(a.user_id, role_text(a.roles), a.signoff, latest.get(a.user_id)) for a in approvers]
+    waiting = [a.user_id for a in approvers if a.user_id not in latest]
+    book = (await TimeOffBook.load(session, gate.team_id, waiting)
+            if waiting and gate.status == GateStatus.OPEN else None)
+    on = today or utcnow().date()
+    lines = [ApproverLine(a.user_id, role_text(a.roles), a.signoff, latest.get(a.user_id),
+                          book.back_on(a.user_id, on) if book and a.user_id in waiting else None) for a in approvers]
     try:
         criteria = [c for c in json.loads(gate.criteria or "[]") if isinstance(c, dict)]
     except ValueError:

@@ -7,6 +7,7 @@ a session and never commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +26,7 @@ from bot.models import Gate, GateApprover, Project, ProjectState
 from bot.people import service as people
 from bot.people.profile import ProfileLookup, UnknownUser
 from bot.people.service import Actor
+from bot.people.time_off import TimeOffBook
 from bot.projects.service import ProjectDetails, can_edit
 from bot.standups.schedule import zone
 
@@ -124,11 +126,20 @@ async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details
         session.add(GateApprover(team_id=project.team_id, gate_id=gate.id, user_id=user_id,
                                  roles=",".join(dict.fromkeys(roles))[:200], signoff=user_id in signoff_of))
     await session.flush()
-    view = await load_view(session, gate, lifecycle)
+    view = await load_view(session, gate, lifecycle, today)
     await notify.post_cards(session, env.renderer, view, lifecycle, env.now)
     await notify.tell(session, env.renderer, view, lifecycle, what="requested", people=[actor.user_id], channel=False,
-                      key="requested")
+                      key="requested", all_away=await all_away_on(session, project.team_id, draft.approvers,
+                                                                  draft.deadline))
     return gate
+
+
+async def all_away_on(session: AsyncSession, team_id: str, approvers: Iterable[str], deadline: date) -> bool:
+    """True when every approver is off (time off, or not a working day of theirs) on the deadline: a deadline
+    nobody can meet, so the requester is warned."""
+    ids = list(dict.fromkeys(approvers))
+    book = await TimeOffBook.load(session, team_id, ids, since=deadline)
+    return bool(ids) and all(book.off(u, deadline) is not None or not book.works_on(u, deadline) for u in ids)
 
 
 def _criteria_json(draft: GateDraft) -> str:

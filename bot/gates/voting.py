@@ -71,7 +71,7 @@ async def settle(session: AsyncSession, env: GateEnv, gate: Gate, *, closed_by: 
                  forced: bool = False, refresh: bool = True) -> Verdict | None:
     """Close the locked gate if its rule (or deadline, or the PM's "close as is") decides; refresh its cards."""
     lifecycle = env.lifecycles((await session.get(Project, gate.project_id)).lifecycle)  # type: ignore[union-attr]
-    view = await load_view(session, gate, lifecycle)
+    view = await load_view(session, gate, lifecycle, env.now.date())
     verdict = decide(GateRule(gate.rule), approvers_for_rule(view.approvers),
                      ballots(view.votes), final=env.now >= gate.deadline_at, forced=forced)
     if verdict is None:
@@ -93,7 +93,7 @@ async def settle(session: AsyncSession, env: GateEnv, gate: Gate, *, closed_by: 
     project = (await session.exec(select(Project).where(Project.id == gate.project_id)
                                   .execution_options(populate_existing=True))).one()  # as it is now, not as read
     await outcome.apply(session, gate, project, verdict.outcome, found, lifecycle, closed_by, env.now)
-    view = await load_view(session, gate, lifecycle)
+    view = await load_view(session, gate, lifecycle, env.now.date())
     await notify.refresh_cards(session, env.renderer, view, lifecycle, env.now)
     pms = (await get_project(session, gate.team_id, project.key)).pm_ids
     await notify.tell(session, env.renderer, view, lifecycle, what="closed", people=[*pms, gate.requested_by],
@@ -105,7 +105,7 @@ async def cast_vote(session: AsyncSession, env: GateEnv, team_id: str, gate_id: 
                     draft: VoteDraft) -> VoteResult:
     gate = await lock(session, team_id, gate_id)
     lifecycle = env.lifecycles((await session.get(Project, gate.project_id)).lifecycle)  # type: ignore[union-attr]
-    view = await load_view(session, gate, lifecycle)
+    view = await load_view(session, gate, lifecycle, env.now.date())
     if user_id not in {a.user_id for a in view.approvers}:
         raise NotAllowed(f"Only the approvers listed on gate #{gate.id} can vote on it.")
     vote = GateVote(team_id=team_id, gate_id=gate.id, user_id=user_id, decision=draft.decision.value,
@@ -120,7 +120,7 @@ async def cast_vote(session: AsyncSession, env: GateEnv, team_id: str, gate_id: 
         await conditions.record_for_vote(session, gate, vote, draft.condition_items, user_id)
     verdict = await settle(session, env, gate, closed_by=user_id)
     gate = await reload(session, gate.id)  # type: ignore[arg-type]
-    return VoteResult(await load_view(session, gate, lifecycle), vote, verdict)
+    return VoteResult(await load_view(session, gate, lifecycle, env.now.date()), vote, verdict)
 
 
 def _same(a: GateVote, b: GateVote) -> bool:

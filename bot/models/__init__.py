@@ -46,6 +46,7 @@ from bot.models.standups import (
     StandupPrompt,
     StandupRun,
 )
+from bot.models.time_off import AwayRules, CalendarFeed, PersonWeek, StandupAway
 from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -54,6 +55,10 @@ __all__ = [
     "RegistryFollow",
     "RegistryModelVersion",
     "WebhookDelivery",
+    "AwayRules",
+    "CalendarFeed",
+    "PersonWeek",
+    "StandupAway",
     "Blocker",
     "GateCondition",
     "HealthLabel",

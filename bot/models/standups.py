@@ -50,6 +50,7 @@ class Standup(SQLModel, table=True):
     cutoff_minutes: int = 240
     questions: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of strings
     holidays: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    holiday_region: str | None = Field(default=None, max_length=16)  # public holidays: "US", "DE-BY"; None: none
     paused: bool = False
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

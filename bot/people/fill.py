@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from bot.db import Database
 from bot.delivery.errors import RateLimited, SlackUnavailable
 from bot.people import service as people
+from bot.people import statuses
 from bot.people.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -46,4 +47,5 @@ async def fill_unfilled(db: Database, team_id: str, fetch: Fetch, *, max_waits: 
         async with db.unit_of_work() as session:
             await people.fill_profiles(session, team_id, {u: found[u] for u in chunk if u in found},
                                        unknown=[u for u in chunk if u not in found])
+            await statuses.record_profiles(session, team_id, [found[u] for u in chunk if u in found])
     return len(pending)

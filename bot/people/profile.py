@@ -25,6 +25,16 @@ class Profile:
     is_slack_admin: bool = False
     is_bot: bool = False
     deleted: bool = False
+    status: Status | None = None  # None: Slack did not say (not read yet)
+
+
+@dataclass(frozen=True)
+class Status:
+    """A person's Slack status as their profile shows it; `expiration` is Unix time, 0 when it does not expire."""
+
+    text: str = ""
+    emoji: str = ""
+    expiration: int = 0
 
 
 ProfileLookup = Callable[[str], Awaitable[Profile]]

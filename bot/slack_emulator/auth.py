@@ -30,6 +30,7 @@ METHOD_SCOPES: dict[str, str] = {
     "chat.postEphemeral": "chat:write",
     "users.info": "users:read",
     "users.list": "users:read",
+    "users.profile.get": "users.profile:read",  # spec: slackAuth users.profile:read
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
     "conversations.join": "channels:join",

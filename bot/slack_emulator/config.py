@@ -28,6 +28,11 @@ class EmulatorUser:
     deleted: bool = False
     email: str | None = None
     display_name: str = ""
+    # The custom status (users.profile.set; profile fields per web-api.openapi.v2.json objs_user_profile):
+    # status_expiration is a Unix time, 0 when the status does not expire.
+    status_text: str = ""
+    status_emoji: str = ""
+    status_expiration: int = 0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EmulatorUser:

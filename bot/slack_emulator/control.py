@@ -7,7 +7,8 @@ emulator is not in its own process. Also hosts response_url and upload endpoints
 The workspace admin's moves are RPC ops too (see install.py): invite_bot / remove_bot / archive_channel (channel),
 set_scopes (scopes[, token]), granted_scopes, revoke_token, disable_token (error), uninstall, reinstall (returns the
 new bot token), set_app_endpoint (events_url, signing_secret), app_events, set_post_budget (per_minute),
-socket_disconnect (reason). Any listed error can be forced with POST /_emulator/faults
+socket_disconnect (reason), set_status (user_id, text, emoji, expiration: sends `user_change`).
+Any listed error can be forced with POST /_emulator/faults
 {"op": "fail_next", "method": …, "error": …, "extra": {…}}.
 """
 
@@ -70,6 +71,7 @@ RPC_OPS = frozenset(
         "socket_disconnect",
         "start_function",
         "function_execution",
+        "set_status",
     }
 )
 FAULT_OPS = {

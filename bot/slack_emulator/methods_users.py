@@ -72,8 +72,11 @@ def user_payload(
         "real_name_normalized": real_name,
         "display_name": user.display_name,
         "display_name_normalized": user.display_name,
-        "status_text": "",
-        "status_emoji": "",
+        # objs_user_profile in /work/shared/slack/web-api.openapi.v2.json: status_text, status_emoji (strings) and
+        # status_expiration (integer, Unix time; 0 = no expiry), in users.info, users.list and users.profile.get.
+        "status_text": user.status_text,
+        "status_emoji": user.status_emoji,
+        "status_expiration": user.status_expiration,
         "team": state.config.team_id,
         "image_24": f"https://emulator.invalid/avatars/{user.id}_24.png",
         "image_48": f"https://emulator.invalid/avatars/{user.id}_48.png",
@@ -166,6 +169,17 @@ def users_info(req: ApiRequest) -> dict[str, Any]:
     if user is None:
         raise SlackError("user_not_found")
     return {"user": user_payload(req.state, user, req.token.scopes if req.token else None)}
+
+
+@slack_method("users.profile.get")
+def users_profile_get(req: ApiRequest) -> dict[str, Any]:
+    """users.profile.get (spec: scope users.profile:read, params user and include_labels; without `user`, the
+    calling user's profile; answers {"profile": objs_user_profile}). A bot token's own user is the bot user."""
+    user_id = str(req.get("user") or req.state.config.bot_user_id)
+    user = req.state.users.get(user_id)
+    if user is None:
+        raise SlackError("user_not_found")
+    return {"profile": user_payload(req.state, user, req.token.scopes if req.token else None)["profile"]}
 
 
 def _decode_cursor(cursor: str) -> str:

@@ -43,6 +43,7 @@ METHOD_LIMITS: dict[str, tuple[float, float]] = {
     "conversations.replies": TIERS[3],
     "users.info": TIERS[4],
     "users.list": TIERS[2],
+    "users.profile.get": TIERS[4],  # reference page: Tier 4
     "views.open": TIERS[4],
     "views.update": TIERS[4],
     "views.push": TIERS[4],

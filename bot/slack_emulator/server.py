@@ -28,6 +28,7 @@ from .methods_functions import FunctionControl
 from .ratelimit import RateLimiter
 from .socket_mode import SocketHub, deliver_route
 from .state import RecordedCall, WorkspaceState
+from .statuses import StatusControl
 from .support import DriverSupport
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def read_params(request: web.Request) -> dict[str, Any] | None:
     return params
 
 
-class SlackEmulator(DriverSupport, InstallControl, FunctionControl):
+class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusControl):
     """A Slack workspace on 127.0.0.1; use `async with SlackEmulator(config) as emu:`."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:

@@ -19,8 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery.outbox import Outgoing, enqueue
 from bot.errors import HeadwayError, NotAllowed, NotFound
 from bot.ids import ActionId
-from bot.models import Blocker, Project, ProjectMember, ProjectRole, ProjectState, StandupAnswer
+from bot.models import Blocker, Person, Project, ProjectMember, ProjectRole, ProjectState, StandupAnswer
+from bot.people.time_off import TimeOffBook
 from bot.render import Message, Renderer
+from bot.standups.schedule import zone
 
 SHOWN_IN_PROMPT = 5
 
@@ -119,6 +121,7 @@ class HelpNeeded:
     text: str
     age: str
     helpers: tuple[str, ...]  # the project's PMs and business owner
+    back_on: date | None = None  # the owner is away (time off) and back then: help can wait for them
 
 
 async def help_needed(session: AsyncSession, team_id: str, today: date) -> tuple[HelpNeeded, ...]:
@@ -133,16 +136,55 @@ async def help_needed(session: AsyncSession, team_id: str, today: date) -> tuple
             ProjectMember.project_id.in_({p.id for _, p in rows}),  # type: ignore[attr-defined]
             ProjectMember.role == ProjectRole.PM))).all():
         pms.setdefault(member.project_id, []).append(member.user_id)
+    away = await back_on(session, team_id, [b.user_id for b, _ in rows], today)
     return tuple(HelpNeeded(p.id, p.key, p.name, b.user_id, b.text, age_text(b, today), tuple(dict.fromkeys(
-        [*pms.get(p.id, []), *([p.business_owner_id] if p.business_owner_id else [])]))) for b, p in rows)
+        [*pms.get(p.id, []), *([p.business_owner_id] if p.business_owner_id else [])])), away.get(b.user_id))
+        for b, p in rows)
 
 
 async def due_for_escalation(session: AsyncSession, after_days: int, now: datetime) -> list[int]:
-    """Open, not yet escalated blockers on a project, older than `after_days` working days."""
-    rows = (await session.exec(select(Blocker.id, Blocker.reported_at).where(
+    """Open, not yet escalated blockers on a project, older than `after_days` working days of their owner's.
+
+    Time off does not age a blocker: while its owner is away it waits (the digest says they are away, until
+    when), and days they were off do not count once they are back."""
+    rows = (await session.exec(select(Blocker.id, Blocker.reported_at, Blocker.team_id, Blocker.user_id).where(
         Blocker.project_id.is_not(None), Blocker.resolved_at.is_(None), Blocker.escalated_at.is_(None),  # type: ignore[union-attr]
         Blocker.reported_at <= now - timedelta(days=after_days)).order_by(Blocker.id))).all()
-    return [i for i, reported in rows if working_days(reported.date(), now.date()) > after_days]
+    candidates = [r for r in rows if working_days(r[1].date(), now.date()) > after_days]
+    due = []
+    for team_id in {r[2] for r in candidates}:
+        mine = [r for r in candidates if r[2] == team_id]
+        book = await TimeOffBook.load(session, team_id, [r[3] for r in mine])
+        zones = await _zones(session, team_id, [r[3] for r in mine])
+        for blocker_id, reported, _, user_id in mine:
+            today = now.astimezone(zone(zones.get(user_id))).date()
+            present = present_days(book, user_id, reported.date(), today)
+            if book.off(user_id, today, now) is None and present > after_days:
+                due.append(blocker_id)
+    return sorted(due)
+
+
+def present_days(book: TimeOffBook, user_id: str, start: date, end: date) -> int:
+    """The owner's working days after `start` up to `end` that they were not off (at most a year looked at)."""
+    days, day = 0, start
+    for _ in range(min((end - start).days, 366)):
+        day += timedelta(days=1)
+        if book.works_on(user_id, day) and book.off(user_id, day) is None:
+            days += 1
+    return days
+
+
+async def _zones(session: AsyncSession, team_id: str, user_ids: list[str]) -> dict[str, str]:
+    return dict((await session.exec(select(Person.user_id, Person.tz).where(
+        Person.team_id == team_id, Person.user_id.in_(user_ids)))).all())  # type: ignore[attr-defined]
+
+
+async def back_on(session: AsyncSession, team_id: str, user_ids: Iterable[str], today: date) -> dict[str, date]:
+    """Of these blocker owners, who is away today, and the day they are back."""
+    ids = list(dict.fromkeys(user_ids))
+    book = await TimeOffBook.load(session, team_id, ids, since=today)
+    found = {u: book.back_on(u, today) for u in ids}
+    return {u: d for u, d in found.items() if d is not None}
 
 
 async def escalate(session: AsyncSession, renderer: Renderer, blocker_id: int, now: datetime) -> bool:

@@ -9,8 +9,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import InvalidInput
-from bot.standups.schedule import WEEKDAYS
+from bot.errors import HeadwayError, InvalidInput
+from bot.people.time_off import parse_region
+from bot.standups.schedule import WEEKDAYS, WORKING_DAYS
 
 DEFAULT_QUESTIONS = (
     "What did you try since last time, and what happened?",
@@ -31,6 +32,7 @@ class StandupDraft:
     questions: tuple[str, ...]
     holidays: tuple[date, ...]
     tz: str | None = None  # dates runs and reports; None: the zone of whoever set the standup up
+    holiday_region: str | None = None  # public holidays nobody is prompted on ("US", "DE-BY")
 
 
 def validate_standup(raw: Mapping[str, Any]) -> StandupDraft:
@@ -48,7 +50,8 @@ def validate_standup(raw: Mapping[str, Any]) -> StandupDraft:
     channel = raw.get("channel") or ""
     if not channel:
         errors["channel"] = "Pick the channel where the report goes."
-    weekdays = tuple(d for d in WEEKDAYS if d in set(raw.get("weekdays") or ()))
+    chosen = set(raw.get("weekdays") or ())
+    weekdays = (WORKING_DAYS,) if WORKING_DAYS in chosen else tuple(d for d in WEEKDAYS if d in chosen)
     if not weekdays:
         errors["weekdays"] = "Pick at least one day."
     local_time = raw.get("local_time") or ""
@@ -67,13 +70,25 @@ def validate_standup(raw: Mapping[str, Any]) -> StandupDraft:
         errors["questions"] = "Keep each question under 150 characters."
     holidays = _dates(raw.get("holidays") or "", errors)
     tz = _zone(raw.get("tz"), errors)
+    region = _region(raw.get("holiday_region"), errors)
     if errors:
         raise InvalidInput(errors)
     return StandupDraft(
         name=name, participant_ids=participants, channel_id=channel, weekdays=weekdays, local_time=local_time,
         reminder_minutes=reminder, cutoff_minutes=cutoff, questions=questions or DEFAULT_QUESTIONS, holidays=holidays,
-        tz=tz,
+        tz=tz, holiday_region=region,
     )
+
+
+def _region(value: Any, errors: dict[str, str]) -> str | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_region(text)
+    except HeadwayError as error:
+        errors["holiday_region"] = str(error)[:150]
+        return None
 
 
 def _zone(value: Any, errors: dict[str, str]) -> str | None:

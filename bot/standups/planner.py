@@ -7,30 +7,34 @@ made of standup, date, person and kind, so a second tick or a second replica add
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import insert_many_or_ignore
+from bot.db import insert_many_or_ignore, insert_or_ignore
 from bot.delivery.outbox import Outgoing, enqueue, enqueue_many
 from bot.ids import ActionId
 from bot.models import (
-    Absence,
     OutboxMethod,
     Person,
     PromptStatus,
     Standup,
+    StandupAway,
     StandupParticipant,
     StandupPrompt,
     StandupRun,
 )
+from bot.people.time_off import Off, TimeOffBook
 from bot.render import Message, Renderer
 from bot.standups import blockers
 from bot.standups.report import run_key, summarize
-from bot.standups.schedule import PromptTimes, due_prompt, parse_time, parse_weekdays, prompt_times, zone
-from bot.standups.service import StandupDetails
+from bot.standups.schedule import PromptTimes, due_prompt, parse_time, person_weekdays, prompt_times, zone
+from bot.standups.service import StandupDetails, participants_of
+
+__all__ = ["participants_of"]  # the tick reads a standup's people before planning it
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +45,14 @@ class TickResult:
     reminded: int = 0
     closed: int = 0
     failed: int = 0
+    away: int = 0  # people off (time off) who would have been prompted
 
 
-async def absent_users(session: AsyncSession, team_id: str, standup_id: int, day: date) -> set[str]:
-    rows = (await session.exec(select(Absence.user_id).where(
-        Absence.team_id == team_id, Absence.start_date <= day, Absence.end_date >= day,
-        (Absence.standup_id == standup_id) | (Absence.standup_id.is_(None)),  # type: ignore[union-attr]
-    ))).all()
-    return set(rows)
+async def time_off_book(session: AsyncSession, standup: Standup, user_ids: Iterable[str],
+                        since: date) -> TimeOffBook:
+    """Who is off when, for this standup's people (its holiday region for those without their own)."""
+    return await TimeOffBook.load(session, standup.team_id, user_ids, standup_id=standup.id,
+                                  region=standup.holiday_region, since=since)
 
 
 async def prompt_people(
@@ -134,31 +138,63 @@ async def _closing_time(session: AsyncSession, details: StandupDetails, times: P
     return max([*cutoffs, times.cutoff_at])
 
 
-async def due_prompts(session: AsyncSession, standup: Standup,
-                      now: datetime) -> tuple[StandupDetails, list[tuple[Person, PromptTimes]]]:
-    """Who is due a prompt of this standup now (in their own zone, on its days, not away, not on a holiday)."""
+@dataclass
+class Plan:
+    """This tick's work for one standup: who is due a prompt, and who would be but is off (with why)."""
+
+    details: StandupDetails
+    due: list[tuple[Person, PromptTimes]] = field(default_factory=list)
+    away: list[tuple[Person, PromptTimes, Off]] = field(default_factory=list)
+
+
+async def due_prompts(session: AsyncSession, standup: Standup, now: datetime) -> Plan:
+    """Who is due a prompt of this standup now (in their own zone, on its days and theirs), and who is off."""
     participant_ids = tuple((await session.exec(select(StandupParticipant.user_id).where(
         StandupParticipant.standup_id == standup.id))).all())
-    details = StandupDetails(standup, participant_ids)
+    plan = Plan(StandupDetails(standup, participant_ids))
     people = (await session.exec(select(Person).where(
         Person.team_id == standup.team_id, Person.user_id.in_(participant_ids)))).all()  # type: ignore[attr-defined]
-    weekdays, at = parse_weekdays(standup.weekdays), parse_time(standup.local_time)
-    holidays = details.holidays
-    absent_by_day: dict[date, set[str]] = {}
-    due: list[tuple[Person, PromptTimes]] = []
+    at = parse_time(standup.local_time)
+    holidays = plan.details.holidays
+    book = await time_off_book(session, standup, participant_ids, now.date() - timedelta(days=2))
     for person in people:
         if person.deleted or person.is_bot:
             continue
+        weekdays = person_weekdays(standup.weekdays, book.workdays(person.user_id),
+                                   book.has_own_workdays(person.user_id))
         times = due_prompt(now, person.tz, weekdays, at, standup.reminder_minutes, standup.cutoff_minutes, holidays)
         if times is None:
             continue
-        if times.local_date not in absent_by_day:
-            absent_by_day[times.local_date] = await absent_users(session, standup.team_id, standup.id,
-                                                                 times.local_date)
-        if person.user_id in absent_by_day[times.local_date]:
+        off = book.off(person.user_id, times.local_date, times.prompt_at)
+        if off is None:
+            plan.due.append((person, times))
+        else:
+            plan.away.append((person, times, off))
+    return plan
+
+
+async def record_away(session: AsyncSession, renderer: Renderer, details: StandupDetails,
+                      away: list[tuple[Person, PromptTimes, Off]]) -> int:
+    """Note who is off in their run (created if need be, so the report can say so): no prompt, no reminder,
+    listed as away with the reason, never counted. Someone already prompted in that run keeps their prompt."""
+    standup = details.standup
+    runs: dict[date, StandupRun] = {}
+    taken: dict[int, set[str]] = {}
+    rows: list[dict[str, object]] = []
+    for person, times, off in away:
+        if times.local_date not in runs:
+            runs[times.local_date] = run = await _ensure_run(session, renderer, details, times)
+            taken[run.id] = set((await session.exec(select(StandupPrompt.user_id).where(  # type: ignore[index]
+                StandupPrompt.run_id == run.id))).all()) | set((await session.exec(select(StandupAway.user_id).where(
+                    StandupAway.run_id == run.id))).all())
+        run = runs[times.local_date]
+        if person.user_id in taken[run.id]:  # type: ignore[index]
             continue
-        due.append((person, times))
-    return details, due
+        taken[run.id].add(person.user_id)  # type: ignore[index]
+        rows.append(dict(team_id=standup.team_id, run_id=run.id, standup_id=standup.id, user_id=person.user_id,
+                         reason=off.reason[:200], until=off.until))
+    await insert_many_or_ignore(session, StandupAway, ["run_id", "user_id"], rows)
+    return len(rows)
 
 
 async def send_reminders(session: AsyncSession, renderer: Renderer, now: datetime) -> int:
@@ -166,8 +202,22 @@ async def send_reminders(session: AsyncSession, renderer: Renderer, now: datetim
                               .where(StandupPrompt.status == PromptStatus.PROMPTED,
                                      StandupPrompt.reminded_at.is_(None),  # type: ignore[union-attr]
                                      StandupPrompt.remind_at <= now, StandupPrompt.cutoff_at > now))).all()
+    books: dict[int, TimeOffBook] = {}
+    for standup in {standup.id: standup for _, standup in due}.values():
+        books[standup.id] = await time_off_book(  # type: ignore[index]
+            session, standup, [p.user_id for p, s in due if s.id == standup.id], now.date() - timedelta(days=2))
+    reminded = 0
     for prompt, standup in due:
         run = await session.get(StandupRun, prompt.run_id)
+        off = books[standup.id].off(prompt.user_id, run.run_date, now)  # type: ignore[index, union-attr]
+        if off is not None:  # off since the prompt (a status set at lunch): no reminder, and not "didn't answer"
+            prompt.status = PromptStatus.SKIPPED
+            session.add(prompt)
+            await insert_or_ignore(session, StandupAway, ["run_id", "user_id"], team_id=standup.team_id,
+                                   run_id=run.id, standup_id=standup.id, user_id=prompt.user_id,  # type: ignore[union-attr]
+                                   reason=off.reason[:200], until=off.until)
+            continue
+        reminded += 1
         message = prompt_message(renderer, standup, run, reminder=True)
         await enqueue(session, team_id=standup.team_id,
                       key=f"{run_key(standup.id, run.run_date)}:{prompt.user_id}:reminder",
@@ -175,7 +225,7 @@ async def send_reminders(session: AsyncSession, renderer: Renderer, now: datetim
         prompt.reminded_at = now
         session.add(prompt)
     await session.flush()
-    return len(due)
+    return reminded
 
 
 async def close_runs(session: AsyncSession, renderer: Renderer, now: datetime) -> int:
@@ -227,14 +277,17 @@ async def run_now(session: AsyncSession, renderer: Renderer, details: StandupDet
     people = (await session.exec(select(Person).where(
         Person.team_id == standup.team_id, Person.user_id.in_(details.participant_ids)))).all()  # type: ignore[attr-defined]
     due: list[tuple[Person, PromptTimes]] = []
-    absent_by_day: dict[date, set[str]] = {}
+    away: list[tuple[Person, PromptTimes, Off]] = []
+    book = await time_off_book(session, standup, details.participant_ids, now.date() - timedelta(days=2))
     for person in people:
-        local_date = now.astimezone(zone(person.tz)).date()
-        if local_date not in absent_by_day:
-            absent_by_day[local_date] = await absent_users(session, standup.team_id, standup.id, local_date)
-        if person.user_id in absent_by_day[local_date]:
-            continue
-        due.append((person, PromptTimes(local_date=run_date, prompt_at=now,
-                                        remind_at=now + timedelta(minutes=standup.reminder_minutes),
-                                        cutoff_at=now + timedelta(minutes=standup.cutoff_minutes))))
-    return await prompt_people(session, renderer, details, due, now)
+        times = PromptTimes(local_date=run_date, prompt_at=now,
+                            remind_at=now + timedelta(minutes=standup.reminder_minutes),
+                            cutoff_at=now + timedelta(minutes=standup.cutoff_minutes))
+        off = book.off(person.user_id, now.astimezone(zone(person.tz)).date(), now)
+        if off is None:
+            due.append((person, times))
+        else:
+            away.append((person, times, off))
+    count = await prompt_people(session, renderer, details, due, now)
+    await record_away(session, renderer, details, away)
+    return count

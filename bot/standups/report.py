@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Blocker as TrackedBlocker
-from bot.models import PromptStatus, Standup, StandupAnswer, StandupPrompt, StandupRun
+from bot.models import PromptStatus, Standup, StandupAnswer, StandupAway, StandupPrompt, StandupRun
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,15 @@ class Blocker:
     user_id: str
     text: str
     age: str = ""  # how long it has been open ("3 working days"), when Headway tracks it
+
+
+@dataclass(frozen=True)
+class Away:
+    """Someone off on the run's date, with where that came from ("Slack status", "public holiday: …")."""
+
+    user_id: str
+    reason: str
+    until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class RunSummary:
     missed: tuple[str, ...]
     skipped: tuple[str, ...]
     blockers: tuple[Blocker, ...]
+    away: tuple[Away, ...] = ()
 
 
 def _age(blocker: TrackedBlocker | None, today: date) -> str:
@@ -66,9 +76,12 @@ async def summarize(session: AsyncSession, standup: Standup, run: StandupRun) ->
         return _age(found, run.run_date)
 
     blockers = tuple(Blocker(a.user_id, a.blocker, age(a)) for a in blocked)
+    away = tuple(Away(a.user_id, a.reason, a.until) for a in (await session.exec(
+        select(StandupAway).where(StandupAway.run_id == run.id).order_by(StandupAway.id))).all())
     return RunSummary(
         standup_name=standup.name, run_date=run.run_date, closed=run.closed_at is not None,
         answered=tuple(by_status.get(PromptStatus.ANSWERED, ())), late=tuple(late),
         waiting=tuple(by_status.get(PromptStatus.PROMPTED, ())), missed=tuple(by_status.get(PromptStatus.MISSED, ())),
-        skipped=tuple(by_status.get(PromptStatus.SKIPPED, ())), blockers=blockers,
+        skipped=tuple(u for u in by_status.get(PromptStatus.SKIPPED, ()) if u not in {a.user_id for a in away}),
+        blockers=blockers, away=away,
     )

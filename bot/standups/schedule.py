@@ -35,6 +35,18 @@ def parse_weekdays(text: str) -> frozenset[int]:
     return frozenset(WEEKDAYS.index(d) for d in text.split(",") if d in WEEKDAYS)
 
 
+WORKING_DAYS = "workdays"  # a standup "every working day": each person's own (`/standup workdays`)
+
+
+def person_weekdays(standup_days: str, theirs: frozenset[int], own: bool) -> frozenset[int]:
+    """The days a standup prompts one person: every working day of theirs (`theirs`) for a "workdays" standup;
+    otherwise the standup's days, less any the person said (`own`) they do not work."""
+    if WORKING_DAYS in standup_days.split(","):
+        return theirs
+    days = parse_weekdays(standup_days)
+    return days & theirs if own else days
+
+
 def parse_time(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))

@@ -102,6 +102,7 @@ async def save_standup(
     standup.questions = json.dumps(list(draft.questions), ensure_ascii=False)
     standup.holidays = json.dumps([d.isoformat() for d in draft.holidays])
     standup.tz = draft.tz
+    standup.holiday_region = draft.holiday_region
     standup.updated_at = utcnow()
     session.add(standup)
     await session.flush()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import PromptStatus, Standup, StandupPrompt, StandupRun
+from bot.models import PromptStatus, Standup, StandupAway, StandupPrompt, StandupRun
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class PersonStats:
     missed: int
     skipped: int
     streak: int
+    away: int = 0  # runs they were off for (time off): not expected, so not counted either way
 
     @property
     def rate(self) -> float | None:
@@ -49,7 +50,14 @@ async def standup_stats(session: AsyncSession, standup: Standup, today: date, we
     by_person: dict[str, list[str]] = {}
     for user_id, status, _ in rows:
         by_person.setdefault(user_id, []).append(status)
-    people = tuple(_person(user_id, statuses) for user_id, statuses in sorted(by_person.items()))
+    away: dict[str, int] = {}
+    for user_id in (await session.exec(
+            select(StandupAway.user_id).join(StandupRun, StandupRun.id == StandupAway.run_id)
+            .where(StandupAway.standup_id == standup.id, StandupRun.run_date >= since))).all():
+        away[user_id] = away.get(user_id, 0) + 1
+        by_person.setdefault(user_id, [])
+    people = tuple(replace(_person(user_id, statuses), away=away.get(user_id, 0))
+                   for user_id, statuses in sorted(by_person.items()))
     return StandupStats(standup.name, since, people)
 
 

@@ -180,6 +180,18 @@ async def home(request: web.Request) -> web.Response:
     return _result(await _driver(hub).event({"type": "app_home_opened", "user": user, "tab": "home"}))
 
 
+async def status(request: web.Request) -> web.Response:
+    """The person sets their Slack status ({"as", "text", "emoji", "expiration"}): apps get `user_change`."""
+    hub, body = _hub(request), await _body(request)
+    user = _person(hub, body.get("as"))
+    try:
+        profile = hub.emulator.set_status(user, str(body.get("text") or ""), str(body.get("emoji") or ""),
+                                          int(body.get("expiration") or 0))
+    except (TypeError, ValueError) as error:
+        return _fail(400, str(error))
+    return web.json_response({"ok": True, "profile": profile})
+
+
 async def clock(request: web.Request) -> web.Response:
     hub, body = _hub(request), await _body(request)
     if hub.clock is None:
@@ -226,7 +238,7 @@ def add_playground_routes(app: web.Application, hub: Playground) -> None:
                           ("views", views)):
         app.router.add_get(f"/playground/api/{name}", handler)
     for name, handler in (("compose", compose), ("action", action), ("submit", submit), ("close", close),
-                          ("home", home), ("clock", clock)):
+                          ("home", home), ("clock", clock), ("status", status)):
         app.router.add_post(f"/playground/api/{name}", handler)
 
 

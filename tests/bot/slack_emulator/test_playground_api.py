@@ -183,3 +183,14 @@ async def test_a_workflow_runs_headways_custom_step_and_shows_its_outcome(page: 
                                                   "text": "/workflow log_result project=NOPE value=0.8"})
     assert sent.json()["ok"], sent.text
     assert await until(lambda: _said(page, PRIYA.id, "failed: There is no project with the key NOPE."))
+
+
+async def test_a_person_sets_their_slack_status_and_the_app_hears_of_it(page: httpx.AsyncClient,
+                                                                          playground: Running) -> None:
+    answer = await page.post("/api/status", json={"as": KENJI.id, "emoji": ":palm_tree:", "text": "On vacation"})
+    assert answer.status_code == 200 and answer.json()["profile"]["status_emoji"] == ":palm_tree:"
+    assert playground.emulator.users[KENJI.id].status_text == "On vacation"
+    await playground.emulator.flush_app_events()
+    assert [e["status"] for e in playground.emulator.app_events() if e["type"] == "user_change"] == [200]
+    assert (await page.post("/api/status", json={"as": KENJI.id, "emoji": "palm_tree"})).status_code == 400
+    assert (await page.post("/api/status", json={"as": "U0NOBODY1", "text": "x"})).status_code == 400

@@ -115,6 +115,7 @@
           picker.appendChild(h("option", { value: p.id }, escapeHtml(`${p.real_name}${p.note ? " — " + p.note : ""}`)));
         }
         picker.addEventListener("change", () => this.switchTo(picker.value));
+        document.getElementById("set-status").addEventListener("click", () => this.setStatus());
       }
       picker.value = this.me;
       const person = d.people.find((p) => p.id === this.me);
@@ -152,6 +153,15 @@
       const did = Object.entries(answer.did || {}).map(([what, n]) => `${n} ${what}`).join(", ");
       await this.refresh();
       this.toast(`${answer.clock.label}: ${did || "nothing was due"}`);
+    }
+
+    // The person's Slack status, e.g. ":palm_tree: On vacation" (empty clears it); Slack then sends user_change.
+    async setStatus() {
+      const typed = window.prompt("Your Slack status, e.g. :palm_tree: On vacation (empty clears it)", "");
+      if (typed === null) return;
+      const match = typed.trim().match(/^(:[a-z0-9_+-]+:)?\s*(.*)$/i);
+      const answer = await this.post("status", { as: this.me, emoji: match[1] || "", text: match[2] || "" });
+      this.toast(answer.ok ? (typed.trim() ? `Status set: ${typed.trim()}` : "Status cleared") : answer.error);
     }
 
     switchTo(userId) {
