@@ -27,6 +27,7 @@ from bot.models.production import (
     ProductionHealth,
     ProductionReading,
 )
+from bot.models.records import EventKind, ProjectCanvas, ProjectEvent
 from bot.models.standups import (
     Absence,
     AbsenceKind,
@@ -42,6 +43,9 @@ from bot.models.standups import (
 from bot.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "EventKind",
+    "ProjectCanvas",
+    "ProjectEvent",
     "Blocker",
     "GateCondition",
     "HealthLabel",
