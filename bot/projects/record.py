@@ -67,9 +67,10 @@ async def load(session: AsyncSession, team_id: str, projects: Sequence[Project],
             found.extend((await session.exec(query.order_by(*order))).all())
         return found
 
-    for c in await rows(GoalpostChange, GoalpostChange.at, GoalpostChange.at, GoalpostChange.id):
+    # goalposts and stages are read whole: "as of" puts them back by undoing the later changes
+    for c in await rows(GoalpostChange, None, GoalpostChange.at, GoalpostChange.id):
         records[c.project_id].changes.append(c)
-    for t in await rows(StageTransition, StageTransition.at, StageTransition.at, StageTransition.id):
+    for t in await rows(StageTransition, None, StageTransition.at, StageTransition.id):
         records[t.project_id].transitions.append(t)
     gates = await rows(Gate, Gate.requested_at, Gate.id)
     by_gate = {}

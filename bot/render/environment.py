@@ -26,6 +26,7 @@ from bot.render.escaping import (
     is_channel_id,
     is_user_id,
     json_escape,
+    markdown_escape,
     mrkdwn_escape,
     strip_trailing_commas,
 )
@@ -90,6 +91,14 @@ def _truncate(value: Any, limit: int) -> Markup:
     return Markup(json_escape(fit_mrkdwn("" if value is None else str(value), limit)))
 
 
+def _markdown_finalize(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    return markdown_escape(str(value))
+
+
 class Renderer:
     def __init__(self, override_dir: Path | None = None) -> None:
         loaders = [FileSystemLoader(str(override_dir))] if override_dir else []
@@ -118,6 +127,7 @@ class Renderer:
             sparkline=formatting.sparkline,
             bar=formatting.progress_bar,
         )
+        self._documents: Environment | None = None
 
     def render_json(self, template: str, /, **context: Any) -> Any:
         name = template
@@ -133,6 +143,13 @@ class Renderer:
     def message(self, template: str, /, **context: Any) -> Message:
         data = clamp_message(self.render_json(template, **context), template)
         return Message(text=data.get("text", ""), blocks=data.get("blocks", []))
+
+    def document(self, template: str, /, **context: Any) -> str:
+        """A Markdown document (a report file): the same environment, overlaid so that values are escaped for
+        Markdown (`markdown_escape`) instead of mrkdwn and JSON."""
+        if self._documents is None:
+            self._documents = self.env.overlay(autoescape=False, finalize=_markdown_finalize)
+        return self._documents.get_template(template).render(**context)
 
     def view(self, template: str, /, **context: Any) -> dict[str, Any]:
         return clamp_view(self.render_json(template, **context), template)

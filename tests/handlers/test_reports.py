@@ -1,0 +1,121 @@
+"""Reports for any period, end to end: a quarter of history built through commands, the API and gates, then
+`/headway report` answered in Slack with the files in the asker's DM; permissions and bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+
+from tests.bot.test_api import auth, new_token
+from tests.conftest import ADMIN, EXEC, MEMBER, OTHER, PM
+from tests.handlers.gate_support import card, fraud_project, go, request_gate, vote
+from tests.handlers.report_support import csv_rows, report, report_files, uploads
+from tests.handlers.test_experiments import log
+from tests.handlers.test_goalposts import edit
+from tests.handlers.test_projects import make_pm
+
+QUARTER = dict(start_date="2026-07-01", expected_date="2026-12-31", kill_date="2027-06-30")
+
+
+async def a_quarter_of_history(slack, emulator, headway, clock, database_url: str) -> None:
+    """FRAUD from July to September 2026: weekly results (Slack and API), a moved target, a gate whose No-go
+    is reversed by a later Go; then a result in October."""
+    clock.set(datetime(2026, 7, 6, 10, tzinfo=UTC))
+    await fraud_project(slack, emulator, **QUARTER)
+    token = await new_token(slack)
+    for week, value in enumerate((0.64, 0.66, 0.70, 0.72)):
+        clock.set(datetime(2026, 7, 7 + 7 * week, 10, tzinfo=UTC))
+        await log(slack, MEMBER, f"FRAUD recall={value} week {week}")
+    clock.set(datetime(2026, 8, 10, 15, tzinfo=UTC))
+    _, result = await edit(slack, emulator, PM, {"target": "0.8", "change_reason": "Finance: 8 in 10 pays"})
+    assert not result.body, result.body
+    clock.set(datetime(2026, 8, 20, 9, tzinfo=UTC))
+    async with httpx.AsyncClient(base_url=headway.url) as client:
+        posted = await client.post("/api/v1/projects/FRAUD/measurements", headers=auth(token),
+                                   json={"metric": "recall", "value": 0.75, "client_id": "run-7"})
+    assert posted.status_code == 201, posted.text
+    clock.set(datetime(2026, 9, 1, 9, tzinfo=UTC))
+    gate = await request_gate(slack, emulator, database_url, [EXEC, PM], rule="all")
+    exec_dm, pm_dm = await card(emulator, gate.id, EXEC), await card(emulator, gate.id, PM)
+    clock.set(datetime(2026, 9, 2, 9, tzinfo=UTC))
+    submitted = await vote(slack, emulator, EXEC, "no_go", exec_dm)
+    assert submitted.status == 200
+    clock.set(datetime(2026, 9, 3, 9, tzinfo=UTC))
+    await go(slack, EXEC, exec_dm)
+    clock.set(datetime(2026, 9, 4, 9, tzinfo=UTC))
+    assert "The gate is now closed: Go" in await go(slack, PM, pm_dm)
+    clock.set(datetime(2026, 10, 12, 9, tzinfo=UTC))
+    await log(slack, MEMBER, "FRAUD recall=0.81 calibrated")  # reaches the moved target, after Q3
+    clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
+
+
+async def test_the_q3_report_has_every_change_in_order_and_the_portfolio_as_of_september(
+        slack, emulator, headway, clock, clean_database):
+    await a_quarter_of_history(slack, emulator, headway, clock, clean_database)
+    answer = await report(slack, PM, "FRAUD Q3")
+    assert "Report · FRAUD · Fraud detection · Q3 2026" in answer and "in your DM with Headway" in answer
+    files = await report_files(emulator, PM)
+    [markdown] = [text for name, text in files.items() if name.endswith(".md")]
+    order = ["Created in Feasibility", "Target moved", "Gate #1 requested",
+             "Voted No-go on gate #1", "Voted Go on gate #1", "Gate #1 (Feasibility → Design & Requirements): Go"]
+    positions = [markdown.index(step) for step in order]
+    assert positions == sorted(positions), markdown
+    assert "target: 0.9 → 0.8" in markdown and "Finance: 8 in 10 pays" in markdown
+    assert "0.81" not in markdown  # October's result is not in Q3
+    timeline = csv_rows(next(t for n, t in files.items() if n.endswith("-timeline.csv")))
+    assert [r["kind"] for r in timeline] == ["created", "goalpost", "gate_request", "vote", "vote", "vote",
+                                             "gate"]
+    assert [(r["actor_id"], r["what"]) for r in timeline if r["kind"] == "vote"] == [
+        (EXEC, "Voted No-go on gate #1"), (EXEC, "Voted Go on gate #1"), (PM, "Voted Go on gate #1")]
+    results = csv_rows(next(t for n, t in files.items() if n.endswith("-results.csv")))
+    assert [(r["value"], r["source"]) for r in results] == [
+        ("0.64", "slack"), ("0.66", "slack"), ("0.7", "slack"), ("0.72", "slack"), ("0.75", "api")]
+    assert results[0]["at"].endswith("-04:00")  # the reader's zone (New York, summer time)
+
+    await make_pm(slack, EXEC, role="exec")
+    before = len(uploads(emulator, EXEC))
+    answer = await report(slack, EXEC, "portfolio as of 2026-09-30")
+    assert "as known then" in answer
+    files = await report_files(emulator, EXEC, before)
+    [projects] = [csv_rows(t) for n, t in files.items() if n.endswith("-projects.csv")]
+    assert projects[0]["label"] != "Target reached"  # 0.81 came in October
+    assert projects[0]["target"] == "0.8" and projects[0]["stage"] == "Design & Requirements"
+    before = len(uploads(emulator, EXEC))
+    await report(slack, EXEC, "portfolio as of 2026-08-01")
+    files = await report_files(emulator, EXEC, before)
+    [projects] = [csv_rows(t) for n, t in files.items() if n.endswith("-projects.csv")]
+    assert projects[0]["target"] == "0.9" and projects[0]["stage"] == "Feasibility"  # as they stood then
+    before = len(uploads(emulator, EXEC))
+    await report(slack, EXEC, "portfolio this month")
+    files = await report_files(emulator, EXEC, before)
+    [projects] = [csv_rows(t) for n, t in files.items() if n.endswith("-projects.csv")]
+    assert projects[0]["label"] == "Target reached"  # and now it is
+
+
+async def test_who_may_read_which_report(slack, emulator, headway, clock, clean_database):
+    await fraud_project(slack, emulator)
+    await make_pm(slack, EXEC, role="exec")
+    refused = await report(slack, EXEC, "FRAUD last month")
+    assert "FRAUD's report is for its PMs, its team and Headway admins" in refused
+    assert "portfolio report is for executives" in await report(slack, MEMBER, "portfolio this week")
+    assert "another person's only the PMs of their projects" in await report(slack, MEMBER, f"<@{PM}> this month")
+    assert "another person's" in await report(slack, OTHER, f"<@{MEMBER}> this month")
+    assert "Report · FRAUD" in await report(slack, MEMBER, "FRAUD this week")
+    assert "Report · Portfolio" in await report(slack, ADMIN, "portfolio all")
+    assert "Report · Standup answers of" in await report(slack, PM, f"<@{MEMBER}> october")  # MEMBER's PM
+    assert uploads(emulator, OTHER) == []
+
+
+async def test_bad_input_is_one_line_saying_what_would_work(slack, emulator, headway, clock, clean_database):
+    await fraud_project(slack, emulator)
+    for text, expected in (("NOPE Q3", "There is no project with the key NOPE"),
+                           ("!!! Q3", "A report is about a project key"),
+                           ("FRAUD fortnight", "I can't read the period “fortnight”. Try `this week`"),
+                           ("FRAUD Q1 2027", "Q1 2027 has not begun yet"),
+                           ("FRAUD 2026-10-01..2026-09-01", "2026-10-01 is after 2026-09-01"),
+                           ("FRAUD as of 2027-01-01", "is in the future"),
+                           ("standup nope Q3", "There is no standup called “nope”")):
+        answer = await report(slack, PM, text)
+        assert expected in answer, (text, answer)
+        assert answer.count("\n") == 0, answer
