@@ -213,7 +213,7 @@ async def _answers(session: AsyncSession, scope: Scope, period: Period, tz: tzin
         counts[(standup, prompt.user_id)][prompt.status] += 1
         if answer is None:
             continue
-        answered = answer.updated_at
+        answered = prompt.answered_at or answer.updated_at  # the prompt's is on Headway's clock
         try:
             pairs = tuple((str(x.get("question", "")), str(x.get("answer", ""))) for x in json.loads(answer.answers))
         except (ValueError, AttributeError):

@@ -11,6 +11,7 @@ from tests.bot.test_api import auth, new_token
 from tests.conftest import ADMIN, EXEC, MEMBER, OTHER, PM
 from tests.handlers.gate_support import card, fraud_project, go, request_gate, vote
 from tests.handlers.report_support import csv_rows, report, report_files, uploads
+from tests.handlers.standup_support import answer, create_standup, tick, wait_prompt
 from tests.handlers.test_experiments import log
 from tests.handlers.test_goalposts import edit
 from tests.handlers.test_projects import make_pm
@@ -119,3 +120,38 @@ async def test_bad_input_is_one_line_saying_what_would_work(slack, emulator, hea
         answer = await report(slack, PM, text)
         assert expected in answer, (text, answer)
         assert answer.count("\n") == 0, answer
+
+
+async def test_the_csv_of_standup_answers_has_one_row_per_answer_in_the_right_time_zones(
+        slack, emulator, headway, clock, clean_database):
+    await fraud_project(slack, emulator)
+    await create_standup(slack, emulator, [PM, MEMBER, EXEC], PM)
+    clock.set(clock.now().replace(hour=8, minute=35))  # Mon 23 Nov 08:35 UTC: 14:05 in Kolkata, 09:35 in Berlin
+    await tick(headway, clock)
+    member_dm, exec_dm = await wait_prompt(emulator, MEMBER), await wait_prompt(emulator, EXEC)
+    await answer(slack, emulator, MEMBER, member_dm, {"q0": "Tried merchant features, a | pipe", "q1": "Tune",
+                                                      "project": "1", "metric_value": "0.71", "confidence": "low"})
+    clock.advance(minutes=20)
+    await answer(slack, emulator, EXEC, exec_dm, {"q0": "Reviewed the budget", "blocked": ["yes"],
+                                                  "blocker": "Waiting for legal"})
+    await report(slack, PM, "standup fraud-team this week")
+    files = await report_files(emulator, PM)
+    rows_ = csv_rows(next(t for n, t in files.items() if n.endswith("-answers.csv")))
+    assert [(r["user_id"], r["run_date"]) for r in rows_] == [(EXEC, "2026-11-23"), (MEMBER, "2026-11-23")]
+    by_user = {r["user_id"]: r for r in rows_}
+    assert by_user[MEMBER]["answered_at"] == "2026-11-23T03:35-05:00"  # the reader's zone: New York
+    assert by_user[MEMBER]["answered_at_person_local"] == "2026-11-23T14:05+05:30"  # and the answerer's
+    assert by_user[MEMBER]["person_tz"] == "Asia/Kolkata" and by_user[EXEC]["person_tz"] == "Europe/Berlin"
+    assert by_user[MEMBER]["project"] == "FRAUD" and by_user[MEMBER]["metric_value"] == "0.71"
+    assert by_user[EXEC]["blocker"] == "Waiting for legal"
+    question = next(k for k in rows_[0] if k.startswith("What did you"))
+    assert by_user[MEMBER][question] == "Tried merchant features, a | pipe"
+    participation = csv_rows(next(t for n, t in files.items() if n.endswith("-participation.csv")))
+    assert {(r["user_id"], r["prompted"], r["answered"]) for r in participation} == {
+        (EXEC, "1", "1"), (MEMBER, "1", "1")}  # New York's prompt is not due yet
+    assert "another person's" in await report(slack, MEMBER, f"<@{EXEC}> this week")
+    before = len(uploads(emulator, MEMBER))
+    await report(slack, MEMBER, "me this week")
+    mine = csv_rows(next(t for n, t in (await report_files(emulator, MEMBER, before)).items()
+                         if n.endswith("-answers.csv")))
+    assert [r["user_id"] for r in mine] == [MEMBER]
