@@ -14,7 +14,7 @@ from tests.handlers.report_support import csv_rows, report, report_files, upload
 from tests.handlers.standup_support import answer, create_standup, tick, wait_prompt
 from tests.handlers.test_experiments import log
 from tests.handlers.test_goalposts import edit
-from tests.handlers.test_projects import make_pm
+from tests.handlers.test_projects import FRAUD, create, make_pm
 
 QUARTER = dict(start_date="2026-07-01", expected_date="2026-12-31", kill_date="2027-06-30")
 
@@ -155,3 +155,35 @@ async def test_the_csv_of_standup_answers_has_one_row_per_answer_in_the_right_ti
     mine = csv_rows(next(t for n, t in (await report_files(emulator, MEMBER, before)).items()
                          if n.endswith("-answers.csv")))
     assert [r["user_id"] for r in mine] == [MEMBER]
+
+
+async def test_the_api_gives_a_projects_report_paged_to_its_own_token_only(
+        slack, emulator, headway, clock, clean_database):
+    await a_quarter_of_history(slack, emulator, headway, clock, clean_database)
+    await create(slack, emulator, dict(FRAUD, key="CHURN", name="Churn", metric_name="precision"))
+    fraud = await new_token(slack)
+    churn = await new_token(slack, key="CHURN")
+    async with httpx.AsyncClient(base_url=headway.url) as client:
+        got = await client.get("/api/v1/reports/projects/fraud", params={"period": "Q3", "per_page": 4,
+                                                                          "tz": "Europe/Berlin"},
+                               headers=auth(fraud))
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert (body["project"], body["period"]["label"], body["total"], body["next_page"]) == ("FRAUD", "Q3 2026",
+                                                                                              7, 2)
+        assert [i["kind"] for i in body["items"]] == ["created", "goalpost", "gate_request", "vote"]
+        assert body["items"][0]["at"].endswith("+02:00")
+        page2 = (await client.get("/api/v1/reports/projects/FRAUD", params={"period": "Q3", "per_page": 4,
+                                                                             "page": 2}, headers=auth(fraud))).json()
+        assert [i["kind"] for i in page2["items"]] == ["vote", "vote", "gate"] and page2["next_page"] is None
+        results = (await client.get("/api/v1/reports/projects/FRAUD", params={"period": "all", "section": "results"},
+                                    headers=auth(fraud))).json()
+        assert [i["value"] for i in results["items"]] == [0.64, 0.66, 0.7, 0.72, 0.75, 0.81]
+        wrong = await client.get("/api/v1/reports/projects/FRAUD", headers=auth(churn))
+        assert wrong.status_code == 403 and wrong.json()["error"] == "wrong_project"
+        assert (await client.get("/api/v1/reports/projects/FRAUD")).status_code == 401
+        bad = await client.get("/api/v1/reports/projects/FRAUD", params={"period": "Q1 2027", "page": "0",
+                                                                          "tz": "Mars/Base"}, headers=auth(fraud))
+        assert bad.status_code == 422 and set(bad.json()["detail"]) == {"page", "tz"}
+        bad = await client.get("/api/v1/reports/projects/FRAUD", params={"period": "Q1 2027"}, headers=auth(fraud))
+        assert bad.status_code == 422 and "has not begun" in bad.json()["detail"]["period"]
