@@ -35,7 +35,7 @@ def _error(status: int, error: str, detail: Any = None, **headers: str) -> JSONR
 def _int(raw: str | None, default: int, field: str, low: int, high: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not low <= int(raw) <= high:
         raise ValueError(f"{field} is a whole number from {low} to {high}")
     return int(raw)
 
@@ -63,7 +63,7 @@ async def project_report(hw: Headway, request: Request) -> Response:
     tz_name = query.get("tz", "UTC")
     try:
         tz = ZoneInfo(tz_name) if "\x00" not in tz_name and len(tz_name) <= 64 else None
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):  # not a zone, or a path that is no zone file
         tz = None
     if tz is None:
         problems["tz"] = "an IANA time zone such as Europe/Berlin"
