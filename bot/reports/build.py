@@ -161,7 +161,9 @@ def project_report(record: ProjectRecord, lifecycle: Lifecycle, period: Period, 
 
 
 async def build_report(session: AsyncSession, scope: Scope, period: Period, tz_name: str,
-                       lifecycle_of: Callable[[Project], Lifecycle], now: datetime) -> Report:
+                       lifecycle_of: Callable[[Project], Lifecycle], now: datetime, *, answers: bool = False
+                       ) -> Report:
+    """`answers`: a portfolio report with every standup answer of the workspace too (`headway export`)."""
     tz = zone(tz_name)
     until = period.until(tz)
     people = (await session.exec(select(Person).where(Person.team_id == scope.team_id))).all()
@@ -177,7 +179,7 @@ async def build_report(session: AsyncSession, scope: Scope, period: Period, tz_n
         records = await load(session, scope.team_id, projects, until)
         report.projects = [project_report(records[p.id], lifecycle_of(p), period, tz, names)  # type: ignore[index]
                            for p in projects if scope.project is not None or created_at(records[p.id]) < until]
-    if scope.kind != ScopeKind.PORTFOLIO:
+    if scope.kind != ScopeKind.PORTFOLIO or answers:
         report.answers, report.participation = await _answers(session, scope, period, tz, names)
     return report
 
