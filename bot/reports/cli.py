@@ -18,7 +18,6 @@ from bot.reports import render
 from bot.reports.periods import Period, parse_period
 
 
-
 class Format(StrEnum):
     MARKDOWN = "markdown"
     CSV = "csv"
