@@ -18,6 +18,7 @@ from bot.production.overview import live_projects
 from bot.projects import follow_through, lifecycles
 from bot.projects import history as project_history
 from bot.projects import service as projects
+from bot.canvases.service import canvas_of
 from bot.projects.card import describe
 from bot.projects.saving import save_form
 from bot.projects.status import project_status
@@ -104,8 +105,10 @@ async def show_project(hw: Headway, req: CommandRequest) -> None:
     async with hw.db.unit_of_work() as session:
         details = await projects.get_project(session, req.team_id, req.args[0])
         follow = await follow_through.for_project(session, details.project, today)
+        canvas = await canvas_of(session, details.project)
     card = describe(details, hw.lifecycle(details.project.lifecycle), today)
-    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now(), follow=follow)
+    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now(), follow=follow,
+                  canvas_url=canvas)
 
 
 HISTORY_PAGE = 40  # entries per answer: two per section keeps it inside Slack's 50 blocks

@@ -171,6 +171,25 @@ class SlackGateway:
             channel=channel, initial_comment=comment or None, thread_ts=thread_ts)
         return [str(f.get("id")) for f in response.get("files") or []]
 
+    async def create_channel_canvas(self, channel: str, title: str, markdown: str) -> str:
+        """The channel's own canvas (its tab); Slack answers channel_canvas_already_exists when it has one."""
+        response = await self.client.conversations_canvases_create(
+            channel_id=channel, title=title, document_content={"type": "markdown", "markdown": markdown})
+        return str(response["canvas_id"])
+
+    async def create_canvas(self, title: str, markdown: str) -> str:
+        response = await self.client.canvases_create(
+            title=title, document_content={"type": "markdown", "markdown": markdown})
+        return str(response["canvas_id"])
+
+    async def share_canvas(self, canvas_id: str, channel: str, level: str = "read") -> None:
+        await self.client.canvases_access_set(canvas_id=canvas_id, access_level=level, channel_ids=[channel])
+
+    async def edit_canvas(self, canvas_id: str, markdown: str) -> None:
+        """Rewrite the whole canvas (one `replace` change)."""
+        await self.client.canvases_edit(canvas_id=canvas_id, changes=[
+            {"operation": "replace", "document_content": {"type": "markdown", "markdown": markdown}}])
+
     async def conversation(self, channel: str) -> str:
         """A channel id for methods that need one: a person's id becomes the id of their DM with Headway."""
         return await self.open_dm(channel) if channel[:1] in ("U", "W") else channel

@@ -41,6 +41,9 @@ FIXES: dict[str, tuple[str, str]] = {
                           "invited.", "Type `/invite @Headway` in that channel (or choose another channel), then "
                           "press Retry."),
     "is_archived": ("{channel} is archived.", "Unarchive {channel} (or choose another channel), then press Retry."),
+    # canvases.edit (https://docs.slack.dev/reference/methods/canvases.edit#errors): the project's canvas is gone
+    "canvas_not_found": ("The project canvas Headway keeps in {channel} was deleted.",
+                         "Press Retry: Headway makes a new one there."),
     "missing_scope": ("Headway's Slack token lacks a permission this message needs.",
                       "Ask a Slack admin to reinstall Headway with the scopes of its manifest, then press Retry."),
 }
