@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
+from bot.canvases.service import canvas_of
 from bot.digests import listing
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements
@@ -18,7 +19,6 @@ from bot.production.overview import live_projects
 from bot.projects import follow_through, lifecycles
 from bot.projects import history as project_history
 from bot.projects import service as projects
-from bot.canvases.service import canvas_of
 from bot.projects.card import describe
 from bot.projects.saving import save_form
 from bot.projects.status import project_status
