@@ -39,7 +39,9 @@ from bot.reports.periods import Period
 from bot.reports.scope import Scope, ScopeKind
 from bot.standups.schedule import zone
 
-MAX_LABEL_WEEKS = 104  # labels over time: at most two years of weekly judgements per project
+MAX_LABEL_WEEKS = 104  # labels over time: at most this many judgements per project
+WEEKLY_UP_TO_DAYS = 183  # labels judged weekly over periods up to half a year, every four weeks over longer ones
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _NUMBER_FIELDS = ("baseline", "target")
 _DATE_FIELDS = ("expected_date", "kill_date")
 
@@ -96,23 +98,30 @@ class _Judge:
     def __init__(self, record: ProjectRecord, tz: tzinfo) -> None:
         self.record, self.tz = record, tz
         self.instants = [m.measured_at for m in record.measurements]
+        # Points once per project; only a result confirmed at some date is a different point before that date
+        self.points = [_point(m, _END_OF_TIME) for m in record.measurements]
+        self.confirmed_later = any(m.confirmed_at is not None for m in record.measurements)
 
     def at(self, day: date) -> Any:
         until = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=self.tz).astimezone(UTC)
-        known = self.record.measurements[:bisect_left(self.instants, until)]
+        count = bisect_left(self.instants, until)
+        points = [_point(m, until) for m in self.record.measurements[:count]] if self.confirmed_later else \
+            self.points[:count]
         posts = goalposts_at(self.record, until)
         spec = MetricSpec(direction=str(posts.metric_direction), baseline=posts.baseline,  # type: ignore[arg-type]
                           target=posts.target, name=posts.metric_name or "", unit=posts.metric_unit or "")
         timeline = Timeline(start=posts.start_date, expected=posts.expected_date, kill=posts.kill_date)
-        return judge(spec, [_point(m, until) for m in known], timeline, day, Thresholds(), self.tz), posts, until
+        return judge(spec, points, timeline, day, Thresholds(), self.tz), posts, until
 
 
 def _week_ends(start: date, end: date) -> list[date]:
+    """The Sundays when labels are judged (every week up to half a year, every fourth week beyond), and `end`."""
     first = start + timedelta(days=(6 - start.weekday()) % 7)  # the first Sunday
+    step = 7 if (end - start).days <= WEEKLY_UP_TO_DAYS else 28
     days = []
     while first < end:
         days.append(first)
-        first += timedelta(days=7)
+        first += timedelta(days=step)
     days.append(end)
     return days[-MAX_LABEL_WEEKS:]
 
