@@ -156,7 +156,7 @@ def project_report(record: ProjectRecord, lifecycle: Lifecycle, period: Period, 
     created = created_at(record).astimezone(tz).date()
     previous = None
     for day in _week_ends(max(period.start, created, p.start_date), period.end):
-        found, _, _ = judge_.at(day)
+        found = judgement if day == period.end else judge_.at(day)[0]
         if found.label.value != previous:
             report.labels.append(LabelChange(day, found.label.value, found.reason))
             previous = found.label.value
