@@ -3,18 +3,38 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 
+from bot.db import Database
+from bot.models import Measurement, Project, Workspace
 from tests.bot.test_api import auth, new_token
-from tests.conftest import ADMIN, EXEC, MEMBER, OTHER, PM
+from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, OTHER, PM
 from tests.handlers.gate_support import card, fraud_project, go, request_gate, vote
 from tests.handlers.report_support import csv_rows, report, report_files, uploads
 from tests.handlers.standup_support import answer, create_standup, tick, wait_prompt
 from tests.handlers.test_experiments import log
 from tests.handlers.test_goalposts import edit
 from tests.handlers.test_projects import FRAUD, create, make_pm
+
+
+async def another_workspace(database_url: str) -> None:
+    """T0OTHER, with its own project SECRET and a result, in the same database."""
+    db = Database(database_url)
+    try:
+        async with db.unit_of_work() as session:
+            session.add(Workspace(team_id="T0OTHER"))
+            await session.flush()
+            project = Project(team_id="T0OTHER", key="SECRET", name="Secret model", metric_name="recall",
+                              start_date=date(2026, 1, 1), stage="feasibility", channel_id=CHANNEL)
+            session.add(project)
+            await session.flush()
+            session.add(Measurement(team_id="T0OTHER", project_id=project.id, metric="recall", value=0.5,
+                                    measured_at=datetime(2026, 11, 2, tzinfo=UTC), source="api", source_ref="x"))
+    finally:
+        await db.dispose()
+
 
 QUARTER = dict(start_date="2026-07-01", expected_date="2026-12-31", kill_date="2027-06-30")
 
@@ -103,7 +123,12 @@ async def test_who_may_read_which_report(slack, emulator, headway, clock, clean_
     assert "another person's only the PMs of their projects" in await report(slack, MEMBER, f"<@{PM}> this month")
     assert "another person's" in await report(slack, OTHER, f"<@{MEMBER}> this month")
     assert "Report · FRAUD" in await report(slack, MEMBER, "FRAUD this week")
+    await another_workspace(clean_database)
+    before = len(uploads(emulator, ADMIN))
     assert "Report · Portfolio" in await report(slack, ADMIN, "portfolio all")
+    files = await report_files(emulator, ADMIN, before)
+    assert "FRAUD" in "".join(files.values()) and "SECRET" not in "".join(files.values())
+    assert "There is no project with the key SECRET" in await report(slack, ADMIN, "SECRET all")
     assert "Report · Standup answers of" in await report(slack, PM, f"<@{MEMBER}> october")  # MEMBER's PM
     assert uploads(emulator, OTHER) == []
 
