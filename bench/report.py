@@ -120,7 +120,8 @@ async def main() -> None:
                   "size"], rows)
     body += (f"\n\n{SIZES[-1]} projects over a year: **{total:.2f} s** (goal < 5 s: {'met' if total < 5 else 'not met'}"
              f"). SQL statements the same at {SIZES[0]} and {SIZES[-1]} projects: **{'yes' if constant else 'no'}**. "
-             f"Median of 3 ({backend()}); labels over time are judged for every project every fourth week over a year (weekly over periods up to half a year).")
+             f"Median of 3 ({backend()}); labels over time are judged for every project every fourth week over a "
+             "year (weekly over periods up to half a year).")
     write_backend_section("report", "Portfolio report over a year", body, "python -m bench.report")
 
 
