@@ -11,8 +11,8 @@ from tests.bot.production.test_health import announcements, decide
 from tests.conftest import CHANNEL, MEMBER, PM
 from tests.handlers.gate_support import fraud_project
 from tests.handlers.report_support import csv_rows, report, report_files, uploads
-from tests.handlers.test_evidence import confirm_buttons, low_confidence_answer
 from tests.handlers.standup_support import where
+from tests.handlers.test_evidence import confirm_buttons, low_confidence_answer
 from tests.handlers.test_goalposts import edit, history_text
 from tests.support import eventually
 
