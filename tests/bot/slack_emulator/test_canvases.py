@@ -24,7 +24,8 @@ async def test_a_channel_has_one_canvas_and_others_are_shared_to_it(emu: SlackEm
     assert emu.state.canvases[first["canvas_id"]]["markdown"] == MD["markdown"]
     assert await error_of(client.conversations_canvases_create(channel_id="C0GENERAL", document_content=MD)) == \
         "channel_canvas_already_exists"
-    assert await error_of(client.conversations_canvases_create(channel_id="C0NOPE", document_content=MD)) == "channel_not_found"
+    assert await error_of(client.conversations_canvases_create(channel_id="C0NOPE", document_content=MD)) == \
+        "channel_not_found"
     other = await client.canvases_create(title="CHURN", document_content=MD)
     await client.canvases_access_set(canvas_id=other["canvas_id"], access_level="read", channel_ids=["C0GENERAL"])
     assert emu.state.canvases[other["canvas_id"]]["access"] == {"C0GENERAL": "read"}
