@@ -25,6 +25,8 @@ from bot.experiments.measurements import Reading, record
 from bot.models import MeasurementSource
 from bot.production import service as production
 from bot.projects.service import key_taken
+from bot.reports.api import openapi_paths as report_paths
+from bot.reports.api import project_report
 from bot.request_body import read_capped
 
 MAX_BATCH = 1000
@@ -193,8 +195,14 @@ def api_routes(hw: Headway) -> list[Route]:
     async def openapi(_: Request) -> Response:
         return JSONResponse(openapi_document())
 
+    async def get_report(request: Request) -> Response:
+        response = await project_report(hw, request)
+        hw.metrics.api_requests.labels("reports", str(response.status_code)).inc()
+        return response
+
     return [
         Route("/api/v1/projects/{key}/measurements", post_measurements, methods=["POST"]),
+        Route("/api/v1/reports/projects/{key}", get_report, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
     ]
 
@@ -263,6 +271,6 @@ def openapi_document() -> dict[str, Any]:
                 "404": {"description": "Unknown project", **error},
                 "413": {"description": "Too large", **error}, "422": {"description": "Invalid values", **error},
             },
-        }}},
+        }}, **report_paths()},
         "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

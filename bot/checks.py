@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.manifest import BOT_SCOPES
+from bot.manifest import BOT_SCOPES, OPTIONAL_SCOPES
 
 TIMEOUT = 5.0
 
@@ -154,6 +154,7 @@ async def slack_checks(settings: Settings, *, socket_mode: bool = False) -> list
     checks.append(Check("Slack auth", True, f"bot @{response.get('user')} in {response.get('team')} "
                                             f"({response.get('team_id')})"))
     checks.append(scope_check(response.headers))
+    checks.append(canvas_check(response.headers))
     if socket_mode:
         checks.append(await app_token_check(settings))
     return checks
@@ -164,11 +165,25 @@ def scope_check(headers: dict[str, str] | None) -> Check:
     if granted_header is None:
         return Check("scopes", True, "Slack did not report the granted scopes; compare them with `headway manifest`")
     granted = {s.strip() for s in granted_header.split(",") if s.strip()}
-    missing = [scope for scope in BOT_SCOPES if scope not in granted]
+    missing = [scope for scope in BOT_SCOPES if scope not in granted and scope not in OPTIONAL_SCOPES]
     if missing:
         return Check("scopes", False, f"the bot token lacks {', '.join(missing)}: add them under OAuth & Permissions "
                                       "(or paste `headway manifest`) and reinstall the app")
-    return Check("scopes", True, f"all {len(BOT_SCOPES)} scopes of the manifest granted")
+    return Check("scopes", True, f"all {len(BOT_SCOPES)} scopes of the manifest granted" if not [
+        s for s in OPTIONAL_SCOPES if s not in granted] else f"the {len(BOT_SCOPES) - len(OPTIONAL_SCOPES)} scopes "
+        "Headway needs are granted")
+
+
+def canvas_check(headers: dict[str, str] | None) -> Check:
+    """Canvases are optional: without canvases:write each project simply has no dossier canvas."""
+    granted_header = next((v for k, v in (headers or {}).items() if k.lower() == "x-oauth-scopes"), None)
+    if granted_header is None:
+        return Check("canvases", True, "Slack did not report the granted scopes; project canvases need "
+                                       "canvases:write")
+    if "canvases:write" in {s.strip() for s in granted_header.split(",")}:
+        return Check("canvases", True, "canvases:write granted: each project with a channel keeps its dossier canvas")
+    return Check("canvases", True, "canvases:write not granted: projects work without their dossier canvas; add the "
+                                   "scope and reinstall the app to get them")
 
 
 async def app_token_check(settings: Settings) -> Check:

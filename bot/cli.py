@@ -235,6 +235,10 @@ from bot.cli_admin import outbox_cli, people_cli, workspaces_cli  # noqa: E402
 cli.add_typer(workspaces_cli, name="workspaces")
 cli.add_typer(people_cli, name="people")
 cli.add_typer(outbox_cli, name="outbox")
+from bot.reports.cli import export, report  # noqa: E402
+
+cli.command("report")(report)
+cli.command("export")(export)
 
 
 def main() -> None:

@@ -115,6 +115,7 @@ def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("gate_prompts", lambda: gate_prompts(hw), IntervalTrigger(hours=1))
     hw.scheduler.add("follow_through", lambda: follow_through(hw), IntervalTrigger(minutes=30))
     hw.scheduler.add("calendars", lambda: calendar_tick(hw), IntervalTrigger(minutes=5))
+    hw.scheduler.add("canvases", lambda: canvas_tick(hw), IntervalTrigger(minutes=2))
 
 
 async def calendar_tick(hw: Headway) -> int:
@@ -199,4 +200,27 @@ async def follow_through(hw: Headway) -> dict[str, int]:
             log.exception("condition %s notice failed", condition_id)
             done["failed"] += 1
     hw.deliver()
+    return done
+
+
+async def canvas_tick(hw: Headway) -> dict[str, int]:
+    """Rewrite the canvases of projects whose dossier changed (one workspace at a time, bounded statements)."""
+    from bot.canvases import service as canvases
+    from bot.models import Project
+
+    done = {"queued": 0, "failed": 0}
+    async with hw.db.unit_of_work() as session:
+        teams = (await session.exec(select(Project.team_id).where(Project.channel_id.is_not(None))  # type: ignore[union-attr]
+                                    .distinct())).all()
+    for team_id in teams:
+        try:
+            async with hw.db.unit_of_work() as session:
+                projects = list((await session.exec(select(Project).where(Project.team_id == team_id))).all())
+                done["queued"] += await canvases.refresh(session, hw.renderer, team_id, projects,
+                                                         lambda p: hw.lifecycle(p.lifecycle), hw.clock.now())
+        except Exception:
+            log.exception("refreshing the canvases of %s failed", team_id)
+            done["failed"] += 1
+    if done["queued"]:
+        hw.deliver()
     return done

@@ -19,7 +19,9 @@ COMMANDS = (
 # (history) so that a send interrupted by a crash is found instead of posted twice; channels:read and
 # groups:read let conversations.info say, where a person picks a channel, whether Headway can post there.
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:read", "files:write",
-              "channels:history", "groups:history", "im:history", "channels:read", "groups:read")
+              "channels:history", "groups:history", "im:history", "channels:read", "groups:read", "canvases:write")
+# Asked for, but Headway works without them: each project's dossier canvas (bot.canvases) needs canvases:write.
+OPTIONAL_SCOPES = ("canvases:write",)
 # app_home_opened: the Home tab (and the welcome DM); message.im: people write to Headway in its Messages tab
 # (read with im:history, which is also how a crashed send is found again). app_uninstalled / tokens_revoked:
 # Slack sends them only to apps subscribed to them, so sending can pause for a workspace that removed Headway

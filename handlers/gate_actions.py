@@ -180,7 +180,8 @@ async def extend_experiment(hw: Headway, body: dict[str, Any]) -> None:
     try:
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
-            experiment = await timebox.extend(session, actor, experiment_id or 0, hw.clock.now().date())
+            experiment = await timebox.extend(session, actor, experiment_id or 0, hw.clock.now().date(),
+                                              hw.clock.now())
         message = done_message(hw, "experiment_extended", gate_id=experiment.id,
                                until=experiment.end_date.strftime("%a %d %b %Y"))
     except HeadwayError as error:

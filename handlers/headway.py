@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import Headway
-from handlers import digests, experiments, lifecycles, mlflow, production, projects, roles
+from handlers import digests, experiments, lifecycles, mlflow, production, projects, reports, roles
 from handlers.commands import register_command
 from handlers.registry import Audience, CommandRegistry
 from handlers.router import Router
@@ -13,7 +13,7 @@ AUDIENCES = (
     Audience("Team members", ("log", "goal", "experiment new", "experiment close", "show", "project list",
                               "project show")),
     Audience("PMs", ("project new", "project edit", "token", "token revoke", "mlflow", "mlflow webhook")),
-    Audience("Executives", ("digest subscribe", "digest preview", "digest unsubscribe")),
+    Audience("Executives", ("digest subscribe", "digest preview", "digest unsubscribe", "report")),
     Audience("Admins", ("role",)),
 )
 SEE_ALSO = (("/standup", "async standups in everyone's time zone: set one up, skip a day, go away"),
@@ -31,6 +31,7 @@ def build_registry() -> CommandRegistry:
     digests.add_subcommands(registry)
     lifecycles.add_subcommands(registry)
     production.add_subcommands(registry)
+    reports.add_subcommands(registry)
     return registry
 
 

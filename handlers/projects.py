@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
+from bot.canvases.service import canvas_of
 from bot.digests import listing
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements
@@ -45,8 +46,8 @@ def add_subcommands(registry: CommandRegistry) -> None:
                  min_args=1, max_args=1)
     registry.add("project edit", "Change a project's definition (moving a goalpost asks why)", open_edit_form,
                  args="KEY", min_args=1, max_args=1, who="the project's PMs and admins")
-    registry.add("project history", "Moved goalposts, stage changes and gate decisions, in order", show_history,
-                 args="KEY", min_args=1, max_args=1)
+    registry.add("project history", "Everything decided about a project, in order (newest page first)",
+                 show_history, args="KEY [page]", min_args=1, max_args=2)
 
 
 async def open_new_form(hw: Headway, req: CommandRequest) -> None:
@@ -104,15 +105,27 @@ async def show_project(hw: Headway, req: CommandRequest) -> None:
     async with hw.db.unit_of_work() as session:
         details = await projects.get_project(session, req.team_id, req.args[0])
         follow = await follow_through.for_project(session, details.project, today)
+        canvas = await canvas_of(session, details.project)
     card = describe(details, hw.lifecycle(details.project.lifecycle), today)
-    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now(), follow=follow)
+    await respond(hw, req.response_url, "projects/card.json.j2", card=card, now=hw.clock.now(), follow=follow,
+                  canvas_url=canvas)
+
+
+HISTORY_PAGE = 40  # entries per answer: two per section keeps it inside Slack's 50 blocks
 
 
 async def show_history(hw: Headway, req: CommandRequest) -> None:
+    page = req.args[1] if len(req.args) > 1 else "1"
+    if not page.isdigit() or int(page) < 1:
+        raise HeadwayError(f"`{page[:20]}` is not a page number. Usage: `/headway project history KEY [page]`.")
     async with hw.db.unit_of_work() as session:
         project = (await projects.get_project(session, req.team_id, req.args[0])).project
         entries = await project_history.history(session, project, hw.lifecycle)
-    await respond(hw, req.response_url, "projects/history.json.j2", project=project, entries=entries)
+    pages = max(1, -(-len(entries) // HISTORY_PAGE))
+    number = min(int(page), pages)
+    end = len(entries) - (number - 1) * HISTORY_PAGE
+    await respond(hw, req.response_url, "projects/history.json.j2", project=project,
+                  entries=entries[max(0, end - HISTORY_PAGE):end], total=len(entries), page=number, pages=pages)
 
 
 async def show_status(hw: Headway, req: CommandRequest) -> None:

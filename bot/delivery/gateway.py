@@ -161,6 +161,39 @@ class SlackGateway:
         await self.client.files_completeUploadExternal(files=[{"id": ticket["file_id"], "title": title}])
         return str(ticket["file_id"])
 
+    async def share_files(self, channel: str, files: list[dict[str, str]], *, comment: str = "",
+                          thread_ts: str | None = None) -> list[str]:
+        """Share files (filename, title, content) in one message of `channel` with `comment`, through slack_sdk's
+        files_upload_v2 (files.getUploadURLExternal per file, the upload, one files.completeUploadExternal)."""
+        response = await self.client.files_upload_v2(
+            file_uploads=[{"content": f["content"].encode(), "filename": f["filename"], "title": f["title"]}
+                          for f in files],
+            channel=channel, initial_comment=comment or None, thread_ts=thread_ts)
+        return [str(f.get("id")) for f in response.get("files") or []]
+
+    async def create_channel_canvas(self, channel: str, title: str, markdown: str) -> str:
+        """The channel's own canvas (its tab); Slack answers channel_canvas_already_exists when it has one."""
+        response = await self.client.conversations_canvases_create(
+            channel_id=channel, title=title, document_content={"type": "markdown", "markdown": markdown})
+        return str(response["canvas_id"])
+
+    async def create_canvas(self, title: str, markdown: str) -> str:
+        response = await self.client.canvases_create(
+            title=title, document_content={"type": "markdown", "markdown": markdown})
+        return str(response["canvas_id"])
+
+    async def share_canvas(self, canvas_id: str, channel: str, level: str = "read") -> None:
+        await self.client.canvases_access_set(canvas_id=canvas_id, access_level=level, channel_ids=[channel])
+
+    async def edit_canvas(self, canvas_id: str, markdown: str) -> None:
+        """Rewrite the whole canvas (one `replace` change)."""
+        await self.client.canvases_edit(canvas_id=canvas_id, changes=[
+            {"operation": "replace", "document_content": {"type": "markdown", "markdown": markdown}}])
+
+    async def conversation(self, channel: str) -> str:
+        """A channel id for methods that need one: a person's id becomes the id of their DM with Headway."""
+        return await self.open_dm(channel) if channel[:1] in ("U", "W") else channel
+
     async def _post_upload(self, url: str, content: bytes) -> None:
         """The middle step is a plain HTTP POST, not a Web API method: counted as `upload_url` in /metrics."""
         try:

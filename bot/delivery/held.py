@@ -17,9 +17,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.ids import ActionId
-from bot.models import OutboxMessage, OutboxStatus, Person, PersonRole, Project, ProjectMember, ProjectRole, Role
+from bot.models import (
+    EventKind,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    PersonRole,
+    Project,
+    ProjectMember,
+    ProjectRole,
+    Role,
+)
 from bot.models.standups import Standup
 from bot.models.types import utcnow
+from bot.projects import events
 from bot.render import Renderer
 
 # Slack's error code -> what is wrong and how a person fixes it (https://api.slack.com/methods/chat.postMessage#errors)
@@ -30,6 +41,9 @@ FIXES: dict[str, tuple[str, str]] = {
                           "invited.", "Type `/invite @Headway` in that channel (or choose another channel), then "
                           "press Retry."),
     "is_archived": ("{channel} is archived.", "Unarchive {channel} (or choose another channel), then press Retry."),
+    # canvases.edit (https://docs.slack.dev/reference/methods/canvases.edit#errors): the project's canvas is gone
+    "canvas_not_found": ("The project canvas Headway keeps in {channel} was deleted.",
+                         "Press Retry: Headway makes a new one there."),
     "missing_scope": ("Headway's Slack token lacks a permission this message needs.",
                       "Ask a Slack admin to reinstall Headway with the scopes of its manifest, then press Retry."),
 }
@@ -98,12 +112,15 @@ async def hold(session: AsyncSession, renderer: Renderer, row: OutboxMessage, pr
     if others:
         return 0
     what, fix = FIXES[problem]
+    episode = int(utcnow().timestamp())  # held again after a Retry that did not help: a new DM
+    await events.record_many(session, await events.for_channel(session, row.team_id, row.channel), EventKind.HELD,
+                             f"{row.channel}:{episode}", f"Messages to channel {row.channel} held: {problem}", utcnow(),
+                             detail=what.format(channel="the channel"))
     ref = Markup(f"<#{row.channel}>" if row.channel[:1] in ("C", "G") else f"<@{row.channel}>") \
         if row.channel.isalnum() else row.channel
     message = renderer.message("delivery/held.json.j2", what=Markup(what).format(channel=ref),
                                fix=Markup(fix).format(channel=ref), kind=row.kind.replace("_", " "),
                                retry=ActionId.OUTBOX_RETRY, value=row.channel)
-    episode = int(utcnow().timestamp())  # held again after a Retry that did not help: a new DM
     notices = [Outgoing(team_id=row.team_id, key=f"held:{row.id}:{episode}:{user}", kind=NOTICE_KIND, channel=user,
                         message=message) for user in await fixers(session, row.team_id, row.channel)]
     await enqueue_many(session, notices)
@@ -115,7 +132,13 @@ async def release(session: AsyncSession, team_id: str, channel: str) -> int:
     result = await session.exec(update(OutboxMessage).where(  # type: ignore[call-overload]
         OutboxMessage.team_id == team_id, OutboxMessage.channel == channel, OutboxMessage.status == OutboxStatus.HELD
     ).values(status=OutboxStatus.PENDING, next_attempt_at=utcnow(), attempted_at=None, claim=None))
-    return int(result.rowcount or 0)
+    count = int(result.rowcount or 0)
+    if count:
+        await events.record_many(session, await events.for_channel(session, team_id, channel), EventKind.RETRIED,
+                                 f"{channel}:{int(utcnow().timestamp())}",
+                                 f"{count} held message{'s' if count != 1 else ''} to channel {channel} sent again",
+                                 utcnow())
+    return count
 
 
 @dataclass(frozen=True)

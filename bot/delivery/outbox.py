@@ -34,11 +34,14 @@ class Outgoing:
     target_key: str | None = None
     user_id: str | None = None
     not_before: datetime | None = None
+    extra: dict[str, Any] | None = None  # what other methods carry besides a message (files, canvas content)
 
     def row(self, now: datetime) -> dict[str, object]:
         payload: dict[str, object] = {"text": self.message.text, "blocks": self.message.blocks}
         if self.user_id:
             payload["user"] = self.user_id
+        if self.extra:
+            payload.update(self.extra)
         return dict(team_id=self.team_id, key=self.key, kind=self.kind, method=str(self.method), channel=self.channel,
                     thread_key=self.thread_key, target_key=self.target_key,
                     payload=json.dumps(payload, ensure_ascii=False), status=OutboxStatus.PENDING, attempts=0,

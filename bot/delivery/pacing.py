@@ -39,6 +39,10 @@ METHOD_TIERS: dict[str, tuple[float, float]] = {
     "views.publish": TIER_4,
     "files.getUploadURLExternal": TIER_4,
     "files.completeUploadExternal": TIER_4,
+    "canvases.create": TIER_2,  # the canvases reference pages: create/conversations.canvases.create Tier 2,
+    "conversations.canvases.create": TIER_2,  # edit and access.set Tier 3
+    "canvases.edit": TIER_3,
+    "canvases.access.set": TIER_3,
 }
 POST_MESSAGE = "chat.postMessage"
 PER_CHANNEL = (1.0, 3.0)  # chat.postMessage in one channel: about one a second, short bursts

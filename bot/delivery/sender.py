@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from bot.canvases.delivery import deliver_canvas  # a canvas's own rules: create, share, edit, gone
 from bot.db import Database
 from bot.delivery import held
 from bot.delivery.client import prepaid, retry_after
@@ -285,6 +286,13 @@ class OutboxSender:
         if row.method == OutboxMethod.EPHEMERAL:
             await self._gateway.post_ephemeral(row.channel, payload["user"], message)
             return row.channel, None
+        if row.method == OutboxMethod.UPLOAD:
+            thread_ts = (await self._sent_ref(row.thread_key))[1] if row.thread_key else None
+            channel = await self._gateway.conversation(row.channel)
+            await self._gateway.share_files(channel, payload["files"], comment=message.text, thread_ts=thread_ts)
+            return channel, None
+        if row.method in (OutboxMethod.CANVAS_CREATE, OutboxMethod.CANVAS_EDIT):
+            return await deliver_canvas(self._db, self._gateway, row, payload)
         if row.method == OutboxMethod.PUBLISH_HOME:
             await self._gateway.publish_home(row.channel, payload["view"])
             return row.channel, None

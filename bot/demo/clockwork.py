@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.app import Headway
 from bot.clock import ManualClock
 from bot.demo.moments import on_the_minute, upcoming
-from bot.jobs import gate_prompts, gate_tick, send_due_digests, standup_tick
+from bot.jobs import canvas_tick, gate_prompts, gate_tick, send_due_digests, standup_tick
 
 STEP = timedelta(minutes=5)
 HORIZON = timedelta(days=8)  # "next tick" looks a week ahead: Friday evening's next tick is Monday's standup
@@ -95,6 +95,7 @@ class Clockwork:
                 "standups closed": standups.closed, "digests": await send_due_digests(self.hw)}
         gates = await gate_tick(self.hw)  # every 5 minutes in the scheduler; the jumps here are rarely shorter
         done.update({"gates closed": gates.closed, "gate reminders": gates.reminded})
+        done["canvases rewritten"] = (await canvas_tick(self.hw))["queued"]  # every 2 minutes in the scheduler
         if now.minute == 0 or hourly:
             prompts = await gate_prompts(self.hw)
             done["kill/continue prompts"] = prompts.prompted

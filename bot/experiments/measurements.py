@@ -13,8 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import insert_or_ignore
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.models import Measurement, MeasurementSource, Project, utcnow
+from bot.models import EventKind, Measurement, MeasurementSource, Project, utcnow
 from bot.people.service import Actor
+from bot.projects import events
 from bot.projects.service import can_edit, get_project
 
 
@@ -157,4 +158,7 @@ async def confirm(session: AsyncSession, by: Actor, measurement_id: int, now: da
     measurement.confirmed_by, measurement.confirmed_at = by.user_id, now
     session.add(measurement)
     await session.flush()
+    await events.record(session, details.project, EventKind.EVIDENCE, f"measurement:{measurement.id}",
+                        f"Result {measurement.value:g} (reported with low confidence) confirmed", now,
+                        actor_id=by.user_id, detail=measurement.note)
     return Confirmed(details.project, measurement, already=False)

@@ -24,9 +24,10 @@ from bot.gates.notify import words
 from bot.gates.queries import open_gate_of
 from bot.gates.reminders import working_day
 from bot.lifecycle import Lifecycle
-from bot.models import Experiment, ExperimentStatus, Measurement, Project, ProjectState, StageTransition
+from bot.models import EventKind, Experiment, ExperimentStatus, Measurement, Project, ProjectState, StageTransition
 from bot.people.service import people_by_user_id
 from bot.progress.judgement import Judgement, MetricSpec, Point, ProgressLabel, Thresholds, Timeline, judge
+from bot.projects import events
 from bot.projects.service import get_project
 from bot.render import Renderer
 from bot.render.formatting import day
@@ -132,10 +133,15 @@ async def prompt_project(session: AsyncSession, renderer: Renderer, project: Pro
             sent += await enqueue(session, team_id=project.team_id, kind="gate_prompt", channel=user_id,
                                   key=f"gate-prompt:{project.id}:{concern.key}:{concern.once or week_of(local)}:"
                                       f"{user_id}", message=message)
+            await events.record(session, project, EventKind.TIMEBOX_PROMPT,
+                                f"{concern.key}:{concern.once or week_of(local)}",
+                                "PMs asked whether to stop or continue", now, detail=concern.text)
         if ship is not None:  # once per project and target: a moved target that is reached again is news
             message = renderer.message("gates/good_enough.json.j2", project=project, ship=ship, **words())
             sent += await enqueue(session, team_id=project.team_id, kind="gate_prompt", channel=user_id,
                                   key=f"gate-ship:{project.id}:{project.target!r}:{user_id}", message=message)
+            await events.record(session, project, EventKind.TIMEBOX_PROMPT, f"ship:{project.target!r}",
+                                "PMs asked: good enough to ship?", now, detail=ship.reason)
     return sent
 
 
@@ -172,6 +178,9 @@ async def prompt_experiment(session: AsyncSession, renderer: Renderer, experimen
         if user_id and local is not None and local > experiment.end_date:
             sent += await enqueue(session, team_id=project.team_id, kind="gate_experiment", channel=user_id,
                                   key=f"gate-experiment:{experiment.id}:ended:{ended}:{user_id}", message=message)
+            await events.record(session, project, EventKind.TIMEBOX_PROMPT, f"experiment:{experiment.id}:{ended}",
+                                f"Experiment #{experiment.id}'s timebox ended: extend or conclude?", now,
+                                detail=experiment.hypothesis)
     return sent
 
 

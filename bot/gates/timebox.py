@@ -3,14 +3,15 @@ that says what changes next). Only the experiment's owner, the project's PMs and
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import HeadwayError, InvalidInput, NotAllowed, NotFound
 from bot.experiments import experiments
-from bot.models import Experiment, ExperimentStatus, Project
+from bot.models import EventKind, Experiment, ExperimentStatus, Project
 from bot.people.service import Actor
+from bot.projects import events
 from bot.projects.service import get_project
 
 EXTENSION = timedelta(days=7)
@@ -31,12 +32,19 @@ async def check(session: AsyncSession, actor: Actor, experiment_id: int) -> Expe
     return experiment
 
 
-async def extend(session: AsyncSession, actor: Actor, experiment_id: int, today: date) -> Experiment:
+async def extend(session: AsyncSession, actor: Actor, experiment_id: int, today: date,
+                 now: datetime | None = None) -> Experiment:
     experiment = await check(session, actor, experiment_id)
     experiment.end_date = max(experiment.end_date, today) + EXTENSION
     experiment.status = ExperimentStatus.RUNNING
     session.add(experiment)
     await session.flush()
+    project = await session.get(Project, experiment.project_id)
+    await events.record(session, project, EventKind.TIMEBOX_ANSWER,  # type: ignore[arg-type]
+                        f"experiment:{experiment.id}:extended:{experiment.end_date.isoformat()}",
+                        f"Experiment #{experiment.id} extended to {experiment.end_date.isoformat()}",
+                        now or datetime.combine(today, datetime.min.time(), tzinfo=UTC), actor_id=actor.user_id,
+                        detail=experiment.hypothesis)
     return experiment
 
 
@@ -48,4 +56,11 @@ async def conclude(session: AsyncSession, actor: Actor, experiment_id: int, outc
         raise InvalidInput({"outcome": "Write down what you learned, even if it is a negative result."})
     if len(text) > 2000:
         raise InvalidInput({"outcome": "Please keep it under 2,000 characters."})
-    return await experiments.close_experiment(session, actor, experiment_id, f"Pivot: {text}" if pivot else text, now)
+    closed = await experiments.close_experiment(session, actor, experiment_id, f"Pivot: {text}" if pivot else text,
+                                                now)
+    project = await session.get(Project, closed.project_id)
+    await events.record(session, project, EventKind.TIMEBOX_ANSWER,  # type: ignore[arg-type]
+                        f"experiment:{experiment_id}:concluded", f"Experiment #{experiment_id} "
+                        f"{'pivoted' if pivot else 'concluded'} at the end of its timebox", now,
+                        actor_id=actor.user_id, detail=text)
+    return closed

@@ -34,6 +34,7 @@ from bot.models.registry import (
     RegistryModelVersion,
     WebhookDelivery,
 )
+from bot.models.records import EventKind, ProjectCanvas, ProjectEvent
 from bot.models.standups import (
     Absence,
     AbsenceKind,
@@ -59,6 +60,9 @@ __all__ = [
     "CalendarFeed",
     "PersonWeek",
     "StandupAway",
+    "EventKind",
+    "ProjectCanvas",
+    "ProjectEvent",
     "Blocker",
     "GateCondition",
     "HealthLabel",

@@ -26,6 +26,9 @@ class OutboxMethod(StrEnum):
     UPDATE = "chat.update"
     EPHEMERAL = "chat.postEphemeral"
     PUBLISH_HOME = "views.publish"
+    UPLOAD = "files.completeUploadExternal"  # payload["files"]: shared in `channel` with the text as its comment
+    CANVAS_CREATE = "canvases.create"  # payload["canvas"]: bot.canvases
+    CANVAS_EDIT = "canvases.edit"
 
 
 class OutboxMessage(SQLModel, table=True):

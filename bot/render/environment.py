@@ -27,6 +27,7 @@ from bot.render.escaping import (
     is_channel_id,
     is_user_id,
     json_escape,
+    markdown_escape,
     mrkdwn_escape,
     strip_trailing_commas,
 )
@@ -109,6 +110,12 @@ class _ProcessBytecodeCache(BytecodeCache):
 
 
 _BYTECODE = _ProcessBytecodeCache()
+def _markdown_finalize(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    return markdown_escape(str(value))
 
 
 class Renderer:
@@ -140,6 +147,7 @@ class Renderer:
             sparkline=formatting.sparkline,
             bar=formatting.progress_bar,
         )
+        self._documents: Environment | None = None
 
     def render_json(self, template: str, /, **context: Any) -> Any:
         name = template
@@ -155,6 +163,13 @@ class Renderer:
     def message(self, template: str, /, **context: Any) -> Message:
         data = clamp_message(self.render_json(template, **context), template)
         return Message(text=data.get("text", ""), blocks=data.get("blocks", []))
+
+    def document(self, template: str, /, **context: Any) -> str:
+        """A Markdown document (a report file): the same environment, overlaid so that values are escaped for
+        Markdown (`markdown_escape`) instead of mrkdwn and JSON."""
+        if self._documents is None:
+            self._documents = self.env.overlay(autoescape=False, finalize=_markdown_finalize)
+        return self._documents.get_template(template).render(**context)
 
     def view(self, template: str, /, **context: Any) -> dict[str, Any]:
         return clamp_view(self.render_json(template, **context), template)

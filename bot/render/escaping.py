@@ -56,6 +56,14 @@ def _whole_tokens(kept: str) -> str:
     return kept
 
 
+_MARKDOWN = str.maketrans({"|": "\\|", "<": "&lt;", ">": "&gt;", "\n": " ", "\r": " ", "`": "'"})
+
+
+def markdown_escape(text: str) -> str:
+    """User text inside a Markdown document (report files): one line, no table breaks, no HTML, no code spans."""
+    return text.translate(_MARKDOWN)
+
+
 def mrkdwn_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

@@ -16,7 +16,8 @@ from typing import Any
 from .auth import Token
 from .state import WorkspaceState
 
-JSON_PARAMS = ("blocks", "attachments", "view", "files", "metadata")
+JSON_PARAMS = ("blocks", "attachments", "view", "files", "metadata", "document_content", "changes", "channel_ids",
+               "user_ids")
 _TRUE = {"1", "true", "yes", "on"}
 
 

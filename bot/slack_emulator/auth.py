@@ -35,6 +35,11 @@ METHOD_SCOPES: dict[str, str] = {
     "files.completeUploadExternal": "files:write",
     "conversations.join": "channels:join",
     "apps.connections.open": "connections:write",
+    "canvases.create": "canvases:write",  # https://docs.slack.dev/reference/methods/canvases.create (and below)
+    "canvases.edit": "canvases:write",
+    "canvases.delete": "canvases:write",
+    "canvases.access.set": "canvases:write",
+    "conversations.canvases.create": "canvases:write",
     # auth.test and views.* need no scope (their reference pages list none).
 }
 # Scopes that depend on the kind of conversation: public channel, private channel, DM, group DM.

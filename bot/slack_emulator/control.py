@@ -190,6 +190,11 @@ async def upload(request: web.Request) -> web.Response:
         data = part.file.read() if part is not None else b""  # type: ignore[union-attr]
     else:
         data = await request.read()
+    # files.getUploadURLExternal: `length` is the "size in bytes of the file being uploaded", and the upload
+    # answers "HTTP 200 if the upload is successful; a non-200 response indicates a failure"
+    # (https://docs.slack.dev/reference/methods/files.getUploadURLExternal): other sizes are refused here.
+    if stored.get("size") is not None and len(data) != stored["size"]:
+        return web.Response(status=400, text=f"length_mismatch: {len(data)} bytes, {stored['size']} announced")
     stored["data"] = data
     stored["uploaded"] = True
     return web.Response(text=f"OK - {len(data)}", content_type="text/plain")

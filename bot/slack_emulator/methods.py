@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from . import (  # noqa: F401  (registration)
+    methods_canvases,
     methods_chat,
     methods_conversations,
     methods_files,

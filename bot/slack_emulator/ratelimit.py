@@ -50,6 +50,11 @@ METHOD_LIMITS: dict[str, tuple[float, float]] = {
     "views.publish": TIERS[4],
     "files.getUploadURLExternal": TIERS[4],
     "files.completeUploadExternal": TIERS[4],
+    "canvases.create": TIERS[2],  # docs.slack.dev/reference/methods/canvases.create: Tier 2
+    "conversations.canvases.create": TIERS[2],  # …/conversations.canvases.create: Tier 2
+    "canvases.edit": TIERS[3],  # …/canvases.edit: Tier 3
+    "canvases.access.set": TIERS[3],  # …/canvases.access.set: Tier 3
+    "canvases.delete": TIERS[3],  # …/canvases.delete: Tier 3
 }
 DEFAULT_LIMIT = TIERS[3]
 PER_CHANNEL_METHODS = {"chat.postMessage"}

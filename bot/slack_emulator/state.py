@@ -113,6 +113,8 @@ class WorkspaceState:
         self.home_views: dict[str, str] = {}
         self.triggers: dict[str, Trigger] = {}
         self.files: dict[str, dict[str, Any]] = {}
+        self.canvases: dict[str, dict[str, Any]] = {}  # canvas id -> title, markdown, channel_id, access
+        self.channel_canvases: dict[str, str] = {}  # channel id -> its channel canvas
         self.response_urls: dict[str, ResponseUrl] = {}
         self.responses: list[dict[str, Any]] = []
         self.app_deliveries: list[dict[str, Any]] = []  # events Slack sent to the app (HTTP or Socket Mode)

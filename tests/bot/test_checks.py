@@ -141,3 +141,15 @@ def test_granted_scopes_are_compared_with_the_manifest() -> None:
     missing = scope_check({"x-oauth-scopes": ",".join(s for s in BOT_SCOPES if s not in ("im:history", "files:write"))})
     assert not missing.ok and "files:write, im:history" in missing.detail and "reinstall" in missing.detail
     assert scope_check({}).ok  # a Slack that does not say: nothing to compare, no false alarm
+
+
+def test_canvas_scopes_are_one_optional_line() -> None:
+    from bot.checks import canvas_check, scope_check
+    from bot.manifest import BOT_SCOPES
+
+    without = {"x-oauth-scopes": ",".join(s for s in BOT_SCOPES if s != "canvases:write")}
+    assert scope_check(without).ok and canvas_check(without).ok
+    assert "projects work without their dossier canvas" in canvas_check(without).line()
+    full = {"x-oauth-scopes": ",".join(BOT_SCOPES)}
+    assert "canvases:write granted" in canvas_check(full).line()
+    assert not scope_check({"x-oauth-scopes": "commands,canvases:write"}).ok

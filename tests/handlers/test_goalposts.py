@@ -171,4 +171,9 @@ async def test_a_long_history_stays_within_slacks_limits(slack, emulator, clean_
     answer = await shown.wait_for_response(timeout=10)
     assert len(answer["blocks"]) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in answer["blocks"] if b["type"] == "section")
-    assert "oldest entries are left out here" in all_text(answer["blocks"])
+    text = all_text(answer["blocks"])
+    assert "Page 1 of 2 (46 entries" in text and "Created in Feasibility" not in text
+    assert "/headway project history FRAUD 2" in text and "/headway report FRAUD all" in text
+    older = await slack.slash_command(MEMBER, "/headway", "project history FRAUD 2", channel_id=CHANNEL)
+    text = all_text((await older.wait_for_response(timeout=10))["blocks"])
+    assert "Page 2 of 2" in text and "Created in Feasibility" in text and "history FRAUD 3" not in text

@@ -19,8 +19,8 @@ FRAUD = {
 }
 
 
-async def make_pm(slack, user=PM):
-    result = await slack.slash_command(ADMIN, "/headway", f"role <@{user}> pm", channel_id=CHANNEL)
+async def make_pm(slack, user=PM, role="pm"):
+    result = await slack.slash_command(ADMIN, "/headway", f"role <@{user}> {role}", channel_id=CHANNEL)
     await result.wait_for_response()
 
 

@@ -93,7 +93,17 @@ class Playground:
         latest = max((m.get("latest_reply") or m["ts"] for m in every), key=float, default="0")
         if every:
             self.read[(user_id, channel_id)] = max(latest, self.read.get((user_id, channel_id), "0"), key=float)
-        return {"channel": channel_id, "name": self._name(channel_id), "messages": self._stamped(every)}
+        return {"channel": channel_id, "name": self._name(channel_id), "messages": self._stamped(every),
+                "canvases": self.canvases_in(channel_id)}
+
+    def canvases_in(self, channel_id: str) -> list[dict[str, Any]]:
+        """Canvases the channel can open: its own (its tab) and those shared to it."""
+        return [{"id": c["id"], "title": c["title"]} for c in self.state.canvases.values()
+                if c.get("channel_id") == channel_id or channel_id in c.get("access", {})]
+
+    def canvas(self, canvas_id: str) -> str | None:
+        found = self.state.canvases.get(canvas_id)
+        return None if found is None else f"# {found['title']}\n\n{found['markdown']}"
 
     def thread(self, channel_id: str, ts: str) -> dict[str, Any]:
         return {"channel": channel_id, "ts": ts,
@@ -139,5 +149,7 @@ class Playground:
             return None
         data = stored.get("data") or b""
         kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg" if data.startswith(b"\xff\xd8") else \
-            "image/svg+xml" if data.lstrip().startswith(b"<svg") else "application/octet-stream"
+            "image/svg+xml" if data.lstrip().startswith(b"<svg") else \
+            "text/plain; charset=utf-8" if str(stored.get("name", "")).endswith((".md", ".csv", ".json", ".txt")) else \
+            "application/octet-stream"
         return data, kind

@@ -107,7 +107,16 @@ async def file(request: web.Request) -> web.Response:
     if found is None:
         return web.Response(status=404, text="file_not_found")
     data, kind = found
-    return web.Response(body=data, content_type=kind)
+    media, _, charset = kind.partition("; charset=")
+    return web.Response(body=data, content_type=media, charset=charset or None)
+
+
+async def canvas(request: web.Request) -> web.Response:
+    """A canvas's content, as its Markdown (the page opens it in a new tab)."""
+    found = _hub(request).canvas(request.match_info["canvas_id"])
+    if found is None:
+        return web.Response(status=404, text="canvas_not_found")
+    return web.Response(text=found, content_type="text/plain", charset="utf-8")
 
 
 # ---------------------------------------------------------------- what people do
@@ -233,6 +242,7 @@ def add_playground_routes(app: web.Application, hub: Playground) -> None:
     app.router.add_get("/playground/", page)
     app.router.add_static("/playground/static/", STATIC)
     app.router.add_get("/playground/files/{file_id}", file)
+    app.router.add_get("/playground/canvases/{canvas_id}", canvas)
     app.router.add_get("/playground/ws", feed)
     for name, handler in (("workspace", workspace), ("conversation", conversation), ("thread", thread),
                           ("views", views)):

@@ -36,6 +36,8 @@ async def test_manual_upload_steps_and_errors(emu: SlackEmulator, client: AsyncW
         await client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}])
     assert info.value.response["error"] == "file_not_found"  # bytes never uploaded
     async with httpx.AsyncClient() as http:
+        wrong = await http.post(ticket["upload_url"], content=b"png!")
+        assert wrong.status_code == 400 and "length" in wrong.text  # more bytes than `length` announced
         uploaded = await http.post(ticket["upload_url"], content=b"png")
     assert uploaded.status_code == 200 and uploaded.text == "OK - 3"
     done = await client.files_completeUploadExternal(files=[{"id": ticket["file_id"], "title": "Chart"}])

@@ -165,6 +165,20 @@ async def test_files_are_served_as_the_images_they_are(page: httpx.AsyncClient, 
     chart = await page.get("/files/F0CHART01")
     assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
     assert (await page.get("/files/F0MISSING")).status_code == 404
+    playground.emulator.state.files["F0REPORT1"] = {"uploaded": True, "name": "q3.md", "data": "# Q3 · é".encode()}
+    report = await page.get("/files/F0REPORT1")
+    assert report.headers["content-type"].startswith("text/plain") and report.text == "# Q3 · é"
+
+
+async def test_a_channels_canvases_are_listed_and_open(page: httpx.AsyncClient, playground: Running) -> None:
+    state = playground.emulator.state
+    state.canvases["F0CANVAS1"] = {"id": "F0CANVAS1", "title": "FRAUD · Fraud detection", "markdown": "**On track**",
+                                   "channel_id": None, "access": {"C0GENERAL": "read"}}
+    shown = (await page.get("/api/conversation", params={"as": KENJI.id, "channel": "C0GENERAL"})).json()
+    assert shown["canvases"] == [{"id": "F0CANVAS1", "title": "FRAUD · Fraud detection"}]
+    opened = await page.get("/canvases/F0CANVAS1")
+    assert opened.text == "# FRAUD · Fraud detection\n\n**On track**"
+    assert (await page.get("/canvases/F0NOPE")).status_code == 404
 
 
 async def test_the_feed_says_when_something_changed(page: httpx.AsyncClient, playground: Running) -> None:

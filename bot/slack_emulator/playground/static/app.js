@@ -251,7 +251,10 @@
       }
       const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
       const nodes = (conversation ? conversation.messages : []).map((m) => this.message(m, true));
-      list.replaceChildren(...(nodes.length ? nodes : [h("div", { class: "empty" }, "No messages yet.")]));
+      const canvases = (conversation && conversation.canvases || []).map((c) => h("a", { class: "canvas-tab",
+        href: `/playground/canvases/${encodeURIComponent(c.id)}`, target: "_blank", rel: "noopener" },
+        `📋 Canvas: ${escapeHtml(c.title)}`));
+      list.replaceChildren(...canvases, ...(nodes.length ? nodes : [h("div", { class: "empty" }, "No messages yet.")]));
       if (stick || !this.scrolledOnce) { list.scrollTop = list.scrollHeight; this.scrolledOnce = true; }
       document.getElementById("compose-text").placeholder = `Message ${appDm ? "Headway" : title}` +
         " — or type / for Headway's commands";
@@ -277,8 +280,13 @@
       body.appendChild(blocks(m.blocks, this.blockContext({
         act: (el, value, blockId) => this.act(el, value, blockId, where) }), m.text));
       for (const file of m.files || []) {
-        body.appendChild(h("img", { class: "block-image", src: `/playground/files/${encodeURIComponent(file.id)}`,
-          alt: file.title || file.name || "" }));
+        const src = `/playground/files/${encodeURIComponent(file.id)}`;
+        if ((file.mimetype || "").startsWith("image/")) {
+          body.appendChild(h("img", { class: "block-image", src, alt: file.title || file.name || "" }));
+        } else {  // a report's Markdown or CSV: a file card that opens it
+          body.appendChild(h("a", { class: "file-card", href: src, target: "_blank", rel: "noopener" },
+            `📄 ${escapeHtml(file.name || file.id)}`));
+        }
       }
       if (m.edited) body.appendChild(h("span", { class: "edited" }, "(edited)"));
       if (m.ephemeral) node.insertBefore(h("div", { class: "only-you" }, "👁 Only visible to you"), node.firstChild);
