@@ -11,12 +11,13 @@ Jinja would HTML-escape the plain side. Templates in HEADWAY_TEMPLATES_DIR overr
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
@@ -92,24 +93,34 @@ def _truncate(value: Any, limit: int) -> Markup:
     return Markup(json_escape(fit_mrkdwn("" if value is None else str(value), limit)))
 
 
-class _ProcessBytecodeCache(BytecodeCache):
-    """Compiled templates kept for the process: every Renderer built after the first (a restart in place, each test's
-    server, the CLI's commands) loads them instead of compiling ~100 templates again. Jinja keys a bucket by the
-    template's file name and a checksum of its source, so an override or an edited file is compiled afresh."""
+class _TemplateCodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept for the process and on disk (Jinja's own per-user cache directory in the temp dir):
+    a Renderer built after the first (each test's server) and a new process (`headway demo`, the CLI) load them
+    instead of compiling ~100 templates again. Jinja keys a bucket by the template's file name and a checksum of
+    its source, so an override or an edited template is compiled afresh."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._code: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: Bucket) -> None:
         code = self._code.get(bucket.key)
-        if code is not None:
+        if code is None:
+            super().load_bytecode(bucket)
+            if bucket.code is not None:
+                self._code[bucket.key] = bucket.bytecode_to_string()
+        else:
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+        with contextlib.suppress(OSError):  # a read-only or full temp dir only costs the next process a compile
+            super().dump_bytecode(bucket)
 
 
-_BYTECODE = _ProcessBytecodeCache()
+_BYTECODE = _TemplateCodeCache()
+
+
 def _markdown_finalize(value: Any) -> str:
     if value is None:
         return ""

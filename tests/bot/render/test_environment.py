@@ -60,3 +60,13 @@ def test_invalid_json_output_names_the_template(tmp_path):
     (tmp_path / "broken.json.j2").write_text('{"text": {{ x }}}')
     with pytest.raises(TemplateOutputError, match="broken.json.j2"):
         Renderer(tmp_path).render_json("broken.json.j2", x="not json")
+
+
+def test_compiled_templates_are_reused_but_an_edited_one_is_compiled_afresh(tmp_path):
+    template = tmp_path / "errors" / "problem.json.j2"
+    template.parent.mkdir()
+    template.write_text('{"text": "first {{ problem }}"}')
+    assert Renderer(tmp_path).message("errors/problem.json.j2", problem="x").text == "first x"
+    assert Renderer(tmp_path).message("errors/problem.json.j2", problem="y").text == "first y"  # from the cache
+    template.write_text('{"text": "second {{ problem }}"}')
+    assert Renderer(tmp_path).message("errors/problem.json.j2", problem="z").text == "second z"
