@@ -27,6 +27,7 @@ from bot.models.production import (
     ProductionHealth,
     ProductionReading,
 )
+from bot.models.records import EventKind, ProjectCanvas, ProjectEvent
 from bot.models.registry import (
     DEFAULT_PROMOTION_ALIAS,
     MlflowWebhook,
@@ -34,7 +35,6 @@ from bot.models.registry import (
     RegistryModelVersion,
     WebhookDelivery,
 )
-from bot.models.records import EventKind, ProjectCanvas, ProjectEvent
 from bot.models.standups import (
     Absence,
     AbsenceKind,
