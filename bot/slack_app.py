@@ -19,7 +19,6 @@ from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
 from bot.events import first_delivery
-from bot.request_body import read_capped
 
 log = logging.getLogger("headway.slack")
 
@@ -155,7 +154,7 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        raw = await read_capped(request, MAX_BODY)
+        raw = await request.body()  # at most 1 MiB: bot.body_limit refused anything bigger unread
         refusal = _refuse_before_parsing(request, raw)
         if refusal is not None:
             hw.metrics.requests.labels("malformed").inc()
@@ -182,14 +181,9 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
     return slack_events
 
 
-MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is not from Slack
-
-
-def _refuse_before_parsing(request: Request, raw: bytes | None) -> Response | None:
-    """What is wrong with a request before Bolt sees it: too large (413), a timestamp that is not a number of
-    seconds (401, as Slack's signature check would), or not UTF-8 (400). None when it may go on."""
-    if raw is None:
-        return JSONResponse({"error": "request body too large", "limit_bytes": MAX_BODY}, status_code=413)
+def _refuse_before_parsing(request: Request, raw: bytes) -> Response | None:
+    """What is wrong with a request before Bolt sees it (its size was checked by bot.body_limit): a timestamp that
+    is not a number of seconds (401, as Slack's signature check would), or not UTF-8 (400). None when it may go on."""
     timestamp = request.headers.get("x-slack-request-timestamp")
     if timestamp is not None and not timestamp.strip().isdigit():
         return JSONResponse({"error": "invalid X-Slack-Request-Timestamp"}, status_code=401)

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.alertmanager import alertmanager_routes
 from bot.api import api_routes
 from bot.app import Headway
+from bot.body_limit import BodyLimit
 from bot.delivery import backlog
 from bot.health import SlackAuthProbe
 from bot.jobs import schedule_all
@@ -70,6 +71,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit)  # inside RequestLog, so its 413s are logged too
     app.add_middleware(RequestLog)
     return app
 
