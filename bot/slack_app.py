@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
 from bot.events import first_delivery
+from bot.slack_shape import payload_problem
 
 log = logging.getLogger("headway.slack")
 
@@ -46,6 +47,7 @@ def build_bolt_app(hw: Headway) -> AsyncApp:
         logger=log,
     )
     app.error(_answer_instead_of_500(hw))
+    app.use(_well_formed)
     app.use(_without_control_characters)
     app.use(_once_per_event(hw))
     from handlers import register_all
@@ -70,6 +72,16 @@ def remove_control_characters(node: Any) -> Any:
         for index, value in enumerate(node):
             node[index] = remove_control_characters(value)
     return node
+
+
+async def _well_formed(body: dict[str, Any], next_: Any) -> Any:
+    """A payload Bolt's matchers would trip over (bot.slack_shape) is acked and logged in one line, never a
+    traceback; over Socket Mode the envelope is acked too, so Slack does not send it again."""
+    problem = payload_problem(body)
+    if problem is not None:
+        log.warning("malformed Slack payload ignored: %s", problem)
+        return BoltResponse(status=200, body="")
+    return await next_()
 
 
 async def _without_control_characters(body: dict[str, Any], next_: Any) -> Any:
@@ -201,10 +213,10 @@ async def connect_socket_mode(bolt: AsyncApp, app_token: str) -> Any:
     traceback each time, so a token Slack refuses (or a Slack that cannot be reached) is a ConfigError naming
     SLACK_APP_TOKEN instead (https://docs.slack.dev/reference/methods/apps.connections.open).
     """
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.errors import SlackApiError
 
     from bot.config import ConfigError
+    from bot.socket_mode import GuardedSocketModeHandler
 
     try:
         opened = await bolt.client.apps_connections_open(app_token=app_token)
@@ -215,7 +227,7 @@ async def connect_socket_mode(bolt: AsyncApp, app_token: str) -> Any:
     except Exception as error:  # network: DNS, refused connection, timeout
         raise ConfigError(f"SLACK_APP_TOKEN could not be checked: Slack is unreachable "
                           f"({type(error).__name__}: {error})") from None
-    handler = AsyncSocketModeHandler(bolt, app_token)
+    handler = GuardedSocketModeHandler(bolt, app_token)
     handler.client.wss_uri = opened["url"]
     await handler.connect_async()
     return handler
