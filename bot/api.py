@@ -156,51 +156,8 @@ def api_routes(hw: Headway) -> list[Route]:
                                                       duplicate=s.duplicate) for i, s in stored])
         return JSONResponse(body.model_dump(), status_code=201 if body.stored else 200)
 
-    async def openapi(_: Request) -> Response:
-        return JSONResponse(openapi_document())
-
-    return [
-        Route("/api/v1/projects/{key}/measurements", post_measurements, methods=["POST"]),
-        Route("/api/openapi.json", openapi, methods=["GET"]),
-    ]
+    return [Route("/api/v1/projects/{key}/measurements", post_measurements, methods=["POST"])]
 
 
 def _stored_id(stored: Any) -> int:
     return stored.reading.id if isinstance(stored, production.StoredReading) else stored.measurement.id
-
-
-def openapi_document() -> dict[str, Any]:
-    schemas: dict[str, Any] = {}
-    for model in (MeasurementIn, MeasurementBatch, StoredOut, MeasurementOut, ErrorOut):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Headway measurements API", "version": "1.0.0",
-                 "description": "Training pipelines report metric values for a project."},
-        "paths": {"/api/v1/projects/{key}/measurements": {"post": {
-            "summary": "Record one or more metric values for a project",
-            "operationId": "postMeasurements",
-            "security": [{"bearer": []}],
-            "parameters": [{"name": "key", "in": "path", "required": True,
-                            "schema": {"type": "string", "pattern": f"^{KEY.pattern}$"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
-                {"$ref": "#/components/schemas/MeasurementIn"},
-                {"type": "array", "items": {"$ref": "#/components/schemas/MeasurementIn"}, "minItems": 1,
-                 "maxItems": MAX_BATCH},
-                {"$ref": "#/components/schemas/MeasurementBatch"}]}}}},
-            "responses": {
-                "201": {"description": "Stored", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/StoredOut"}}}},
-                "200": {"description": "All were duplicates of values already stored", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/StoredOut"}}}},
-                "400": {"description": "Not JSON", **error}, "401": {"description": "Missing or bad token", **error},
-                "403": {"description": "Token for another project", **error},
-                "404": {"description": "Unknown project", **error},
-                "413": {"description": "Too large", **error}, "422": {"description": "Invalid values", **error},
-            },
-        }}},
-        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }

@@ -20,6 +20,7 @@ from bot.body_limit import BodyLimit
 from bot.delivery import backlog
 from bot.health import SlackAuthProbe
 from bot.jobs import schedule_all
+from bot.openapi import openapi_routes
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("headway.requests")
@@ -68,6 +69,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
             Route("/metrics", metrics, methods=["GET"]),
             *api_routes(hw),
             *alertmanager_routes(hw),
+            *openapi_routes(),
         ],
         lifespan=lifespan,
     )
