@@ -37,7 +37,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("emulator", "/playground/api/", 256 * KIB, "what the page sends: a line typed, a click, a form's values"),
     Limit("emulator", "/_emulator/upload/", 8 * MIB, "a file Headway uploads (its charts are ~100 KB)"),
     Limit("emulator", "/_emulator/", MIB, "the control routes, response_url answers and Socket Mode deliveries"),
-    Limit("emulator", "/api/", 8 * MIB, "Slack Web API calls (files.upload carries the file)"),
+    Limit("emulator", "/api/", 2 * MIB, "Slack Web API calls (files go to the upload URL, not here)"),
     Limit("emulator", "/", 0, "every other route (the page, its static files, the WebSockets) takes no body"),
 )
 
