@@ -17,6 +17,7 @@ from aiohttp import WSMsgType, web
 from ..payloads import DriverError
 from ..server import SlackEmulator
 from .hub import Playground
+from .openapi import playground_openapi
 
 STATIC = Path(__file__).with_name("static")
 PLAYGROUND_KEY: web.AppKey[Playground] = web.AppKey("playground", Playground)
@@ -209,6 +210,10 @@ async def feed(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(playground_openapi())
+
+
 def add_playground_routes(app: web.Application, hub: Playground) -> None:
     app[PLAYGROUND_KEY] = hub
     app.router.add_get("/", to_page)
@@ -216,6 +221,7 @@ def add_playground_routes(app: web.Application, hub: Playground) -> None:
     app.router.add_static("/playground/static/", STATIC)
     app.router.add_get("/playground/files/{file_id}", file)
     app.router.add_get("/playground/ws", feed)
+    app.router.add_get("/playground/api/openapi.json", openapi)
     for name, handler in (("workspace", workspace), ("conversation", conversation), ("thread", thread),
                           ("views", views)):
         app.router.add_get(f"/playground/api/{name}", handler)
