@@ -1,4 +1,4 @@
-"""The measurement API that training pipelines call, and its OpenAPI document.
+"""The measurement API that training pipelines call (described in bot/openapi.py).
 
 POST /api/v1/projects/{key}/measurements with `Authorization: Bearer hwp_…` (from `/headway token KEY`).
 Body: one measurement, a list of them, or {"measurements": [...]}. A `client_id` makes retries safe:
@@ -24,7 +24,7 @@ from bot.experiments.measurements import Reading, record
 from bot.models import MeasurementSource, Project
 from bot.production import service as production
 from bot.projects.service import key_taken
-from bot.validation import Moment, NotJson, Text, error_response, json_body, parse_payload
+from bot.validation import Moment, NotJson, Text, error_response, json_body, validate_payload
 
 MAX_BATCH = 1000
 KEY = re.compile(r"[A-Za-z][A-Za-z0-9]{1,11}")  # a project key as the path may spell it (any case)
@@ -82,7 +82,7 @@ def _parse(raw: bytes) -> MeasurementBatch | list[MeasurementIn] | MeasurementIn
         return _error(400, "invalid_json", str(error))
     shape: Any = _LIST if isinstance(data, list) else _BATCH if isinstance(data, dict) and "measurements" in data \
         else _ONE
-    return parse_payload(shape, raw, error="invalid_measurement")
+    return validate_payload(shape, data, error="invalid_measurement")
 
 
 _error = error_response

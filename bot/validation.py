@@ -107,14 +107,21 @@ def error_response(status: int, error: str, detail: Any = None, **headers: str) 
 
 def parse_payload(model: type[T] | TypeAdapter[T], raw: bytes, *, error: str = "invalid_payload") -> T | Response:
     """The body validated as `model` (a pydantic model or TypeAdapter), or the 400/422 response to send."""
-    adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
     try:
-        return adapter.validate_python(json_body(raw))
+        data = json_body(raw)
     except NotJson as unreadable:
         return error_response(400, "invalid_json", str(unreadable))
+    return validate_payload(model, data, error=error)
+
+
+def validate_payload(model: type[T] | TypeAdapter[T], data: Any, *, error: str = "invalid_payload") -> T | Response:
+    """`parse_payload` for a body already decoded (to pick the model by its shape first), or the 422 to send."""
+    adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+    try:
+        return adapter.validate_python(data)
     except ValidationError as invalid:
         return error_response(422, error, problems(invalid))
 
 
 __all__ = ["BaseModel", "Labels", "Moment", "NotJson", "Text", "error_response", "json_body", "parse_payload",
-           "problems"]
+           "problems", "validate_payload"]
