@@ -33,12 +33,13 @@ LIMITS: tuple[Limit, ...] = (
     Limit("headway", "/slack/events", MIB, "Slack's payloads are far smaller; anything bigger is not from Slack"),
     Limit("headway", "/api/v1/projects/", 1_000_000, "1000 measurements per request"),
     Limit("headway", "/api/v1/alertmanager", 1_000_000, "Alertmanager's notifications of one group (1000 alerts)"),
-    Limit("headway", "/", 0, "every other route (/healthz, /metrics, the OpenAPI document) takes no body"),
+    Limit("headway", "/", 64 * KIB, "every other route: /healthz, /metrics and the OpenAPI document read none; a "
+                                    "route that needs more (a webhook) gets its own row above"),
     Limit("emulator", "/playground/api/", 256 * KIB, "what the page sends: a line typed, a click, a form's values"),
     Limit("emulator", "/_emulator/upload/", 8 * MIB, "a file Headway uploads (its charts are ~100 KB)"),
     Limit("emulator", "/_emulator/", MIB, "the control routes, response_url answers and Socket Mode deliveries"),
     Limit("emulator", "/api/", 2 * MIB, "Slack Web API calls (files go to the upload URL, not here)"),
-    Limit("emulator", "/", 0, "every other route (the page, its static files, the WebSockets) takes no body"),
+    Limit("emulator", "/", 64 * KIB, "every other route: the page, its static files and the WebSockets read none"),
 )
 
 
