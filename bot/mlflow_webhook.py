@@ -27,13 +27,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.api import MAX_BODY, NotJson, _error, _json, _problems
 from bot.app import Headway
 from bot.errors import HeadwayError
 from bot.experiments import registry
 from bot.experiments.mlflow_client import MlflowClient, MlflowError, MlflowRunDetail
 from bot.models import MlflowWebhook, Project
-from bot.request_body import read_capped
+from bot.validation import error_response as _error
+from bot.validation import parse_payload, problems
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +119,8 @@ def mlflow_webhook_routes(hw: Headway) -> list[Route]:
         return response
 
     async def _post(request: Request) -> Response:
-        raw = await read_capped(request, MAX_BODY)
-        if raw is None:
-            return _refuse(413, "too_large", "The delivery is larger than 1 MB.")
+        # The body is capped before it is read (bot.body_limit); its signature is checked before it is parsed.
+        raw = await request.body()
         hook_id = request.query_params.get("hook", "")
         delivery_id = request.headers.get(DELIVERY, "").strip()
         stamp = request.headers.get(TIMESTAMP, "").strip()
@@ -146,19 +145,16 @@ def mlflow_webhook_routes(hw: Headway) -> list[Route]:
             if await registry.seen(session, SOURCE, delivery_id):
                 return _refuse(409, "replayed", f"Delivery {delivery_id} was handled already; nothing changed.")
             session.expunge(hook)
-        try:
-            envelope = Envelope.model_validate(_json(raw))
-        except NotJson as error:
-            return _error(400, "invalid_json", str(error))
-        except ValidationError as error:
-            return _error(422, "invalid_payload", _problems(error))
+        envelope = parse_payload(Envelope, raw)
+        if isinstance(envelope, Response):
+            return envelope
         event = f"{envelope.entity}.{envelope.action}"
         shape = {"model_version.created": VersionCreated, "model_version_alias.created": AliasCreated,
                  "model_version_tag.set": TagSet}.get(event)
         try:
             payload = shape.model_validate(envelope.data) if shape else None
         except ValidationError as error:
-            return _error(422, "invalid_payload", {f"data.{k}": v for k, v in _problems(error).items()})
+            return _error(422, "invalid_payload", {f"data.{k}": v for k, v in problems(error).items()})
         handler = Handling(hw, hook, delivery_id, event)
         if isinstance(payload, VersionCreated):
             return await handler.version_created(payload)

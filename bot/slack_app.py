@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
 from bot.events import first_delivery
-from bot.request_body import read_capped
+from bot.slack_shape import payload_problem
 
 log = logging.getLogger("headway.slack")
 
@@ -47,6 +47,7 @@ def build_bolt_app(hw: Headway) -> AsyncApp:
         logger=log,
     )
     app.error(_answer_instead_of_500(hw))
+    app.use(_well_formed)
     app.use(_without_control_characters)
     app.use(_once_per_event(hw))
     from handlers import register_all
@@ -71,6 +72,16 @@ def remove_control_characters(node: Any) -> Any:
         for index, value in enumerate(node):
             node[index] = remove_control_characters(value)
     return node
+
+
+async def _well_formed(body: dict[str, Any], next_: Any) -> Any:
+    """A payload Bolt's matchers would trip over (bot.slack_shape) is acked and logged in one line, never a
+    traceback; over Socket Mode the envelope is acked too, so Slack does not send it again."""
+    problem = payload_problem(body)
+    if problem is not None:
+        log.warning("malformed Slack payload ignored: %s", problem)
+        return BoltResponse(status=200, body="")
+    return await next_()
 
 
 async def _without_control_characters(body: dict[str, Any], next_: Any) -> Any:
@@ -155,7 +166,7 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        raw = await read_capped(request, MAX_BODY)
+        raw = await request.body()  # at most 1 MiB: bot.body_limit refused anything bigger unread
         refusal = _refuse_before_parsing(request, raw)
         if refusal is not None:
             hw.metrics.requests.labels("malformed").inc()
@@ -182,14 +193,9 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
     return slack_events
 
 
-MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is not from Slack
-
-
-def _refuse_before_parsing(request: Request, raw: bytes | None) -> Response | None:
-    """What is wrong with a request before Bolt sees it: too large (413), a timestamp that is not a number of
-    seconds (401, as Slack's signature check would), or not UTF-8 (400). None when it may go on."""
-    if raw is None:
-        return JSONResponse({"error": "request body too large", "limit_bytes": MAX_BODY}, status_code=413)
+def _refuse_before_parsing(request: Request, raw: bytes) -> Response | None:
+    """What is wrong with a request before Bolt sees it (its size was checked by bot.body_limit): a timestamp that
+    is not a number of seconds (401, as Slack's signature check would), or not UTF-8 (400). None when it may go on."""
     timestamp = request.headers.get("x-slack-request-timestamp")
     if timestamp is not None and not timestamp.strip().isdigit():
         return JSONResponse({"error": "invalid X-Slack-Request-Timestamp"}, status_code=401)
@@ -207,10 +213,10 @@ async def connect_socket_mode(bolt: AsyncApp, app_token: str) -> Any:
     traceback each time, so a token Slack refuses (or a Slack that cannot be reached) is a ConfigError naming
     SLACK_APP_TOKEN instead (https://docs.slack.dev/reference/methods/apps.connections.open).
     """
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.errors import SlackApiError
 
     from bot.config import ConfigError
+    from bot.socket_mode import GuardedSocketModeHandler
 
     try:
         opened = await bolt.client.apps_connections_open(app_token=app_token)
@@ -221,7 +227,7 @@ async def connect_socket_mode(bolt: AsyncApp, app_token: str) -> Any:
     except Exception as error:  # network: DNS, refused connection, timeout
         raise ConfigError(f"SLACK_APP_TOKEN could not be checked: Slack is unreachable "
                           f"({type(error).__name__}: {error})") from None
-    handler = AsyncSocketModeHandler(bolt, app_token)
+    handler = GuardedSocketModeHandler(bolt, app_token)
     handler.client.wss_uri = opened["url"]
     await handler.connect_async()
     return handler

@@ -17,18 +17,19 @@ import math
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.api import MAX_BODY, NotJson, _error, _json, _problems
+from bot.api_auth import authenticated_project
 from bot.app import Headway
 from bot.errors import InvalidInput
-from bot.experiments import registry, tokens
+from bot.experiments import registry
 from bot.experiments.measurements import Reading, record
 from bot.models import MeasurementSource, Project
-from bot.request_body import read_capped
+from bot.validation import error_response as _error
+from bot.validation import parse_payload
 
 ALIAS_EVENTS = ("ADD_ARTIFACT_ALIAS",)
 _VERSION = re.compile(r":v(\d+)$")
@@ -89,25 +90,15 @@ def wandb_routes(hw: Headway) -> list[Route]:
         return response
 
     async def _post(request: Request) -> Response:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("bearer "):
-            return _error(401, "missing_token", "Set the W&B webhook's access token to a token from "
-                                                "/headway token KEY.", **{"WWW-Authenticate": "Bearer"})
-        raw = await read_capped(request, MAX_BODY)
-        if raw is None:
-            return _error(413, "too_large", "The payload is larger than 1 MB.")
-        async with hw.db.unit_of_work() as session:
-            found = await tokens.authenticate(session, header[7:].strip())
-            if found is None:
-                return _error(401, "invalid_token", "This token is unknown or revoked.",
-                              **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            project_id = found[1].id
-        try:
-            payload = WandbPayload.model_validate(_json(raw))
-        except NotJson as error:
-            return _error(400, "invalid_json", str(error))
-        except ValidationError as error:
-            return _error(422, "invalid_payload", _problems(error))
+        # The token before the body (bot.api_auth); the body's size is capped before it is read (bot.body_limit).
+        authenticated = await authenticated_project(
+            hw, request, how="Set the W&B webhook's access token to a token from /headway token KEY.")
+        if isinstance(authenticated, Response):
+            return authenticated
+        project_id = authenticated.id
+        payload = parse_payload(WandbPayload, await request.body())
+        if isinstance(payload, Response):
+            return payload
         now = hw.clock.now()
         async with hw.db.unit_of_work() as session:
             project = await session.get(Project, project_id)

@@ -16,11 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.alertmanager import alertmanager_routes
 from bot.api import api_routes
 from bot.app import Headway
+from bot.body_limit import BodyLimit
 from bot.delivery import backlog
 from bot.health import SlackAuthProbe
 from bot.jobs import schedule_all
 from bot.mlflow_webhook import mlflow_webhook_routes
 from bot.wandb import wandb_routes
+from bot.openapi import openapi_routes
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("headway.requests")
@@ -71,9 +73,11 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
             *alertmanager_routes(hw),
             *mlflow_webhook_routes(hw),
             *wandb_routes(hw),
+            *openapi_routes(),
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit)  # inside RequestLog, so its 413s are logged too
     app.add_middleware(RequestLog)
     return app
 

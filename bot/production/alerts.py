@@ -40,23 +40,36 @@ def _when(value: datetime | None) -> datetime | None:
     return None if value is None or value < NO_TIME else value.astimezone(UTC)
 
 
-async def record_alert(session: AsyncSession, project: Project, alert: AlertIn, now: datetime) -> ProductionAlert:
-    """Insert the alert, or update the stored one (status, end, annotations): repeats change nothing new."""
+async def record_alert(session: AsyncSession, project: Project, alert: AlertIn, now: datetime) -> bool:
+    """Insert the alert, or update the stored one (status, end, annotations). One row per fingerprint and start
+    (uq_production_alerts_start). True when something was new; False for a repeat that changes nothing."""
     starts = _when(alert.starts_at) or now
     values = dict(status=alert.status, ends_at=_when(alert.ends_at) if alert.status == "resolved" else None,
                   name=alert.name[:200], summary=alert.annotations.get("summary", "")[:500],
                   description=alert.annotations.get("description", "")[:10000],
                   annotations=json.dumps(alert.annotations, ensure_ascii=False),
-                  labels=json.dumps(alert.labels, ensure_ascii=False), generator_url=alert.generator_url[:500],
-                  updated_at=now)
-    await insert_or_ignore(session, ProductionAlert, ["project_id", "fingerprint", "starts_at"],
-                           team_id=project.team_id, project_id=project.id, fingerprint=alert.fingerprint[:64],
-                           starts_at=starts, received_at=now, **values)
+                  labels=json.dumps(alert.labels, ensure_ascii=False), generator_url=alert.generator_url[:500])
+    inserted = await insert_or_ignore(session, ProductionAlert, ["project_id", "fingerprint", "starts_at"],
+                                      team_id=project.team_id, project_id=project.id,
+                                      fingerprint=alert.fingerprint[:64], starts_at=starts, received_at=now,
+                                      updated_at=now, **values)
+    if inserted:
+        return True
     row = (await session.exec(select(ProductionAlert).where(
         ProductionAlert.project_id == project.id, ProductionAlert.fingerprint == alert.fingerprint[:64],
         ProductionAlert.starts_at == starts).execution_options(populate_existing=True))).one()
+    if all(_same(getattr(row, name), value) for name, value in values.items()):
+        return False
     for name, value in values.items():
         setattr(row, name, value)
+    row.updated_at = now
     session.add(row)
     await session.flush()
-    return row
+    return True
+
+
+def _same(stored: object, new: object) -> bool:
+    """SQLite gives datetimes back without their zone (they are stored in UTC)."""
+    if isinstance(stored, datetime) and isinstance(new, datetime) and stored.tzinfo is None:
+        return stored.replace(tzinfo=UTC) == new
+    return stored == new

@@ -22,6 +22,7 @@ from .auth import METHOD_SCOPES, AuthError, authenticate, needed_scope
 from .config import EmulatorChannel, EmulatorConfig, EmulatorUser
 from .control import add_control_routes
 from .faults import FaultInjector
+from .guard import guard
 from .install import InstallControl
 from .methods import call_method, is_known
 from .methods_functions import FunctionControl
@@ -69,7 +70,7 @@ class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusContro
 
     # ------------------------------------------------------------ lifecycle
     def build_app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 1024 * 1024)
+        app = web.Application(middlewares=[guard])  # loopback Host, same origin, body limit: see guard.py
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/_emulator/socket", self.hub.handle)
         app.router.add_post("/_emulator/socket/deliver", self._deliver_socket)

@@ -104,10 +104,14 @@ class SocketHub:
         }
         if kind_name == "events_api":
             envelope.update(retry_attempt=0, retry_reason="")
+        return await self._send(ws, json.dumps(envelope), envelope_id, timeout, started)
+
+    async def _send(self, ws: web.WebSocketResponse, frame: str, envelope_id: str, timeout: float,
+                    started: float) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[envelope_id] = future
         try:
-            await ws.send_str(json.dumps(envelope))
+            await ws.send_str(frame)
             ack = await asyncio.wait_for(future, timeout)
         except (TimeoutError, ConnectionError):
             return {"acked": False, "error": "no_ack", "envelope_id": envelope_id,
@@ -115,6 +119,19 @@ class SocketHub:
         finally:
             self._pending.pop(envelope_id, None)
         return {"acked": True, "ack": ack, "envelope_id": envelope_id, "elapsed": time.monotonic() - started}
+
+    async def send_frame(self, frame: str, envelope_id: str = "", timeout: float = ACK_SECONDS) -> dict[str, Any]:
+        """Send any text frame as it is — a malformed envelope, an oversized one — to the first open connection;
+        with an `envelope_id`, wait for its ack like `deliver` does (for tests of how the app copes)."""
+        started = time.monotonic()
+        open_ = [ws for ws in self.connections if not ws.closed]
+        if not open_:
+            return {"acked": False, "error": "no_connection", "elapsed": 0.0}
+        if not envelope_id:
+            with contextlib.suppress(ConnectionError):
+                await open_[0].send_str(frame)
+            return {"acked": False, "error": "no_envelope_id", "elapsed": time.monotonic() - started}
+        return await self._send(open_[0], frame, envelope_id, timeout, started)
 
     async def disconnect(self, reason: str = "refresh_requested") -> int:
         """Slack asks every connection to go away (it does so every few hours, and before maintenance):

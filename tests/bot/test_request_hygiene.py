@@ -50,7 +50,7 @@ async def test_a_body_over_1_mib_is_413_before_it_is_read(headway, tracebacks):
         streamed = await http.post(headway.url + "/slack/events", content=endless(),
                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert (declared.status_code, streamed.status_code) == (413, 413)
-    assert declared.json()["error"] == "request body too large"
+    assert declared.json()["error"] == "too_large"
     assert tracebacks() == []
 
 

@@ -18,10 +18,10 @@ from ..payloads import DriverError
 from ..server import SlackEmulator
 from .hub import Playground
 from .workflows import run_workflow
+from .openapi import playground_openapi
 
 STATIC = Path(__file__).with_name("static")
 PLAYGROUND_KEY: web.AppKey[Playground] = web.AppKey("playground", Playground)
-MAX_BODY = 256 * 1024  # what the page may send in one request (a modal's values are a few KB)
 POLL_SECONDS = 0.15
 
 
@@ -34,8 +34,7 @@ def _fail(status: int, message: str) -> web.Response:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    if (request.content_length or 0) > MAX_BODY:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length or 0)
+    """The JSON object the page sent (its size and type were checked by guard.py before this reads it)."""
     try:
         body = json.loads(await request.text() or "{}")
     except ValueError:
@@ -236,6 +235,10 @@ async def feed(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(playground_openapi())
+
+
 def add_playground_routes(app: web.Application, hub: Playground) -> None:
     app[PLAYGROUND_KEY] = hub
     app.router.add_get("/", to_page)
@@ -244,6 +247,7 @@ def add_playground_routes(app: web.Application, hub: Playground) -> None:
     app.router.add_get("/playground/files/{file_id}", file)
     app.router.add_get("/playground/canvases/{canvas_id}", canvas)
     app.router.add_get("/playground/ws", feed)
+    app.router.add_get("/playground/api/openapi.json", openapi)
     for name, handler in (("workspace", workspace), ("conversation", conversation), ("thread", thread),
                           ("views", views)):
         app.router.add_get(f"/playground/api/{name}", handler)
