@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of every HTTP route Headway serves besides /slack/events (which speaks Slack's own
-contract): the measurements and reports API, the Alertmanager webhook, /healthz and /metrics. It is the API's documentation
-(GET /api/v1/openapi.json; /api/openapi.json is kept for clients of the first version) and what the schemathesis
-tests generate requests from. Request schemas are the pydantic models the routes validate with, so the two agree.
-"""
+contract): the measurements and reports API, the Alertmanager, MLflow and W&B webhooks, /healthz and /metrics. It
+is the API's documentation (GET /api/v1/openapi.json; /api/openapi.json is kept for clients of the first version)
+and what the schemathesis tests generate requests from. Request schemas are the pydantic models the routes validate
+with, so the two agree."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ from bot.delivery import backlog
 from bot.health import SlackAuthProbe
 from bot.jobs import schedule_all
 from bot.mlflow_webhook import mlflow_webhook_routes
-from bot.wandb import wandb_routes
 from bot.openapi import openapi_routes
+from bot.wandb import wandb_routes
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("headway.requests")

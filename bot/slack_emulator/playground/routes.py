@@ -17,8 +17,8 @@ from aiohttp import WSMsgType, web
 from ..payloads import DriverError
 from ..server import SlackEmulator
 from .hub import Playground
-from .workflows import run_workflow
 from .openapi import playground_openapi
+from .workflows import run_workflow
 
 STATIC = Path(__file__).with_name("static")
 PLAYGROUND_KEY: web.AppKey[Playground] = web.AppKey("playground", Playground)
