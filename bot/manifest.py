@@ -22,7 +22,11 @@ BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "users:
 # (read with im:history, which is also how a crashed send is found again). app_uninstalled / tokens_revoked:
 # Slack sends them only to apps subscribed to them, so sending can pause for a workspace that removed Headway
 # (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
-BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked")
+# member_left_channel / member_joined_channel / channel_archive / group_archive: the bot's own removal from a
+# channel (or the channel's archiving) is known at once instead of at the next refused send
+# (https://docs.slack.dev/reference/events/member_left_channel and the others' pages).
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "member_left_channel",
+              "member_joined_channel", "channel_archive", "group_archive")
 SHORTCUTS = (
     {"name": "Log a metric", "type": "global", "callback_id": "shortcut_log_metric",
      "description": "Record the metric a project reached"},
