@@ -16,6 +16,7 @@ def register_all(app: AsyncApp, hw: Headway) -> None:
         gates,
         headway,
         home,
+        membership,
         onboarding,
         standup_prompts,
         standups,
@@ -25,7 +26,7 @@ def register_all(app: AsyncApp, hw: Headway) -> None:
 
     router = Router()
     for module in (headway, standups, standup_prompts, home, gates, gate_actions, delivery, onboarding, evidence,
-                   follow_through):
+                   follow_through, membership):
         module.register(router, hw)
 
     def unknown_command(name: str) -> dict[str, object]:

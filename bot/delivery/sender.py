@@ -37,6 +37,7 @@ from bot.delivery.gateway import SlackGateway
 from bot.delivery.pacing import Pacer
 from bot.delivery.pause import AUTH_ERRORS, Pause
 from bot.delivery.recovery import find_sent, without_images
+from bot.delivery.tokens import acting_for
 from bot.metrics import Metrics
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
@@ -121,13 +122,17 @@ class OutboxSender:
         rows = await self._claim(size)
         if not rows:
             return 0
-        by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
+        by_channel: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
-            by_channel[row.channel].append(row)
+            by_channel[(row.team_id, row.channel)].append(row)
         gate = asyncio.Semaphore(self._concurrency)
         held_channels = await self._held_channels(rows)
 
         async def run_channel(queue: list[OutboxMessage]) -> int:
+            with acting_for(queue[0].team_id):  # its workspace's token and pacing budget
+                return await channel_rows(queue)
+
+        async def channel_rows(queue: list[OutboxMessage]) -> int:
             sent = 0
             async with gate:
                 if len(queue) > PER_CHANNEL_PER_DRAIN:
