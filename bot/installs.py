@@ -54,7 +54,7 @@ async def uninstalled(hw: Headway, team_id: str, enterprise_id: str | None, why:
     if why == "app_uninstalled":
         await hw.installations.async_delete_all(enterprise_id=enterprise_id, team_id=None if org_wide else team_id)
         async with hw.db.unit_of_work() as session:
-            await workspaces.mark_uninstalled(session, team_id)
+            await workspaces.mark_uninstalled(session, team_id, hw.clock.now())
     if hw.tokens is not None:
         hw.tokens.forget(team_id)
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
-from bot.delivery.tokens import acting_for
+from bot.delivery.tokens import act_for
 from bot.events import first_delivery
 from bot.request_body import read_capped
 
@@ -78,9 +78,12 @@ def _oauth_arguments(hw: Headway) -> dict[str, Any]:
 
 
 async def _acting_for_workspace(context: Any, next_: Any) -> Any:
-    """Every Slack call made for this request (and the work it queues) uses its workspace's token and budget."""
-    with acting_for(context.team_id):
-        return await next_()
+    """Every Slack call made for this request (and the work it queues) uses its workspace's token and budget.
+
+    Set for the rest of the task, not around next(): Bolt runs the listeners after the middleware chain has
+    returned. Each request is its own task (uvicorn; Socket Mode too), so nothing leaks into another's."""
+    act_for(context.team_id)
+    return await next_()
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")

@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.app import Headway
 from bot.delivery import membership
+from bot.delivery.errors import SlackUnavailable
+from bot.delivery.held import ChannelCheck
 from handlers.deferred import acked
 from handlers.router import Router
 
@@ -27,10 +29,18 @@ def register(router: Router, hw: Headway) -> None:
     async def removed(body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if not about_us(event, context):
             return
-        problem = "is_archived" if event["type"] in ("channel_archive", "group_archive") else "not_in_channel"
+        channel = str(event.get("channel") or "")[:32]
+        problem = "is_archived" if event["type"] in ("channel_archive", "group_archive") else None
+        if problem is None:  # removed: with chat:write.public a public channel stays postable; ask Slack
+            try:
+                check = await hw.gateway.check_channel(channel, fresh=True)
+            except SlackUnavailable:
+                check = ChannelCheck(channel, "not_in_channel")
+            if check.ok:
+                return
+            problem = check.problem or "not_in_channel"
         async with hw.db.unit_of_work() as session:
-            await membership.tell_fixers(session, hw.renderer, str(body.get("team_id") or ""),
-                                         str(event.get("channel") or "")[:32], problem,
+            await membership.tell_fixers(session, hw.renderer, str(body.get("team_id") or ""), channel, problem,
                                          str(event.get("event_ts") or body.get("event_id") or ""))
         hw.deliver()
 

@@ -55,14 +55,16 @@ class MeteredWebClient(AsyncWebClient):
         team = current_team()
         given = _has_token(kwargs)  # a caller that names a token (Bolt's install flow) keeps it
         try:
+            used = None
             if not given:
-                _with_token(kwargs, await self.tokens.token(team))
+                used = await self.tokens.token(team)
+                _with_token(kwargs, used)
             try:
                 response = await super().api_call(api_method, **kwargs)
             except SlackApiError as exc:
                 if given or exc.response.get("error") != "token_expired" or not self.tokens.rotating:
                     raise
-                _with_token(kwargs, await self.tokens.refresh(team))  # Slack's clock says expired: refresh, once
+                _with_token(kwargs, await self.tokens.refresh(team, used))  # Slack says expired: refresh, once
                 response = await super().api_call(api_method, **kwargs)
         except TokenUnavailable as missing:
             self._metrics.slack_calls.labels(api_method, missing.error).inc()

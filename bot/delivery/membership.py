@@ -1,5 +1,6 @@
 """The bot removed from a channel, or the channel archived: the people whose projects report there are told at
-once (through the outbox), before Headway next tries to post there. Invited back, held messages wait for Retry as before."""
+once (through the outbox), before Headway next tries to post there. Invited back, held messages still wait for a
+fixer's Retry, as before."""
 
 from __future__ import annotations
 

@@ -51,6 +51,11 @@ def acting_for(team_id: str | None) -> Iterator[None]:
         _TEAM.reset(token)
 
 
+def act_for(team_id: str | None) -> None:
+    """For the rest of the current task (a request's task): its Slack calls act for `team_id`."""
+    _TEAM.set(team_id or None)
+
+
 class TokenUnavailable(Exception):
     """No working token for the workspace; `error` is the Slack-style reason (token_revoked, token_expired…),
     so a send that meets it pauses the workspace like a refusal from Slack would."""
@@ -79,7 +84,7 @@ class EnvTokens:
     async def token(self, team_id: str | None) -> str | None:
         return self._token
 
-    async def refresh(self, team_id: str | None) -> str | None:
+    async def refresh(self, team_id: str | None, expired: str | None = None) -> str | None:
         return None  # a static token does not refresh: token_expired is a refusal like any other
 
     def forget(self, team_id: str | None = None) -> None:
@@ -121,11 +126,15 @@ class InstalledTokens:
         async with self._locks.setdefault(team_id, asyncio.Lock()):
             return (await self._resolve(team_id, force=False)).token
 
-    async def refresh(self, team_id: str | None) -> str | None:
-        """Slack said token_expired although the store thought otherwise: refresh now."""
+    async def refresh(self, team_id: str | None, expired: str | None = None) -> str | None:
+        """Slack said `expired` is expired although the store thought otherwise: refresh now (once: calls that
+        met the same expired token while another refreshed it get the new one)."""
         if not team_id or self.rotator is None:
             return None
         async with self._locks.setdefault(team_id, asyncio.Lock()):
+            cached = self._cache.get(team_id)
+            if cached is not None and expired is not None and cached.token != expired:
+                return cached.token
             return (await self._resolve(team_id, force=True)).token
 
     async def installation(self, enterprise_id: str | None, team_id: str | None,

@@ -95,12 +95,21 @@ class SlackEmulator(DriverSupport, InstallControl, OAuthControl):
         return {ws.config.enterprise_id: ws.config.enterprise_name or ws.config.enterprise_id
                 for ws in self.all_workspaces() if ws.config.enterprise_id}
 
+    def holding(self, collection: str, key: str) -> SlackEmulator:
+        """The workspace whose state has `key` in `collection` (a response_url, a file); this one if none."""
+        return next((ws for ws in self.all_workspaces() if key in getattr(ws.state, collection)), self)
+
     def _owner(self, token: str | None, params: dict[str, Any]) -> SlackEmulator:
         """The workspace a call acts on: the one its token belongs to; for a token several workspaces share (an
         org-wide install), the one that knows the channel or user named in the call."""
         holders = [ws for ws in self.all_workspaces() if token and token in ws.state.tokens] or [self]
         if len(holders) > 1:
-            for key in ("channel", "user", "users"):
+            for key, collection in (("trigger_id", "triggers"), ("view_id", "views"), ("file_id", "files")):
+                ref = params.get(key)
+                for ws in holders:
+                    if isinstance(ref, str) and ref in getattr(ws.state, collection):
+                        return ws
+            for key in ("channel", "user", "users", "user_id"):
                 ref = params.get(key)
                 if isinstance(ref, str) and ref:
                     ref = ref.split(",")[0]

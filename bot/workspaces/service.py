@@ -49,9 +49,9 @@ async def teams_of(session: AsyncSession, enterprise_id: str) -> list[str]:
         SlackWorkspace.enterprise_id == enterprise_id))).all())
 
 
-async def mark_uninstalled(session: AsyncSession, team_id: str) -> None:
+async def mark_uninstalled(session: AsyncSession, team_id: str, now: datetime) -> None:
     row = await session.get(SlackWorkspace, team_id) or SlackWorkspace(team_id=team_id)
-    row.uninstalled_at = row.uninstalled_at or utcnow()
+    row.uninstalled_at = row.uninstalled_at or now
     session.add(row)
 
 
