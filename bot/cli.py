@@ -132,18 +132,25 @@ def migrate() -> None:
 def manifest(
     url: Annotated[str | None, typer.Option(help="Public https base URL where Headway is served.")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Manifest for Socket Mode (no request URLs).")] = False,
+    oauth: Annotated[bool, typer.Option("--oauth", help="\"Add to Slack\" for many workspaces: adds the redirect "
+                                                       "URL and org-wide install, and prints the settings it needs."
+                                        )] = False,
 ) -> None:
     """Print the Slack app manifest (YAML).
 
     Paste it at api.slack.com/apps to create Headway's app.
     """
-    from bot.manifest import manifest_yaml
+    from bot.manifest import manifest_yaml, oauth_instructions
 
     if not socket and not url:
         raise _fail("give --url https://your.host (or --socket for Socket Mode)", 2)
     if url and not url.startswith("https://") and not socket:
         raise _fail("--url must be an https URL: Slack only sends requests over https", 2)
-    typer.echo(manifest_yaml(url, socket_mode=socket), nl=False)
+    if oauth and (socket or not url):
+        raise _fail("--oauth needs --url https://your.host: Slack redirects installers there (not Socket Mode)", 2)
+    typer.echo(manifest_yaml(url, socket_mode=socket, oauth=oauth), nl=False)
+    if oauth and url:
+        typer.echo(oauth_instructions(url), err=True, nl=False)
 
 
 @cli.command()

@@ -48,3 +48,11 @@ def test_socket_mode_manifest_has_no_request_urls():
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in manifest["settings"]["event_subscriptions"]
     assert all("url" not in c for c in manifest["features"]["slash_commands"])
+
+
+def test_oauth_manifest_lists_the_redirect_url_and_allows_org_wide_installs(schema):
+    manifest = yaml.safe_load(manifest_yaml("https://headway.example.com", oauth=True))
+    jsonschema.validate(manifest, schema)
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://headway.example.com/slack/oauth_redirect"]
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert "redirect_urls" not in build_manifest("https://headway.example.com")["oauth_config"]
