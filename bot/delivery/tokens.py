@@ -71,6 +71,7 @@ class Resolved:
     expires_at: float | None  # epoch seconds (rotating tokens)
     read_at: float  # monotonic
     installation: Installation | None = None
+    refreshed: bool = False  # just rotated: used as is until the cache ends, however soon it expires
 
 
 class EnvTokens:
@@ -106,6 +107,7 @@ class InstalledTokens:
         self._enterprise_of = enterprise_of
         self.minutes = minutes_before_expiration
         self._cache: dict[str, Resolved] = {}
+        self.cache_seconds = CACHE_SECONDS
         self._locks: dict[str, asyncio.Lock] = {}
         self.on_rotation_failed: RotationFailed | None = None
         self.rotation_failures: dict[str, str] = {}  # team_id -> why the last refresh failed (for /healthz)
@@ -120,11 +122,20 @@ class InstalledTokens:
     async def token(self, team_id: str | None) -> str | None:
         if not team_id:
             return None  # nothing to act for: the call goes without a token and Slack says not_authed
-        cached = self._cache.get(team_id)
-        if cached is not None and time.monotonic() - cached.read_at < CACHE_SECONDS and not self._expiring(cached):
+        if (cached := self._usable(team_id)) is not None:
             return cached.token
         async with self._locks.setdefault(team_id, asyncio.Lock()):
             return (await self._resolve(team_id, force=False)).token
+
+    def _usable(self, team_id: str) -> Resolved | None:
+        """The cached token while the cache lasts, unless it expires soon (then it is refreshed first, but not
+        again within the cache period: a lifetime shorter than the refresh margin must not refresh every call)."""
+        cached = self._cache.get(team_id)
+        if cached is None or time.monotonic() - cached.read_at >= self.cache_seconds:
+            return None
+        if self._expiring(cached) and not cached.refreshed:
+            return None
+        return cached
 
     async def refresh(self, team_id: str | None, expired: str | None = None) -> str | None:
         """Slack said `expired` is expired although the store thought otherwise: refresh now (once: calls that
@@ -152,18 +163,17 @@ class InstalledTokens:
         return resolved.expires_at is not None and resolved.expires_at <= time.time() + self.minutes * 60
 
     async def _resolve(self, team_id: str, *, force: bool) -> Resolved:
-        cached = self._cache.get(team_id)
-        if (not force and cached is not None and time.monotonic() - cached.read_at < CACHE_SECONDS
-                and not self._expiring(cached)):
+        if not force and (cached := self._usable(team_id)) is not None:
             return cached  # another task refreshed it while this one waited for the lock
         installation = await self.installation(await self._enterprise_of(team_id), team_id)
         if installation is None:
             self._cache.pop(team_id, None)
             raise TokenUnavailable(team_id, "token_revoked", "no installation (uninstalled, or never installed)")
-        installation = await self._rotate(team_id, installation, force=force)
-        expires = installation.bot_token_expires_at
-        resolved = Resolved(str(installation.bot_token), float(expires) if expires else None, time.monotonic(),
-                            installation)
+        rotated = await self._rotate(team_id, installation, force=force)
+        expires = rotated.bot_token_expires_at
+        # refreshed (or a refresh just failed): not tried again until the cache ends
+        resolved = Resolved(str(rotated.bot_token), float(expires) if expires else None, time.monotonic(),
+                            rotated, refreshed=rotated is not installation or team_id in self.rotation_failures)
         self._cache[team_id] = resolved
         return resolved
 
@@ -177,12 +187,11 @@ class InstalledTokens:
         except (SlackTokenRotationError, SlackApiError, OSError, TimeoutError) as error:
             why = str(getattr(getattr(error, "api_error", None), "response", {}).get("error", "") or error)[:200]
             log.error("refreshing the token of %s failed: %s", team_id, why)
-            first = team_id not in self.rotation_failures
             self.rotation_failures[team_id] = why
             expires = installation.bot_token_expires_at
             if expires and expires > time.time() and not force:
-                if first and self.on_rotation_failed is not None:
-                    await self.on_rotation_failed(team_id, why)  # the current token still works: tell admins
+                if self.on_rotation_failed is not None:  # the current token still works: tell the admins (once a
+                    await self.on_rotation_failed(team_id, why)  # day: the outbox key)
                 return installation
             raise TokenUnavailable(team_id, "token_expired", f"refresh failed: {why}") from error
         self.rotation_failures.pop(team_id, None)

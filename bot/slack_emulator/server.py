@@ -179,7 +179,9 @@ class SlackEmulator(DriverSupport, InstallControl, OAuthControl):
             token = token or params.get("token")
             params.pop("token", None)
         if method == "oauth.v2.access" and params is not None:  # no token: the app's client id and secret
-            body = self.oauth_v2_access(params, header)
+            failure = self.faults.draw(method)[0]  # fail_next("oauth.v2.access", error="invalid_refresh_token")
+            body = ({"ok": False, "error": failure.error or "internal_error"} if failure is not None
+                    else self.oauth_v2_access(params, header))
             self.state.calls.append(RecordedCall(method, {k: v for k, v in params.items() if k != "client_secret"},
                                                  200, body, time.time()))
             return web.json_response(body, dumps=json.dumps)

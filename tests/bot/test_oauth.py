@@ -19,7 +19,7 @@ import bot.models  # noqa: F401
 from bot.config import Settings, load_settings
 from bot.db import create_engine
 from bot.jobs import delete_uninstalled
-from bot.models import Project, SlackWorkspace, slack_bots, slack_installations
+from bot.models import OutboxMessage, Project, SlackWorkspace, slack_bots, slack_installations
 from bot.server import HeadwayServer
 from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser, SlackDriver, SlackEmulator
 from bot.slack_emulator.oauth import OAuthApp
@@ -367,3 +367,41 @@ async def until(probe, timeout: float = 5.0) -> None:
     while not await probe():
         assert time.monotonic() < deadline, "condition not met"
         await asyncio.sleep(0.02)
+
+
+async def test_a_token_about_to_expire_is_refreshed_before_use(slack_org, server, browser, clean_database):
+    slack_org.oauth_app.token_rotation = True
+    slack_org.oauth_app.token_lifetime_seconds = 3600  # within Headway's 120 minutes: refreshed before any call
+    await install(browser, server, ALPHA)
+    slack = driver(server, slack_org)
+    await make_pm(slack)
+    assert [c for c in slack_org.calls_to("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
+    assert not [c for c in slack_org.calls if c.error == "token_expired"]
+    await slack.aclose()
+
+
+async def test_a_failed_refresh_tells_the_admins_then_holds_messages_once_the_token_expired(
+        slack_org, server, browser, clean_database, clock):
+    slack_org.oauth_app.token_rotation = True
+    slack_org.oauth_app.token_lifetime_seconds = 3600  # within Headway's 120 minutes: it tries to refresh at once
+    await install(browser, server, ALPHA)
+    slack = driver(server, slack_org)
+    await create_standup(slack, slack_org, [MEMBER], PM)  # the admin gave PM the role: the admin is known
+    slack_org.fail_next("oauth.v2.access", error="invalid_refresh_token", count=100)  # Slack refuses refreshes
+    server.hw.tokens.cache_seconds = 0.0  # every send looks at the token again (instead of twice a minute)
+    clock.set(clock.now().replace(hour=8, minute=35))
+    await tick(server, clock)
+    await wait_prompt(slack_org, MEMBER)  # the current token still works: sent
+    told = await eventually(lambda: [c for c in slack_org.calls_to("chat.postMessage") if c.params.get(
+        "channel") == ADMIN and "could not refresh" in str(c.params)])
+    assert "reinstall" in str(told[0].params).lower()
+    slack_org.advance_clock(3600)  # now it expired, and still cannot be refreshed
+    await tick(server, clock, minutes=61)  # the reminder is due
+    await eventually(lambda: server.hw.outbox.paused.why.get(ALPHA) == "token_expired")
+    assert len(dms_to(slack_org, MEMBER, "prompt")) == 1  # the reminder waits, held, not lost
+    waiting = [m for m in await _all(clean_database, OutboxMessage) if m.status == "pending"]
+    assert [m.key for m in waiting if m.key.endswith(":reminder")], [(m.key, m.status) for m in waiting]
+    async with httpx.AsyncClient() as http:
+        health = (await http.get(server.url + "/healthz")).json()
+    assert health["workspaces"][ALPHA] == "token_expired"
+    await slack.aclose()
