@@ -25,6 +25,7 @@ from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser, Sl
 from bot.slack_emulator.oauth import OAuthApp
 from tests.conftest import ADMIN, CHANNEL, MEMBER, PM, SIGNING_SECRET, emulator_users
 from tests.handlers.standup_support import create_standup, dms_to, tick, wait_prompt
+from tests.handlers.test_home import open_home
 from tests.handlers.test_projects import FRAUD, create, make_pm
 from tests.support import all_text, eventually
 
@@ -178,6 +179,13 @@ async def test_two_workspaces_install_and_see_nothing_of_each_other(slack_org, s
     assert "CHURN" in listed_b and "FRAUD" not in listed_b
     assert "There is no project with the key FRAUD" in await command_text(slack_b, PM, "token FRAUD")
     assert "FRAUD" not in await command_text(slack_b, PM, "digest preview")
+    gate_b = await slack_b.slash_command(PM, "/gate", "status FRAUD", channel_id=CHANNEL)
+    gate_answer = gate_b.body or await gate_b.wait_for_response()
+    assert "Fraud detection" not in str(gate_answer) and "FRAUD" in str(gate_answer)  # "no project FRAUD"
+    homes = {}
+    for slack, ws in ((slack_a, alpha), (slack_b, beta)):
+        homes[ws.config.team_id] = all_text((await open_home(slack, ws, PM))["blocks"])
+    assert "FRAUD" in homes[ALPHA] and "FRAUD" not in homes[BETA] and "CHURN" in homes[BETA]
     projects = {(p.team_id, p.key) for p in await _all(clean_database, Project)}
     assert projects == {(ALPHA, "FRAUD"), (BETA, "CHURN")}
     # every Slack call went to the workspace it was for, with that workspace's token
