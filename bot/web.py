@@ -44,11 +44,12 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
         else:  # many: one workspace's uninstall is that workspace's state, not the replica's failure
             slack_ok, slack_problem = True, None
             status = "ok" if database and scheduler else "degraded"
-        workspaces = await workspace_health(hw, paused)
-        return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running,
-                             "leader": hw.leadership.is_leader, "slack": slack_problem or "ok",
-                             "delivery": {"paused": bool(paused), "why": paused}, "workspaces": workspaces},
-                            status_code=200 if status == "ok" else 503)
+        answer = {"status": status, "database": database, "scheduler": hw.scheduler.running,
+                  "leader": hw.leadership.is_leader, "slack": slack_problem or "ok",
+                  "delivery": {"paused": bool(paused), "why": paused}}
+        if hw.installations is not None:  # "Add to Slack": each installed workspace's sending
+            answer["workspaces"] = await workspace_health(hw, paused)
+        return JSONResponse(answer, status_code=200 if status == "ok" else 503)
 
     async def metrics(_: Request) -> Response:
         await refresh_gauges(hw)
@@ -85,7 +86,7 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
 
 async def workspace_health(hw: Headway, paused: dict[str, str]) -> dict[str, str]:
     """Each workspace's sending: "ok", or why it is paused (token_revoked, app_uninstalled…) or its token
-    refresh failed. With one workspace, only paused ones are listed."""
+    refresh failed."""
     found = dict.fromkeys(paused, "")
     if hw.installations is not None:
         from bot.workspaces import service as workspaces

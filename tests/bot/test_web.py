@@ -28,7 +28,7 @@ async def test_healthz_reports_database_and_scheduler(headway):
         response = await client.get(headway.url + "/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": True, "scheduler": False, "leader": False, "slack": "ok",
-                               "delivery": {"paused": False, "why": {}}, "workspaces": {}}
+                               "delivery": {"paused": False, "why": {}}}
 
 
 async def test_healthz_is_503_when_the_database_is_unreachable(headway):
