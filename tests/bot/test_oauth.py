@@ -401,11 +401,11 @@ async def test_a_failed_refresh_tells_the_admins_then_holds_messages_once_the_to
     await tick(server, clock)
     await wait_prompt(slack_org, MEMBER)  # the current token still works: sent
     told = await eventually(lambda: [c for c in slack_org.calls_to("chat.postMessage") if c.params.get(
-        "channel") == ADMIN and "could not refresh" in str(c.params)])
+        "channel") == ADMIN and "could not refresh" in str(c.params)], timeout=15)
     assert "reinstall" in str(told[0].params).lower()
     slack_org.advance_clock(3600)  # now it expired, and still cannot be refreshed
     await tick(server, clock, minutes=61)  # the reminder is due
-    await eventually(lambda: server.hw.outbox.paused.why.get(ALPHA) == "token_expired")
+    await eventually(lambda: server.hw.outbox.paused.why.get(ALPHA) == "token_expired", timeout=15)
     assert len(dms_to(slack_org, MEMBER, "prompt")) == 1  # the reminder waits, held, not lost
     waiting = [m for m in await _all(clean_database, OutboxMessage) if m.status == "pending"]
     assert [m.key for m in waiting if m.key.endswith(":reminder")], [(m.key, m.status) for m in waiting]
