@@ -138,8 +138,9 @@ class OutboxSender:
                 if len(queue) > PER_CHANNEL_PER_DRAIN:
                     queue, later = queue[:PER_CHANNEL_PER_DRAIN], queue[PER_CHANNEL_PER_DRAIN:]
                     await self._release(later, utcnow() + timedelta(seconds=len(queue)))
-                if queue[0].channel in held_channels:  # keep the order: wait behind the held ones
-                    await self._hold_rest(queue, held_channels[queue[0].channel])
+                place = (queue[0].team_id, queue[0].channel)
+                if place in held_channels:  # keep the order: wait behind the held ones
+                    await self._hold_rest(queue, held_channels[place])
                     return 0
                 queue, sent = await self._recover(queue)
                 for index, row in enumerate(queue):
@@ -192,15 +193,16 @@ class OutboxSender:
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
             )).all())
 
-    async def _held_channels(self, rows: list[OutboxMessage]) -> dict[str, str]:
-        """Channels among `rows` that already have held messages, and why: new rows queue behind them."""
+    async def _held_channels(self, rows: list[OutboxMessage]) -> dict[tuple[str, str], str]:
+        """(workspace, channel) among `rows` that already have held messages, and why: new rows queue behind
+        them. By workspace too: two workspaces' channels may share an id (a DM is named by its user)."""
         channels = {row.channel for row in rows}
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
-                select(OutboxMessage.channel, OutboxMessage.last_error).where(
+                select(OutboxMessage.team_id, OutboxMessage.channel, OutboxMessage.last_error).where(
                     OutboxMessage.status == OutboxStatus.HELD, col(OutboxMessage.channel).in_(channels))
             )).all()
-        return {channel: error or "" for channel, error in found}
+        return {(team, channel): error or "" for team, channel, error in found}
 
     def _not_before(self, row: OutboxMessage) -> datetime:
         if row.team_id in self.paused:

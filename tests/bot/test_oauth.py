@@ -24,7 +24,7 @@ from bot.server import HeadwayServer
 from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser, SlackDriver, SlackEmulator
 from bot.slack_emulator.oauth import OAuthApp
 from tests.conftest import ADMIN, CHANNEL, MEMBER, PM, SIGNING_SECRET, emulator_users
-from tests.handlers.standup_support import create_standup, dms_to, tick, wait_prompt
+from tests.handlers.standup_support import answer, create_standup, dms_to, tick, wait_prompt
 from tests.handlers.test_home import open_home
 from tests.handlers.test_projects import FRAUD, create, make_pm
 from tests.support import all_text, eventually
@@ -413,3 +413,34 @@ async def test_a_failed_refresh_tells_the_admins_then_holds_messages_once_the_to
         health = (await http.get(server.url + "/healthz")).json()
     assert health["workspaces"][ALPHA] == "token_expired"
     await slack.aclose()
+
+
+async def test_a_channel_held_in_one_workspace_holds_nothing_in_another_with_the_same_id(
+        slack_org, server, browser, clean_database, clock):
+    await install(browser, server, ALPHA)
+    await install(browser, server, BETA)
+    alpha, beta = slack_org, slack_org.workspace(BETA)
+    for ws in (alpha, beta):
+        slack = driver(server, ws)
+        await create_standup(slack, ws, [MEMBER], PM)  # both report to CGENERAL1, each in its own workspace
+        await slack.aclose()
+    alpha.archive_channel(CHANNEL)
+    await alpha.flush_app_events()
+    clock.set(clock.now().replace(hour=8, minute=35))
+    await tick(server, clock)
+    await eventually(lambda: [c for c in beta.calls_to("chat.postMessage")
+                              if c.params.get("channel") == CHANNEL and c.ok], timeout=15)
+    assert not [c for c in alpha.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL and c.ok]
+    await until(lambda: _has_held(clean_database, ALPHA))
+    slack_b = driver(server, beta)  # later, in Beta: the answer threads under Beta's report, held by nothing
+    result = await answer(slack_b, beta, MEMBER, await wait_prompt(beta, MEMBER), {"q0": "Tried merchant features",
+                                                                                   "q1": "Tune thresholds"})
+    assert result.status == 200 and not result.body, result.body
+    await eventually(lambda: [c for c in beta.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL
+                              and c.params.get("thread_ts") and c.ok], timeout=15)
+    assert not await _has_held(clean_database, BETA)
+    await slack_b.aclose()
+
+
+async def _has_held(url: str, team_id: str) -> bool:
+    return any(m.status == "held" and m.team_id == team_id for m in await _all(url, OutboxMessage))
