@@ -21,6 +21,6 @@ async def tell_fixers(session: AsyncSession, renderer: Renderer, team_id: str, c
     message = renderer.message("delivery/channel_removed.json.j2", what=Markup(what).format(channel=ref),
                                fix=Markup(fix).format(channel=ref).replace(", then press Retry", ""))
     people = await held.fixers(session, team_id, channel)
-    await enqueue_many(session, [Outgoing(team_id=team_id, key=f"removed:{channel}:{stamp}:{user}"[:190],
+    await enqueue_many(session, [Outgoing(team_id=team_id, key=f"removed:{team_id}:{channel}:{stamp}:{user}"[:190],
                                           kind=held.NOTICE_KIND, channel=user, message=message) for user in people])
     return len(people)
