@@ -91,7 +91,8 @@ def serve(
     if failed is not None or settings is None:
         raise _fail(failed.detail if failed else "invalid settings", 2)
     configure_logging(settings.log_level, settings.log_format, secrets=tuple(secret.get_secret_value() for secret in (
-        settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token) if secret is not None))
+        settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+        settings.slack_client_secret) if secret is not None))
     from bot.server import HeadwayServer
 
     try:
