@@ -35,7 +35,8 @@ class Pause:
     def pause(self, team_id: str, why: str) -> None:
         if team_id not in self.why:
             log.error("sending paused for %s: %s; messages wait until the token works again", team_id, why)
-        self.why[team_id] = why
+        if self.why.get(team_id) != "app_uninstalled":  # Slack sends tokens_revoked too, in either order
+            self.why[team_id] = why
         self._probed_at = asyncio.get_running_loop().time()
 
     def resume(self, team_id: str) -> bool:

@@ -213,7 +213,7 @@ async def test_uninstall_pauses_only_that_workspace_and_reinstall_sends_what_wai
     alpha.uninstall()  # Slack revokes Alpha's token and tells Headway
     await alpha.flush_app_events()
     await eventually(lambda: server.hw.outbox.paused.why.get(ALPHA) == "app_uninstalled")
-    assert {r["team_id"] for r in await installation_rows(clean_database)} == {BETA}
+    await until(lambda: _installed_teams_are(clean_database, {BETA}))  # Alpha's installation is deleted
 
     clock.set(clock.now().replace(hour=8, minute=35))  # 09:30 has passed in Kolkata: both prompts are due
     await tick(server, clock)
@@ -440,6 +440,10 @@ async def test_a_channel_held_in_one_workspace_holds_nothing_in_another_with_the
                               and c.params.get("thread_ts") and c.ok], timeout=15)
     assert not await _has_held(clean_database, BETA)
     await slack_b.aclose()
+
+
+async def _installed_teams_are(url: str, teams: set[str]) -> bool:
+    return {r["team_id"] for r in await installation_rows(url)} == teams
 
 
 async def _has_held(url: str, team_id: str) -> bool:
