@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -18,12 +19,12 @@ from sqlmodel import SQLModel
 import bot.models  # noqa: F401
 from bot.config import Settings, load_settings
 from bot.db import create_engine
-from bot.jobs import delete_uninstalled
+from bot.jobs import delete_uninstalled, send_due_digests
 from bot.models import OutboxMessage, Project, SlackWorkspace, slack_bots, slack_installations
 from bot.server import HeadwayServer
 from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser, SlackDriver, SlackEmulator
 from bot.slack_emulator.oauth import OAuthApp
-from tests.conftest import ADMIN, CHANNEL, MEMBER, PM, SIGNING_SECRET, emulator_users
+from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM, SIGNING_SECRET, emulator_users
 from tests.handlers.standup_support import answer, create_standup, dms_to, tick, wait_prompt
 from tests.handlers.test_home import open_home
 from tests.handlers.test_projects import FRAUD, create, make_pm
@@ -155,7 +156,8 @@ async def command_text(slack: SlackDriver, user: str, text: str, channel: str = 
     return all_text(answer.get("blocks") or []) + str(answer.get("text", ""))
 
 
-async def test_two_workspaces_install_and_see_nothing_of_each_other(slack_org, server, browser, clean_database):
+async def test_two_workspaces_install_and_see_nothing_of_each_other(slack_org, server, browser, clean_database,
+                                                                     clock):
     back = await install(browser, server, ALPHA)
     assert "Headway is installed in Alpha" in back.text and "/invite @Headway" in back.text
     await install(browser, server, BETA)
@@ -186,6 +188,14 @@ async def test_two_workspaces_install_and_see_nothing_of_each_other(slack_org, s
     for slack, ws in ((slack_a, alpha), (slack_b, beta)):
         homes[ws.config.team_id] = all_text((await open_home(slack, ws, PM))["blocks"])
     assert "FRAUD" in homes[ALPHA] and "FRAUD" not in homes[BETA] and "CHURN" in homes[BETA]
+    for slack in (slack_a, slack_b):  # execs get the weekly digest: each of its own workspace
+        await command_text(slack, ADMIN, f"role <@{EXEC}> exec")
+    clock.set(datetime(2026, 11, 23, 7, 31, tzinfo=UTC))  # Monday 08:31 in Berlin
+    assert await send_due_digests(server.hw) == 2
+    for ws, mine, other in ((alpha, "Fraud", "Churn"), (beta, "Churn", "Fraud")):
+        [digest] = await eventually(lambda ws=ws: [c for c in ws.calls_to("chat.postMessage") if c.params.get(
+            "channel") == EXEC and "portfolio" in str(c.params) and c.ok], timeout=15)
+        assert mine in str(digest.params) and other not in str(digest.params)
     projects = {(p.team_id, p.key) for p in await _all(clean_database, Project)}
     assert projects == {(ALPHA, "FRAUD"), (BETA, "CHURN")}
     # every Slack call went to the workspace it was for, with that workspace's token
