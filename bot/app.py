@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +19,7 @@ from bot.delivery.client import MeteredWebClient
 from bot.delivery.gateway import SlackGateway
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import OutboxSender
+from bot.delivery.tokens import EnvTokens, InstalledTokens
 from bot.digests.decisions import Decision, pending_decisions
 from bot.leader import Leadership
 from bot.lifecycle import Lifecycle, builtin, builtin_keys, load_lifecycle_file
@@ -25,6 +27,7 @@ from bot.metrics import Metrics
 from bot.outbound import OutboundPolicy
 from bot.render import Renderer
 from bot.scheduler import Scheduler
+from bot.workspaces.registry import OrganizationCache
 
 
 @dataclass
@@ -41,6 +44,11 @@ class Headway:
     background: BackgroundWork = field(default_factory=BackgroundWork)
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)  # calls to addresses people type
     custom_lifecycle: Lifecycle | None = None
+    # whose token each Slack call uses (bot.delivery.tokens); `installations` only with "Add to Slack"
+    tokens: EnvTokens | InstalledTokens | None = None
+    organizations: OrganizationCache | None = None  # which Grid organization each workspace belongs to
+    installations: Any = None  # slack_sdk's AsyncSQLAlchemyInstallationStore
+    oauth_states: Any = None  # slack_sdk's AsyncSQLAlchemyOAuthStateStore
     _builtin_cache: dict[str, Lifecycle] = field(default_factory=dict)
 
     async def decisions_for(self, session: AsyncSession, team_id: str, user_id: str | None) -> tuple[Decision, ...]:
@@ -81,12 +89,24 @@ class Headway:
 
 def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
     metrics = Metrics()
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    db = Database(settings.database_url)
+    installations = states = None
+    organizations = OrganizationCache(db)
+    if settings.oauth_enabled:  # "Add to Slack": each workspace's token from the installation store
+        from bot.oauth import build_rotator, build_stores
+
+        installations, states = build_stores(settings, db.engine)
+        tokens: EnvTokens | InstalledTokens = InstalledTokens(
+            installations, build_rotator(settings), enterprise_of=organizations.enterprise_of,
+            minutes_before_expiration=settings.token_rotation_minutes)
+        token = None
+    else:  # one workspace, SLACK_BOT_TOKEN
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        tokens = EnvTokens(token)
     pacer = Pacer(message_rate=settings.slack_messages_per_second, message_burst=settings.slack_messages_burst,
                   scale=settings.slack_pace_scale)
-    client = MeteredWebClient(metrics=metrics, pacer=pacer, token=token, base_url=settings.slack_api_url,
-                               timeout=settings.slack_timeout_seconds)
-    db = Database(settings.database_url)
+    client = MeteredWebClient(metrics=metrics, pacer=pacer, token=token, tokens=tokens,
+                               base_url=settings.slack_api_url, timeout=settings.slack_timeout_seconds)
     gateway = SlackGateway(client)
     leadership = Leadership(db.engine)
     renderer = Renderer(settings.templates_dir)
@@ -105,4 +125,8 @@ def build_headway(settings: Settings, *, clock: Clock | None = None) -> Headway:
         clock=clock or SystemClock(),
         outbound=OutboundPolicy.from_settings(settings),
         custom_lifecycle=load_lifecycle_file(settings.lifecycle_file) if settings.lifecycle_file else None,
+        tokens=tokens,
+        organizations=organizations,
+        installations=installations,
+        oauth_states=states,
     )

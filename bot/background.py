@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Coroutine, Iterator
@@ -34,7 +35,8 @@ class BackgroundWork:
                  max_queued: int = 256, max_delay: float = 1.0) -> None:
         self.grace, self.max_wait, self.concurrency = grace, max_wait, concurrency
         self.max_queued, self.max_delay = max_queued, max_delay
-        self._queue: deque[tuple[float, Coroutine[Any, Any, None]]] = deque()
+        # (queued at, work, the context it was queued in: the workspace it acts for rides along)
+        self._queue: deque[tuple[float, Coroutine[Any, Any, None], contextvars.Context]] = deque()
         self._running: set[asyncio.Task[None]] = set()
         self._in_flight = 0
         self._last_request_end = 0.0
@@ -63,7 +65,7 @@ class BackgroundWork:
             work.close()
             log.warning("background work refused: shutting down")
             return
-        self._queue.append((asyncio.get_running_loop().time(), work))
+        self._queue.append((asyncio.get_running_loop().time(), work, contextvars.copy_context()))
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="headway-background")
         self._changed.set()
@@ -87,7 +89,8 @@ class BackgroundWork:
             self._changed.clear()
             delay = self._delay(loop.time())
             if delay <= 0:
-                self._start(self._queue.popleft()[1])
+                _, work, context = self._queue.popleft()
+                self._start(work, context)
                 continue
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
@@ -107,8 +110,8 @@ class BackgroundWork:
         quiet_for = now - self._last_request_end
         return 0.0 if quiet_for >= self.grace else min(self.grace - quiet_for, self.max_wait - waited)
 
-    def _start(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
+    def _start(self, work: Coroutine[Any, Any, None], context: contextvars.Context | None = None) -> None:
+        task = asyncio.create_task(work, context=context)
         self._running.add(task)
         task.add_done_callback(self._finished)
 
@@ -135,7 +138,7 @@ class BackgroundWork:
         leftovers += list(self._running)
         for task in leftovers:
             task.cancel()
-        for _, work in self._queue:
+        for _, work, _context in self._queue:
             work.close()
         if self._queue:
             log.warning("shutdown: %d background work items were not started", len(self._queue))

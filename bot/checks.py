@@ -53,7 +53,8 @@ async def run_checks(*, socket_mode: bool = False, fail_fast: bool = False, port
         lambda: template_checks(settings),
         lambda: port_check(settings.host, settings.port) if port else [],
         lambda: database_check(settings),
-        lambda: slack_checks(settings, socket_mode=socket_mode and open_socket) if checks[1].ok else [],
+        lambda: (_oauth_checks(settings) if settings.oauth_enabled else
+                 slack_checks(settings, socket_mode=socket_mode and open_socket)) if checks[1].ok else [],
     ]
     for step in steps:
         result = step()
@@ -65,11 +66,19 @@ async def run_checks(*, socket_mode: bool = False, fail_fast: bool = False, port
     return settings, checks
 
 
+async def _oauth_checks(settings: Settings) -> list[Check]:
+    from bot.oauth_checks import oauth_checks
+
+    return await oauth_checks(settings)
+
+
 def _credentials(settings: Settings, socket_mode: bool) -> Check:
     try:
         settings.require_slack(socket_mode=socket_mode)
     except ConfigError as error:
         return Check("Slack credentials", False, str(error))
+    if settings.oauth_enabled:
+        return Check("Slack credentials", True, "\"Add to Slack\" (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET)")
     return Check("Slack credentials", True, "set" + (" (Socket Mode)" if socket_mode else ""))
 
 

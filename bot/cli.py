@@ -91,7 +91,8 @@ def serve(
     if failed is not None or settings is None:
         raise _fail(failed.detail if failed else "invalid settings", 2)
     configure_logging(settings.log_level, settings.log_format, secrets=tuple(secret.get_secret_value() for secret in (
-        settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token) if secret is not None))
+        settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+        settings.slack_client_secret) if secret is not None))
     from bot.server import HeadwayServer
 
     try:
@@ -132,18 +133,25 @@ def migrate() -> None:
 def manifest(
     url: Annotated[str | None, typer.Option(help="Public https base URL where Headway is served.")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Manifest for Socket Mode (no request URLs).")] = False,
+    oauth: Annotated[bool, typer.Option("--oauth", help="\"Add to Slack\" for many workspaces: adds the redirect "
+                                                       "URL and org-wide install, and prints the settings it needs."
+                                        )] = False,
 ) -> None:
     """Print the Slack app manifest (YAML).
 
     Paste it at api.slack.com/apps to create Headway's app.
     """
-    from bot.manifest import manifest_yaml
+    from bot.manifest import manifest_yaml, oauth_instructions
 
     if not socket and not url:
         raise _fail("give --url https://your.host (or --socket for Socket Mode)", 2)
     if url and not url.startswith("https://") and not socket:
         raise _fail("--url must be an https URL: Slack only sends requests over https", 2)
-    typer.echo(manifest_yaml(url, socket_mode=socket), nl=False)
+    if oauth and (socket or not url):
+        raise _fail("--oauth needs --url https://your.host: Slack redirects installers there (not Socket Mode)", 2)
+    typer.echo(manifest_yaml(url, socket_mode=socket, oauth=oauth), nl=False)
+    if oauth and url:
+        typer.echo(oauth_instructions(url), err=True, nl=False)
 
 
 @cli.command()

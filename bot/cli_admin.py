@@ -68,19 +68,48 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> 
 
 @workspaces_cli.command("list")
 def workspaces_list() -> None:
-    """Workspace ids (T…) and names, with how many people Headway knows in each."""
+    """Workspace ids (T…) and names, with how many people Headway knows in each; with "Add to Slack" also the
+    Grid organization (E…) and whether it is installed or was uninstalled (and when its data goes)."""
+    from datetime import timedelta
+
     from sqlalchemy import func
 
     from bot.models import Person, Workspace
+    from bot.workspaces import service
+
+    retention = timedelta(days=load_settings().retention_days_after_uninstall)
+
+    def state(info: service.WorkspaceInfo) -> str:
+        if info.uninstalled_at:
+            return (f"uninstalled {info.uninstalled_at:%Y-%m-%d} (data deleted after "
+                    f"{info.uninstalled_at + retention:%Y-%m-%d})")
+        return "installed" if info.installed_at else "—"
 
     async def query(session: AsyncSession) -> list[tuple[Any, ...]]:
         counts = dict((await session.exec(select(Person.team_id, func.count()).group_by(  # type: ignore[call-overload]
             Person.team_id))).all())
-        spaces = (await session.exec(select(Workspace).order_by(col(Workspace.team_id)))).all()
-        return [(w.team_id, w.name or "—", w.lifecycle, counts.get(w.team_id, 0)) for w in spaces]
+        lifecycles = {w.team_id: w.lifecycle for w in (await session.exec(select(Workspace))).all()}
+        return [(w.team_id, w.name or "—", lifecycles.get(w.team_id, "—"), counts.get(w.team_id, 0),
+                 w.enterprise_id or "—", state(w)) for w in await service.listing(session)]
 
-    _table(("TEAM", "NAME", "LIFECYCLE", "PEOPLE"), _in_database(query),
+    _table(("TEAM", "NAME", "LIFECYCLE", "PEOPLE", "ORG", "SLACK"), _in_database(query),
            "No workspaces yet: they appear once someone uses Headway in Slack.")
+
+
+@workspaces_cli.command("delete")
+def workspaces_delete(
+    team: Annotated[str, typer.Argument(metavar="TEAM_ID", help="The workspace (T…) from `headway workspaces list`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete everything Headway keeps of one workspace, now: projects, standups, digests, gates, people, queued
+    messages, its installation. Other workspaces are not touched. This cannot be undone."""
+    from bot.workspaces import service
+
+    if not yes and not typer.confirm(f"Delete every row of workspace {team}? This cannot be undone"):
+        raise _fail("nothing deleted", 1)
+    if not _in_database(lambda session: service.delete_workspace(session, team)):
+        raise _fail(f"no workspace {team}: see `headway workspaces list`")
+    typer.echo(f"Deleted workspace {team} and all its data.")
 
 
 @people_cli.command("list")

@@ -49,11 +49,26 @@ class Settings(BaseSettings):
     backlog_max_delay_seconds: float = Field(1.0, gt=0, le=2.5, validation_alias="HEADWAY_BACKLOG_MAX_DELAY_SECONDS")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", validation_alias="HEADWAY_LOG_LEVEL")
     log_format: Literal["text", "json"] = Field("text", validation_alias="HEADWAY_LOG_FORMAT")
+    # "Add to Slack" for many workspaces (bot/oauth.py); Bolt's names for the app's credentials
+    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_authorization_url: str = Field("https://slack.com/oauth/v2/authorize",
+                                         validation_alias="SLACK_AUTHORIZATION_URL")
+    token_rotation_minutes: int = Field(120, ge=1, le=720, validation_alias="HEADWAY_TOKEN_ROTATION_MINUTES")
+    retention_days_after_uninstall: int = Field(30, ge=0, le=3650,
+                                                validation_alias="HEADWAY_RETENTION_DAYS_AFTER_UNINSTALL")
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("slack_authorization_url")
+    @classmethod
+    def _authorization_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/oauth/v2/authorize")
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -93,8 +108,23 @@ class Settings(BaseSettings):
         """Where people and pipelines reach this Headway (for links in messages)."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    @property
+    def oauth_enabled(self) -> bool:
+        """Many workspaces installed with "Add to Slack" instead of one SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id and self.slack_client_secret
+                    and self.slack_client_secret.get_secret_value().strip())
+
+    @property
+    def oauth_redirect_url(self) -> str:
+        return f"{self.base_url}/slack/oauth_redirect"
+
     def require_slack(self, *, socket_mode: bool = False) -> None:
         """Serving needs credentials that migrating or the demo do not."""
+        if self.oauth_enabled:
+            return self._require_oauth(socket_mode=socket_mode)
+        if self.slack_client_id or self.slack_client_secret:
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            raise ConfigError(f"{missing} is not set: {_HINTS[missing]}")
         needed = {"SLACK_BOT_TOKEN": self.slack_bot_token}
         if socket_mode:
             needed["SLACK_APP_TOKEN"] = self.slack_app_token
@@ -110,7 +140,20 @@ class Settings(BaseSettings):
             raise ConfigError("SLACK_APP_TOKEN is invalid: an app-level token starts with xapp-")
 
 
+    def _require_oauth(self, *, socket_mode: bool) -> None:
+        if socket_mode:
+            raise ConfigError("SLACK_CLIENT_ID is set: \"Add to Slack\" needs HTTP (its redirect URL), not Socket "
+                              "Mode; unset SLACK_CLIENT_ID/SLACK_CLIENT_SECRET or serve without --socket")
+        if self.slack_signing_secret is None or not self.slack_signing_secret.get_secret_value().strip():
+            raise ConfigError(f"SLACK_SIGNING_SECRET is not set: {_HINTS['SLACK_SIGNING_SECRET']}")
+        if not self.public_url:
+            raise ConfigError("HEADWAY_PUBLIC_URL is not set: \"Add to Slack\" redirects people back to "
+                              "HEADWAY_PUBLIC_URL/slack/oauth_redirect, so Headway must know its public address")
+
+
 _HINTS = {
+    "SLACK_CLIENT_ID": "copy the Client ID from your app's Basic Information page",
+    "SLACK_CLIENT_SECRET": "copy the Client Secret from your app's Basic Information page",
     "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page",
     "SLACK_SIGNING_SECRET": "copy the Signing Secret from your app's Basic Information page",
     "SLACK_APP_TOKEN": "create an app-level token (xapp-…) with connections:write for Socket Mode",

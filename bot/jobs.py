@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.app import Headway
 from bot.delivery.errors import RateLimited, SlackUnavailable
+from bot.delivery.tokens import acting_for
 from bot.experiments import mlflow
 from bot.gates import tick as gate_jobs
 from bot.models import Person, Standup, utcnow
@@ -36,7 +37,8 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
             Person.profile_refreshed_at.is_(None), Person.deleted.is_(False)).distinct())).all()  # type: ignore[union-attr]
     for team_id in unfilled:  # people added by a form whose time zones are not read yet: before planning
         try:
-            await fill_unfilled(hw.db, team_id, hw.gateway.profiles)
+            with acting_for(team_id):  # its token and budget
+                await fill_unfilled(hw.db, team_id, hw.gateway.profiles)
         except Exception:
             log.exception("filling profiles for %s failed", team_id)
     for standup_id in standup_ids:
@@ -84,11 +86,13 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
 async def refresh_profiles(hw: Headway) -> int:
     """Time zones change (travel, moves): refresh everyone's profile from users.info once a day."""
     async with hw.db.unit_of_work() as session:
-        people = (await session.exec(select(Person.id, Person.user_id).where(Person.deleted.is_(False)))).all()  # type: ignore[attr-defined]
+        people = (await session.exec(select(Person.id, Person.user_id, Person.team_id).where(
+            Person.deleted.is_(False)))).all()  # type: ignore[attr-defined]
     refreshed = 0
-    for person_id, user_id in people:
+    for person_id, user_id, team_id in people:
         try:
-            profile = await hw.gateway.profile(user_id)
+            with acting_for(team_id):
+                profile = await hw.gateway.profile(user_id)
         except RateLimited as error:
             await asyncio.sleep(error.retry_after)
             continue
@@ -116,6 +120,7 @@ def schedule_all(hw: Headway) -> None:
     hw.scheduler.add("follow_through", lambda: follow_through(hw), IntervalTrigger(minutes=30))
     hw.scheduler.add("calendars", lambda: calendar_tick(hw), IntervalTrigger(minutes=5))
     hw.scheduler.add("canvases", lambda: canvas_tick(hw), IntervalTrigger(minutes=2))
+    hw.scheduler.add("uninstalled_workspaces", lambda: delete_uninstalled(hw), IntervalTrigger(hours=6))
 
 
 async def calendar_tick(hw: Headway) -> int:
@@ -125,6 +130,13 @@ async def calendar_tick(hw: Headway) -> int:
     read = await sync_due(hw.db, hw.outbound, hw.renderer, hw.clock.now())
     hw.deliver()
     return read
+
+
+async def delete_uninstalled(hw: Headway) -> int:
+    """Workspaces uninstalled longer ago than HEADWAY_RETENTION_DAYS_AFTER_UNINSTALL lose all their data."""
+    from bot.installs import delete_expired
+
+    return await delete_expired(hw)
 
 
 async def send_due_digests(hw: Headway) -> int:
@@ -155,7 +167,9 @@ async def send_due_digests(hw: Headway) -> int:
             # hold one open). If we crash after the upload and before the queue commits, the next run uploads it
             # again: harmless, as the first file is private (completed without a channel) and no message shows it;
             # only the message must be sent once, and its outbox key (queued below, insert-or-nothing) sees to that.
-            message = await digests.with_trend_chart(hw.gateway.upload_file, hw.renderer, digest, sub.kind, message)
+            with acting_for(sub.team_id):
+                message = await digests.with_trend_chart(hw.gateway.upload_file, hw.renderer, digest, sub.kind,
+                                                         message)
             async with hw.db.unit_of_work() as session:
                 queued += await digests.queue_digest(session, sub, message, day)
         except Exception:

@@ -29,7 +29,11 @@ OPTIONAL_SCOPES = ("canvases:write",)
 # function_executed: Workflow Builder runs one of Headway's custom steps (bot.steps); custom steps need an org-ready
 # app (org_deploy_enabled) with function_runtime "remote" (docs.slack.dev/tools/bolt-python/concepts/custom-steps).
 # user_change (users:read): a person's Slack status says when they are away (https://docs.slack.dev/reference/events/user_change).
-BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "function_executed", "user_change")
+# member_left_channel / member_joined_channel / channel_archive / group_archive: the bot's own removal from a
+# channel (or the channel's archiving) is known at once instead of at the next refused send
+# (https://docs.slack.dev/reference/events/member_left_channel and the others' pages).
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "function_executed", "user_change",
+              "member_left_channel", "member_joined_channel", "channel_archive", "group_archive")
 SHORTCUTS = (
     {"name": "Log a metric", "type": "global", "callback_id": "shortcut_log_metric",
      "description": "Record the metric a project reached"},
@@ -47,7 +51,8 @@ LONG_DESCRIPTION = (
 )
 
 
-def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "Headway") -> dict[str, Any]:
+def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "Headway",
+                   oauth: bool = False) -> dict[str, Any]:
     if not socket_mode and not url:
         raise ValueError("an https URL is needed unless the app uses Socket Mode")
     events_url = f"{url.rstrip('/')}/slack/events" if url else None
@@ -84,11 +89,32 @@ def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "H
             "slash_commands": commands,
             "shortcuts": [dict(s) for s in SHORTCUTS],
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}, **oauth_config(url, oauth)},
         "settings": settings,
         "functions": {callback_id: dict(step) for callback_id, step in STEPS.items()},
     }
 
 
-def manifest_yaml(url: str | None, *, socket_mode: bool = False) -> str:
-    return yaml.safe_dump(build_manifest(url, socket_mode=socket_mode), sort_keys=False, allow_unicode=True)
+def oauth_config(url: str | None, oauth: bool) -> dict[str, Any]:
+    """"Add to Slack" (bot/oauth.py): Slack sends people back to HEADWAY_PUBLIC_URL/slack/oauth_redirect, which
+    must be one of the app's Redirect URLs; org_deploy_enabled lets an Enterprise Grid admin install it org-wide."""
+    if not oauth or not url:
+        return {}
+    return {"redirect_urls": [f"{url.rstrip('/')}/slack/oauth_redirect"]}
+
+
+def manifest_yaml(url: str | None, *, socket_mode: bool = False, oauth: bool = False) -> str:
+    return yaml.safe_dump(build_manifest(url, socket_mode=socket_mode, oauth=oauth), sort_keys=False,
+                          allow_unicode=True)
+
+
+def oauth_instructions(url: str) -> str:
+    """What `headway manifest --oauth` says after the manifest (on stderr, so the manifest stays pasteable)."""
+    base = url.rstrip("/")
+    return (f"# \"Add to Slack\": the manifest lists {base}/slack/oauth_redirect as the Redirect URL.\n"
+            "# After creating the app, set from its Basic Information page:\n"
+            "#   SLACK_CLIENT_ID=…  SLACK_CLIENT_SECRET=…  SLACK_SIGNING_SECRET=…\n"
+            f"#   HEADWAY_PUBLIC_URL={base}   (leave SLACK_BOT_TOKEN unset)\n"
+            "# Activate public distribution (Manage Distribution) to install into other workspaces;\n"
+            "# token rotation (OAuth & Permissions → Opt in) is supported and refreshed by Headway.\n"
+            f"# Then `headway check`, `headway serve`, and open {base}/slack/install to install.\n")

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.migrate import SchemaOutdated, ensure_current
 from bot.serving import listening_socket, serving_config
-from bot.slack_app import build_bolt_app, connect_socket_mode, slack_endpoint
+from bot.slack_app import build_bolt_app, connect_socket_mode, oauth_endpoint, slack_endpoint
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,8 @@ class HeadwayServer:
         self.hw: Headway = build_headway(settings, clock=clock)
         self.bolt = build_bolt_app(self.hw)
         scheduler = settings.scheduler_enabled if run_scheduler is None else run_scheduler
-        self.web = build_web_app(self.hw, slack_endpoint(self.hw, self.bolt), run_scheduler=scheduler)
+        self.web = build_web_app(self.hw, slack_endpoint(self.hw, self.bolt), run_scheduler=scheduler,
+                                 slack_oauth=oauth_endpoint(self.bolt) if self.hw.installations else None)
         self._settings = settings
         self._log_level = log_level
         self._server: uvicorn.Server | None = None

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.app import Headway
+from bot.delivery.tokens import act_for
 from bot.events import first_delivery
 from bot.slack_shape import payload_problem
 
@@ -45,15 +46,45 @@ def build_bolt_app(hw: Headway) -> AsyncApp:
         process_before_response=True,
         request_verification_enabled=secret is not None,
         logger=log,
+        **_oauth_arguments(hw),
     )
     app.error(_answer_instead_of_500(hw))
     app.use(_well_formed)
+    app.use(_acting_for_workspace)
     app.use(_without_control_characters)
     app.use(_once_per_event(hw))
     from handlers import register_all
 
     register_all(app, hw)
     return app
+
+
+def _oauth_arguments(hw: Headway) -> dict[str, Any]:
+    """With "Add to Slack" (bot.oauth): Bolt's OAuth flow, and authorization from Headway's token source."""
+    if hw.installations is None:
+        return {}
+    from bot.installs import installed, tell_admins_refresh_failed
+    from bot.oauth import HeadwayAuthorize, build_oauth_flow
+
+    async def on_installed(installation: Any) -> None:
+        await installed(hw, installation)
+
+    async def on_rotation_failed(team_id: str, why: str) -> None:
+        await tell_admins_refresh_failed(hw, team_id, why)
+
+    hw.tokens.on_rotation_failed = on_rotation_failed  # type: ignore[union-attr]
+
+    flow = build_oauth_flow(hw.settings, hw.renderer, hw.installations, hw.oauth_states, on_installed)
+    return {"oauth_flow": flow, "authorize": HeadwayAuthorize(hw.tokens, hw.organizations.note)}  # type: ignore[arg-type, union-attr]
+
+
+async def _acting_for_workspace(context: Any, next_: Any) -> Any:
+    """Every Slack call made for this request (and the work it queues) uses its workspace's token and budget.
+
+    Set for the rest of the task, not around next(): Bolt runs the listeners after the middleware chain has
+    returned. Each request is its own task (uvicorn; Socket Mode too), so nothing leaks into another's."""
+    act_for(context.team_id)
+    return await next_()
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -191,6 +222,25 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
         return to_starlette_response(bolt_response)
 
     return slack_events
+
+
+def oauth_endpoint(bolt: AsyncApp) -> Callable[[Request], Awaitable[Response]]:
+    """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (only with "Add to Slack"). A failure is
+    Headway's page with a 4xx (bot.oauth.FAILURES), never a traceback."""
+    from bot.oauth import INSTALL_PATH
+
+    async def oauth(request: Request) -> Response:
+        flow = bolt.oauth_flow
+        if flow is None:
+            return JSONResponse({"error": "\"Add to Slack\" is not set up (SLACK_CLIENT_ID)"}, status_code=404)
+        bolt_request = to_async_bolt_request(request, b"")
+        if request.url.path == INSTALL_PATH:
+            bolt_response = await flow.handle_installation(bolt_request)
+        else:
+            bolt_response = await flow.handle_callback(bolt_request)
+        return to_starlette_response(bolt_response)
+
+    return oauth
 
 
 def _refuse_before_parsing(request: Request, raw: bytes) -> Response | None:

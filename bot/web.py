@@ -31,21 +31,29 @@ request_log = logging.getLogger("headway.requests")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = True) -> Starlette:
-    """`slack_events` is the Bolt endpoint (bot.slack_app.slack_endpoint); the rest is Headway's own."""
+def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = True,
+                  slack_oauth: Endpoint | None = None) -> Starlette:
+    """`slack_events` is the Bolt endpoint (bot.slack_app.slack_endpoint), `slack_oauth` Bolt's OAuth flow
+    (bot.slack_app.oauth_endpoint, with "Add to Slack" only); the rest is Headway's own."""
 
     slack_auth = SlackAuthProbe(hw.gateway.client, hw.outbox.paused)
 
     async def healthz(_: Request) -> Response:
         database = await hw.db.ping()
         scheduler = hw.scheduler.running or not run_scheduler
-        slack_ok, slack_problem = await slack_auth.status()
         paused = dict(hw.outbox.paused.why)  # team_id -> why sending stopped (token revoked, app uninstalled)
-        status = "ok" if database and scheduler and slack_ok and not paused else "degraded"
-        return JSONResponse({"status": status, "database": database, "scheduler": hw.scheduler.running,
-                             "leader": hw.leadership.is_leader, "slack": slack_problem or "ok",
-                             "delivery": {"paused": bool(paused), "why": paused}},
-                            status_code=200 if status == "ok" else 503)
+        if hw.installations is None:  # one workspace: its token is the replica's health
+            slack_ok, slack_problem = await slack_auth.status()
+            status = "ok" if database and scheduler and slack_ok and not paused else "degraded"
+        else:  # many: one workspace's uninstall is that workspace's state, not the replica's failure
+            slack_ok, slack_problem = True, None
+            status = "ok" if database and scheduler else "degraded"
+        answer = {"status": status, "database": database, "scheduler": hw.scheduler.running,
+                  "leader": hw.leadership.is_leader, "slack": slack_problem or "ok",
+                  "delivery": {"paused": bool(paused), "why": paused}}
+        if hw.installations is not None:  # "Add to Slack": each installed workspace's sending
+            answer["workspaces"] = await workspace_health(hw, paused)
+        return JSONResponse(answer, status_code=200 if status == "ok" else 503)
 
     async def metrics(_: Request) -> Response:
         await refresh_gauges(hw)
@@ -67,6 +75,8 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
     app = Starlette(
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
+            *([Route("/slack/install", slack_oauth, methods=["GET"]),
+               Route("/slack/oauth_redirect", slack_oauth, methods=["GET"])] if slack_oauth else []),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             *api_routes(hw),
@@ -80,6 +90,24 @@ def build_web_app(hw: Headway, slack_events: Endpoint, *, run_scheduler: bool = 
     app.add_middleware(BodyLimit)  # inside RequestLog, so its 413s are logged too
     app.add_middleware(RequestLog)
     return app
+
+
+async def workspace_health(hw: Headway, paused: dict[str, str]) -> dict[str, str]:
+    """Each workspace's sending: "ok", or why it is paused (token_revoked, app_uninstalled…) or its token
+    refresh failed."""
+    found = dict.fromkeys(paused, "")
+    if hw.installations is not None:
+        from bot.workspaces import service as workspaces
+
+        try:
+            async with hw.db.unit_of_work() as session:
+                for info in await workspaces.listing(session):
+                    found.setdefault(info.team_id, "uninstalled" if info.uninstalled_at else "")
+        except Exception as error:
+            log.warning("workspaces not listed in /healthz: %s", error)
+    failures = getattr(hw.tokens, "rotation_failures", {})
+    return {team: paused.get(team) or (f"token refresh failed: {failures[team]}" if team in failures else why)
+            or "ok" for team, why in sorted(found.items())}
 
 
 async def refresh_gauges(hw: Headway) -> None:

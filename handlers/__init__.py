@@ -16,6 +16,7 @@ def register_all(app: AsyncApp, hw: Headway) -> None:
         gates,
         headway,
         home,
+        membership,
         onboarding,
         standup_prompts,
         standups,
@@ -26,7 +27,7 @@ def register_all(app: AsyncApp, hw: Headway) -> None:
 
     router = Router()
     for module in (headway, standups, standup_prompts, home, gates, gate_actions, delivery, onboarding, evidence,
-                   follow_through, time_off):
+                   follow_through, time_off, membership):
         module.register(router, hw)
 
     def unknown_command(name: str) -> dict[str, object]:

@@ -66,8 +66,14 @@ def register(router: Router, hw: Headway) -> None:
     router.action(ActionId.OUTBOX_RETRY.value)(acked(hw, ack_only, retry))
 
     async def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
-        """Sending pauses (nothing is dropped); it resumes when auth.test succeeds again (bot.delivery.sender)."""
-        hw.outbox.pause(str(body.get("team_id") or ""), str(event.get("type") or "tokens_revoked"))
+        """This workspace's sending pauses (nothing is dropped); it resumes when auth.test succeeds again
+        (bot.delivery.sender) or, with "Add to Slack", when the workspace installs Headway again (bot.installs)."""
+        from bot.installs import uninstalled
+
+        authorizations = body.get("authorizations") or [{}]
+        org_wide = bool(body.get("is_enterprise_install") or authorizations[0].get("is_enterprise_install"))
+        await uninstalled(hw, str(body.get("team_id") or ""), body.get("enterprise_id") or None,
+                          str(event.get("type") or "tokens_revoked"), org_wide=org_wide)
 
     router.event("app_uninstalled")(acked(hw, ack_only, revoked))
     router.event("tokens_revoked")(acked(hw, ack_only, revoked))

@@ -23,6 +23,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.errors import RateLimited, ResponseUrlFailed, SlackUnavailable
 from bot.delivery.held import ChannelCheck
+from bot.delivery.tokens import current_team
 from bot.people.profile import Profile, Status, UnknownUser
 from bot.render import Message
 
@@ -50,7 +51,8 @@ POSTABLE_FOR = 60.0  # seconds a channel Headway could post to is taken as still
 class SlackGateway:
     def __init__(self, client: MeteredWebClient) -> None:
         self.client = client
-        self._postable: dict[str, float] = {}  # channel -> until when (monotonic) a check said "can post"
+        # (workspace, channel) -> until when (monotonic) a check said "can post"
+        self._postable: dict[tuple[str, str], float] = {}
 
     async def post_message(
         self, channel: str, message: Message, *, thread_ts: str | None = None, key: str | None = None
@@ -218,14 +220,19 @@ class SlackGateway:
         A channel found postable is remembered for POSTABLE_FOR seconds (unless `fresh`): forms that name the
         same channel again and again (a morning of project edits) must not each wait for conversations.info's
         Tier 3 pace inside their ack. A refusal is never remembered: the person fixes it and submits again."""
-        if not fresh and self._postable.get(channel, 0.0) > time.monotonic():
+        key = (current_team() or "", channel)
+        if not fresh and self._postable.get(key, 0.0) > time.monotonic():
             return ChannelCheck(channel)
         check = await self._check_channel(channel)
         if check.ok:
-            self._postable[channel] = time.monotonic() + POSTABLE_FOR
+            self._postable[key] = time.monotonic() + POSTABLE_FOR
         else:
-            self._postable.pop(channel, None)
+            self._postable.pop(key, None)
         return check
+
+    def forget_postable(self, team_id: str, channel: str) -> None:
+        """Slack said the bot left the channel (or it was archived): the next form that names it asks again."""
+        self._postable.pop((team_id, channel), None)
 
     async def _check_channel(self, channel: str) -> ChannelCheck:
         try:

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.delivery.tokens import current_team
+
 PER_MINUTE = 1 / 60
 # (calls per second, burst) per Slack tier; Slack "allows occasional bursts" beyond the per-minute rate: ours stay
 # under half a minute's quota, so that jitter between our clock and Slack's never exceeds what it tolerates.
@@ -71,6 +73,9 @@ class Pacer:
 
     Views (views.open/update/push) are bound to a trigger, not tiered, and answer a person who is waiting:
     they are never paced.
+
+    Slack's limits are per workspace, so every bucket (and every 429 block) belongs to the workspace the call acts
+    for (bot.delivery.tokens.acting_for): one workspace's rush or 429 never slows another's.
     """
 
     message_rate: float = 5.0  # chat.postMessage per second for the workspace (300/min, "several hundred")
@@ -79,10 +84,10 @@ class Pacer:
     # Multiplies every rate (not the bursts), to match an emulator whose limits are scaled the same way (the demo,
     # tests whose subject is not pacing). Always 1 against real Slack.
     scale: float = 1.0
-    _buckets: dict[tuple[str, str], Bucket] = field(default_factory=dict)
+    _buckets: dict[tuple[str, str, str], Bucket] = field(default_factory=dict)
 
     def _bucket(self, method: str, scope: str = "") -> Bucket | None:
-        key = (method, scope)
+        key = (current_team() or "", method, scope)
         bucket = self._buckets.get(key)
         if bucket is None:
             if method == POST_MESSAGE:
@@ -103,12 +108,13 @@ class Pacer:
 
     def block(self, method: str, retry_after: float) -> None:
         """Slack answered 429: nobody calls this method (for chat.postMessage: in this workspace) for a while."""
-        bucket = self._bucket(method) or self._buckets.setdefault((method, ""), Bucket(rate=1e6, burst=1e6))
+        bucket = self._bucket(method) or self._buckets.setdefault((current_team() or "", method, ""),
+                                                                  Bucket(rate=1e6, burst=1e6))
         bucket.blocked_until = max(bucket.blocked_until, self.clock() + retry_after)
 
     def blocked_for(self, method: str) -> float:
         """Seconds until `method` may be called again after a 429 (0 when it is not blocked)."""
-        bucket = self._buckets.get((method, ""))
+        bucket = self._buckets.get((current_team() or "", method, ""))
         return max(0.0, bucket.blocked_until - self.clock()) if bucket else 0.0
 
 

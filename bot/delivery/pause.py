@@ -11,9 +11,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.delivery.tokens import acting_for
+
 log = logging.getLogger(__name__)
 
-AUTH_ERRORS = frozenset({"token_revoked", "account_inactive", "invalid_auth", "not_authed", "token_expired"})
+AUTH_ERRORS = frozenset({"token_revoked", "account_inactive", "invalid_auth", "not_authed", "token_expired",
+                         "app_uninstalled"})
 
 
 class Pause:
@@ -32,21 +35,35 @@ class Pause:
     def pause(self, team_id: str, why: str) -> None:
         if team_id not in self.why:
             log.error("sending paused for %s: %s; messages wait until the token works again", team_id, why)
-        self.why[team_id] = why
+        if self.why.get(team_id) != "app_uninstalled":  # Slack sends tokens_revoked too, in either order
+            self.why[team_id] = why
         self._probed_at = asyncio.get_running_loop().time()
 
+    def resume(self, team_id: str) -> bool:
+        """The workspace installed the app again (a new token): send its held messages now."""
+        if self.why.pop(team_id, None) is None:
+            return False
+        log.warning("sending resumes for %s: installed again", team_id)
+        self.resumed += 1
+        return True
+
     async def probe(self, auth_ok: Callable[[], Awaitable[str | None]]) -> bool:
-        """While paused, ask now and then whether the token works again; True when sending resumes."""
+        """While paused, ask now and then whether each paused workspace's token works again (auth.test acting
+        for that workspace); True when sending resumes for any."""
         now = asyncio.get_running_loop().time()
         if not self.why or now - self._probed_at < self.probe_seconds:
             return False
         self._probed_at = now
-        why = await auth_ok()
-        if why is None:
-            log.warning("the Slack token works again: sending resumes for %s", ", ".join(sorted(self.why)))
-            self.why.clear()
+        resumed = []
+        for team_id in list(self.why):
+            with acting_for(team_id):
+                why = await auth_ok()
+            if why is None:
+                self.why.pop(team_id, None)
+                resumed.append(team_id)
+            elif why in AUTH_ERRORS:
+                self.why[team_id] = why
+        if resumed:
+            log.warning("the Slack token works again: sending resumes for %s", ", ".join(sorted(resumed)))
             self.resumed += 1
-            return True
-        if why in AUTH_ERRORS:
-            self.why = dict.fromkeys(self.why, why)
-        return False
+        return bool(resumed)

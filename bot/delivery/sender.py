@@ -38,6 +38,7 @@ from bot.delivery.gateway import SlackGateway
 from bot.delivery.pacing import Pacer
 from bot.delivery.pause import AUTH_ERRORS, Pause
 from bot.delivery.recovery import find_sent, without_images
+from bot.delivery.tokens import acting_for
 from bot.metrics import Metrics
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.types import utcnow
@@ -122,20 +123,25 @@ class OutboxSender:
         rows = await self._claim(size)
         if not rows:
             return 0
-        by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
+        by_channel: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
-            by_channel[row.channel].append(row)
+            by_channel[(row.team_id, row.channel)].append(row)
         gate = asyncio.Semaphore(self._concurrency)
         held_channels = await self._held_channels(rows)
 
         async def run_channel(queue: list[OutboxMessage]) -> int:
+            with acting_for(queue[0].team_id):  # its workspace's token and pacing budget
+                return await channel_rows(queue)
+
+        async def channel_rows(queue: list[OutboxMessage]) -> int:
             sent = 0
             async with gate:
                 if len(queue) > PER_CHANNEL_PER_DRAIN:
                     queue, later = queue[:PER_CHANNEL_PER_DRAIN], queue[PER_CHANNEL_PER_DRAIN:]
                     await self._release(later, utcnow() + timedelta(seconds=len(queue) / self._pacer.scale))
-                if queue[0].channel in held_channels:  # keep the order: wait behind the held ones
-                    await self._hold_rest(queue, held_channels[queue[0].channel])
+                place = (queue[0].team_id, queue[0].channel)
+                if place in held_channels:  # keep the order: wait behind the held ones
+                    await self._hold_rest(queue, held_channels[place])
                     return 0
                 queue, sent = await self._recover(queue)
                 for index, row in enumerate(queue):
@@ -188,15 +194,16 @@ class OutboxSender:
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
             )).all())
 
-    async def _held_channels(self, rows: list[OutboxMessage]) -> dict[str, str]:
-        """Channels among `rows` that already have held messages, and why: new rows queue behind them."""
+    async def _held_channels(self, rows: list[OutboxMessage]) -> dict[tuple[str, str], str]:
+        """(workspace, channel) among `rows` that already have held messages, and why: new rows queue behind
+        them. By workspace too: two workspaces' channels may share an id (a DM is named by its user)."""
         channels = {row.channel for row in rows}
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
-                select(OutboxMessage.channel, OutboxMessage.last_error).where(
+                select(OutboxMessage.team_id, OutboxMessage.channel, OutboxMessage.last_error).where(
                     OutboxMessage.status == OutboxStatus.HELD, col(OutboxMessage.channel).in_(channels))
             )).all()
-        return {channel: error or "" for channel, error in found}
+        return {(team, channel): error or "" for team, channel, error in found}
 
     def _not_before(self, row: OutboxMessage) -> datetime:
         if row.team_id in self.paused:

@@ -16,6 +16,7 @@ from bot.models.core import (
 from bot.models.digests import DigestKind, DigestSubscription, SlackEvent
 from bot.models.experiments import ApiToken, Experiment, ExperimentStatus, MlflowLink, WeeklyGoal
 from bot.models.gates import Gate, GateApprover, GateDecision, GateRule, GateStatus, GateVote
+from bot.models.installations import SlackWorkspace, slack_bots, slack_installations, slack_oauth_states
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
 from bot.models.production import (
     Blocker,
@@ -81,6 +82,10 @@ __all__ = [
     "DigestKind",
     "DigestSubscription",
     "SlackEvent",
+    "SlackWorkspace",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
     "ApiToken",
     "Experiment",
     "ExperimentStatus",

@@ -59,6 +59,7 @@ class Token:
     kind: str
     scopes: tuple[str, ...]
     dead: str | None = None  # token_revoked, account_inactive… once revoked
+    expires_at: float | None = None  # rotating tokens (oauth.py): `token_expired` from then on
 
 
 class AuthError(Exception):
@@ -103,6 +104,8 @@ def authenticate(state: WorkspaceState, method: str, token: str | None, params: 
         raise AuthError("invalid_auth")
     if found.dead:
         raise AuthError(found.dead)
+    if found.expires_at is not None and found.expires_at <= state.now():
+        raise AuthError("token_expired")  # https://docs.slack.dev/authentication/using-token-rotation
     if (method in APP_TOKEN_METHODS) != (found.kind == "app"):
         raise AuthError("not_allowed_token_type")
     needed = needed_scope(state, method, params)

@@ -91,6 +91,10 @@ class EmulatorConfig:
 
     team_id: str = "T0HEADWAY"
     team_name: str = "Headway"
+    # Enterprise Grid: the organization this workspace belongs to (None: a standalone workspace). User and
+    # channel ids are unique across an organization (https://docs.slack.dev/enterprise-grid/).
+    enterprise_id: str | None = None
+    enterprise_name: str = ""
     bot_token: str = "xoxb-emulator"
     extra_tokens: list[str] = field(default_factory=list)
     # The scopes the installation granted (default: what the manifest asks for) and the app-level token for

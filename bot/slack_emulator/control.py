@@ -172,16 +172,18 @@ async def response_url(request: web.Request) -> web.Response:
         body = json.loads(raw) if raw.strip().startswith("{") else json.loads(parse_qs(raw)["payload"][0])
     except (ValueError, KeyError):
         return web.Response(status=400, text="invalid_payload")
-    failure, _, _ = _emu(request).faults.draw("response_url")  # fail_next("response_url", status=404, error=…)
+    emu = _emu(request).holding("response_urls", request.match_info["response_id"])
+    failure, _, _ = emu.faults.draw("response_url")  # fail_next("response_url", status=404, error=…)
     if failure is not None:
         return web.Response(status=failure.status, text=failure.error or "internal_error")
-    status, text = interactions.capture_response(_emu(request).state, request.match_info["response_id"], body)
+    status, text = interactions.capture_response(emu.state, request.match_info["response_id"], body)
     return web.Response(status=status, text=text)
 
 
 async def upload(request: web.Request) -> web.Response:
     """The upload_url of files.getUploadURLExternal: accepts raw bytes or multipart."""
-    stored = _emu(request).state.files.get(request.match_info["file_id"])
+    file_id = request.match_info["file_id"]
+    stored = _emu(request).holding("files", file_id).state.files.get(file_id)
     if stored is None:
         return web.Response(status=404, text="file_not_found")
     if request.content_type == "multipart/form-data":
@@ -201,7 +203,8 @@ async def upload(request: web.Request) -> web.Response:
 
 
 async def download(request: web.Request) -> web.Response:
-    stored = _emu(request).state.files.get(request.match_info["file_id"])
+    file_id = request.match_info["file_id"]
+    stored = _emu(request).holding("files", file_id).state.files.get(file_id)
     if stored is None or not stored["uploaded"]:
         return web.Response(status=404, text="file_not_found")
     return web.Response(body=stored["data"], content_type="application/octet-stream")

@@ -95,8 +95,8 @@ class SlackDriver(SignedTransport):
             "api_app_id": info["app_id"],
             "token": self.verification_token,
             "team": {"id": info["team_id"], "domain": info["team_domain"]},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": {"id": info["enterprise_id"]} if info.get("enterprise_id") else None,
+            "is_enterprise_install": bool(info.get("is_enterprise_install")),
         }
 
     async def _interactive(self, payload: dict[str, Any], **opts: Any) -> DriverResult:
@@ -124,7 +124,8 @@ class SlackDriver(SignedTransport):
             "command": command if command.startswith("/") else "/" + command,
             "text": text,
             "api_app_id": info["app_id"],
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if info.get("is_enterprise_install") else "false",
+            **({"enterprise_id": info["enterprise_id"]} if info.get("enterprise_id") else {}),
             "response_url": response["url"],
             "trigger_id": trigger_id,
         }
@@ -232,15 +233,17 @@ class SlackDriver(SignedTransport):
             "type": "event_callback",
             "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
             "event_time": int(time.time()),
+            **({"enterprise_id": info["enterprise_id"]} if info.get("enterprise_id") else {}),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": info["team_id"],
+                    "enterprise_id": info.get("enterprise_id"),
+                    "team_id": None if info.get("is_enterprise_install") else info["team_id"],
                     "user_id": info["bot_user_id"],
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": bool(info.get("is_enterprise_install")),
                 }
             ],
+            "is_enterprise_install": bool(info.get("is_enterprise_install")),
             "is_ext_shared_channel": False,
             "event_context": "4-" + uuid.uuid4().hex,
         }

@@ -44,16 +44,43 @@ class InstallControl:
             raise KeyError(f"no channel {channel!r}")
         return channel_id
 
-    def invite_bot(self, channel: str) -> None:
-        """Someone typed `/invite @app` in the channel."""
-        self.state.set_bot_member(self._channel(channel), True)
+    def invite_bot(self, channel: str, inviter: str | None = None) -> None:
+        """Someone typed `/invite @app` in the channel: the app hears `member_joined_channel` (when subscribed;
+        https://docs.slack.dev/reference/events/member_joined_channel: user, channel, channel_type C or G, team,
+        inviter)."""
+        channel_id = self._channel(channel)
+        self.state.set_bot_member(channel_id, True)
+        event = {"type": "member_joined_channel", "user": self.config.bot_user_id, "channel": channel_id,
+                 "channel_type": self._channel_type(channel_id), "team": self.config.team_id}
+        if inviter:
+            event["inviter"] = inviter
+        self._send_app_event(event)
 
     def remove_bot(self, channel: str) -> None:
-        """Someone removed the app from the channel (`/kick @app`)."""
-        self.state.set_bot_member(self._channel(channel), False)
+        """Someone removed the app from the channel (`/kick @app`): `member_left_channel`
+        (https://docs.slack.dev/reference/events/member_left_channel: user, channel, channel_type, team)."""
+        channel_id = self._channel(channel)
+        self.state.set_bot_member(channel_id, False)
+        self._send_app_event({"type": "member_left_channel", "user": self.config.bot_user_id, "channel": channel_id,
+                              "channel_type": self._channel_type(channel_id), "team": self.config.team_id})
 
-    def archive_channel(self, channel: str, archived: bool = True) -> None:
-        self.state.channels[self._channel(channel)].is_archived = archived
+    def archive_channel(self, channel: str, archived: bool = True, user: str | None = None) -> None:
+        """Archive (or unarchive) a channel: `channel_archive` for a public one, `group_archive` for a private one
+        (https://docs.slack.dev/reference/events/channel_archive, …/group_archive; the app hears them when
+        subscribed and a member)."""
+        channel_id = self._channel(channel)
+        record = self.state.channels[channel_id]
+        was_member = self.state.is_member(channel_id, self.config.bot_user_id)
+        record.is_archived = archived
+        if archived and was_member:
+            kind = "group_archive" if record.is_private else "channel_archive"
+            event = {"type": kind, "channel": channel_id}
+            if user:
+                event["user"] = user
+            self._send_app_event(event)
+
+    def _channel_type(self, channel_id: str) -> str:
+        return "G" if self.state.channels[channel_id].is_private else "C"
 
     # -------------------------------------------------------------- tokens
     @property
@@ -107,6 +134,10 @@ class InstallControl:
         self.config.events_url = events_url
         self.config.signing_secret = signing_secret
 
+    def _app_config(self) -> EmulatorConfig:
+        root = getattr(self, "root", self)
+        return self.config if self.config.events_url else root.config
+
     def app_events(self) -> list[dict[str, Any]]:
         return list(self.state.app_deliveries)
 
@@ -120,14 +151,21 @@ class InstallControl:
             self.state.app_deliveries.append({"type": event["type"], "via": None, "status": "not_subscribed"})
             return
         now = time.time()
+        enterprise_id = self.config.enterprise_id
+        org_wide = bool(enterprise_id and self.state.org_installed)
         body = {
             "token": "emulator-verification-token",
             "team_id": self.config.team_id,
+            "enterprise_id": enterprise_id,
             "api_app_id": self.config.app_id,
             "event": {**event, "event_ts": f"{now:.6f}"},
             "type": "event_callback",
             "event_id": "Ev" + uuid.uuid4().hex[:10].upper(),
             "event_time": int(now),
+            "authorizations": [{"enterprise_id": enterprise_id, "team_id": None if org_wide else self.config.team_id,
+                                "user_id": self.config.bot_user_id, "is_bot": True,
+                                "is_enterprise_install": org_wide}],
+            "is_enterprise_install": org_wide,
         }
         task = asyncio.get_running_loop().create_task(self._deliver(body))
         self._event_tasks.add(task)
@@ -138,17 +176,18 @@ class InstallControl:
         if self.hub.connected:
             outcome = await self.hub.deliver("event_callback", body)
             record.update(via="socket", status="acked" if outcome["acked"] else outcome.get("error"))
-        elif self.config.events_url:
+        elif self._app_config().events_url:
+            app = self._app_config()  # one app, one Request URL, whichever workspace the event comes from
             raw = json.dumps(body)
             stamp = str(int(time.time()))
             headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
                        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}
-            if self.config.signing_secret:
-                headers["X-Slack-Signature"] = slack_signature(self.config.signing_secret, stamp, raw)
+            if app.signing_secret:
+                headers["X-Slack-Signature"] = slack_signature(app.signing_secret, stamp, raw)
             try:
                 async with (
                     aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
-                    session.post(self.config.events_url, data=raw.encode(), headers=headers) as answer,
+                    session.post(str(app.events_url), data=raw.encode(), headers=headers) as answer,
                 ):
                     record.update(via="http", status=answer.status)
             except (aiohttp.ClientError, TimeoutError) as exc:

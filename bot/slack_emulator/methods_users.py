@@ -151,7 +151,7 @@ def channel_payload(state: WorkspaceState, channel_id: str) -> dict[str, Any]:
 @slack_method("auth.test")
 def auth_test(req: ApiRequest) -> dict[str, Any]:
     config = req.state.config
-    return {
+    answer = {
         "url": f"https://{config.team_domain}.slack.com/",
         "team": config.team_name,
         "user": config.bot_name,
@@ -159,8 +159,11 @@ def auth_test(req: ApiRequest) -> dict[str, Any]:
         "user_id": config.bot_user_id,
         "bot_id": config.bot_id,
         "app_id": config.app_id,
-        "is_enterprise_install": False,
+        "is_enterprise_install": bool(req.state.org_installed and config.enterprise_id),
     }
+    if config.enterprise_id:  # Grid workspaces only (https://docs.slack.dev/reference/methods/auth.test)
+        answer["enterprise_id"] = config.enterprise_id
+    return answer
 
 
 @slack_method("users.info")

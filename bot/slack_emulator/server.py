@@ -26,6 +26,7 @@ from .guard import guard
 from .install import InstallControl
 from .methods import call_method, is_known
 from .methods_functions import FunctionControl
+from .oauth import OAuthApp, OAuthControl, add_oauth_routes
 from .ratelimit import RateLimiter
 from .socket_mode import SocketHub, deliver_route
 from .state import RecordedCall, WorkspaceState
@@ -55,10 +56,15 @@ async def read_params(request: web.Request) -> dict[str, Any] | None:
     return params
 
 
-class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusControl):
-    """A Slack workspace on 127.0.0.1; use `async with SlackEmulator(config) as emu:`."""
+class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusControl, OAuthControl):
+    """A Slack workspace on 127.0.0.1; use `async with SlackEmulator(config) as emu:`.
 
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    More workspaces (and Enterprise Grid organizations) join with `add_workspace(config)`: each is a
+    SlackEmulator of its own state, rate limits and faults, served by this one's server; a Web API call acts on
+    the workspace its token belongs to (an org-wide token: the workspace that has the channel or user named).
+    """
+
+    def __init__(self, config: EmulatorConfig | None = None, *, oauth: OAuthApp | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.state = WorkspaceState(self.config)
         self.limiter = RateLimiter(self.config.rate_limits)
@@ -67,6 +73,56 @@ class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusContro
         self._event_tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.root: SlackEmulator = self
+        self.others: dict[str, SlackEmulator] = {}  # team_id -> the other workspaces served here
+        self.oauth_app = oauth
+        self.grants: dict = {}
+        self.refreshes: dict = {}
+
+    # --------------------------------------------------------- workspaces
+    def add_workspace(self, config: EmulatorConfig) -> SlackEmulator:
+        """Another workspace on this Slack (same app, same server), e.g. a second team or a Grid sibling."""
+        child = SlackEmulator(config)
+        child.root, child.hub, child._event_tasks = self, self.hub, self._event_tasks
+        self.root.others[config.team_id] = child
+        return child
+
+    def all_workspaces(self) -> list[SlackEmulator]:
+        return [self.root, *self.root.others.values()]
+
+    def workspace(self, team_id: str) -> SlackEmulator | None:
+        return next((ws for ws in self.all_workspaces() if ws.config.team_id == team_id), None)
+
+    def organizations(self) -> dict[str, str]:
+        """Enterprise Grid organizations: id -> name."""
+        return {ws.config.enterprise_id: ws.config.enterprise_name or ws.config.enterprise_id
+                for ws in self.all_workspaces() if ws.config.enterprise_id}
+
+    def holding(self, collection: str, key: str) -> SlackEmulator:
+        """The workspace whose state has `key` in `collection` (a response_url, a file); this one if none."""
+        return next((ws for ws in self.all_workspaces() if key in getattr(ws.state, collection)), self)
+
+    def _owner(self, token: str | None, params: dict[str, Any]) -> SlackEmulator:
+        """The workspace a call acts on: the one its token belongs to; for a token several workspaces share (an
+        org-wide install), the one that knows the channel or user named in the call."""
+        holders = [ws for ws in self.all_workspaces() if token and token in ws.state.tokens] or [self]
+        if len(holders) > 1:
+            for key, collection in (("trigger_id", "triggers"), ("view_id", "views"), ("file_id", "files")):
+                ref = params.get(key)
+                for ws in holders:
+                    if isinstance(ref, str) and ref in getattr(ws.state, collection):
+                        return ws
+            for key in ("channel", "user", "users", "user_id"):
+                ref = params.get(key)
+                if isinstance(ref, str) and ref:
+                    ref = ref.split(",")[0]
+                    for ws in holders:
+                        if ref in ws.state.channels or ref in ws.state.dm_channels:
+                            return ws
+                    for ws in holders:
+                        if ref in ws.state.users:
+                            return ws
+        return holders[0]
 
     # ------------------------------------------------------------ lifecycle
     def build_app(self) -> web.Application:
@@ -75,6 +131,7 @@ class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusContro
         app.router.add_get("/_emulator/socket", self.hub.handle)
         app.router.add_post("/_emulator/socket/deliver", self._deliver_socket)
         add_control_routes(app, self)
+        add_oauth_routes(app, self)
         return app
 
     async def _deliver_socket(self, request: web.Request) -> web.Response:
@@ -104,6 +161,8 @@ class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusContro
 
     @property
     def base_url(self) -> str:
+        if self.root is not self:
+            return self.root.base_url
         if self.port is None:
             raise RuntimeError("emulator not started")
         return f"http://{self.config.host}:{self.port}"
@@ -122,6 +181,17 @@ class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusContro
         if params is not None:
             token = token or params.get("token")
             params.pop("token", None)
+        if method == "oauth.v2.access" and params is not None:  # no token: the app's client id and secret
+            failure = self.faults.draw(method)[0]  # fail_next("oauth.v2.access", error="invalid_refresh_token")
+            body = ({"ok": False, "error": failure.error or "internal_error"} if failure is not None
+                    else self.oauth_v2_access(params, header))
+            self.state.calls.append(RecordedCall(method, {k: v for k, v in params.items() if k != "client_secret"},
+                                                 200, body, time.time()))
+            return web.json_response(body, dumps=json.dumps)
+        return await self._owner(token, params or {})._answer(method, params, token)
+
+    async def _answer(self, method: str, params: dict[str, Any] | None, token: str | None) -> web.Response:
+        """A Web API call acting on this workspace."""
         recorded = decode_json_params(params or {})
         headers: dict[str, str] = {}
         failure, delay, delay_label = self.faults.draw(method) if is_known(method) else (None, 0.0, None)

@@ -98,6 +98,8 @@ class WorkspaceState:
             self.tokens[value] = Token(value, "bot", tuple(config.scopes))
         self.tokens[config.app_token] = Token(config.app_token, "app", ("connections:write",))
         self.installed = True
+        self.org_installed = False  # installed org-wide (Enterprise Grid) rather than in this workspace alone
+        self.clock_offset = 0.0  # seconds Slack's clock is ahead (token expiry; SlackEmulator.advance_clock)
         self.socket_tickets: dict[str, float] = {}
         self.clear()
 
@@ -118,6 +120,9 @@ class WorkspaceState:
         self.response_urls: dict[str, ResponseUrl] = {}
         self.responses: list[dict[str, Any]] = []
         self.app_deliveries: list[dict[str, Any]] = []  # events Slack sent to the app (HTTP or Socket Mode)
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
 
     # ---------------------------------------------------------------- ids
     def new_id(self, prefix: str, length: int = 10) -> str:

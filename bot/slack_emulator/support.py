@@ -31,6 +31,8 @@ class DriverSupport:
             "bot_user_id": c.bot_user_id,
             "base_url": self.base_url,
             "default_channel_id": default_channel,
+            "enterprise_id": c.enterprise_id,
+            "is_enterprise_install": bool(c.enterprise_id and self.state.org_installed),
         }
 
     def channel_name(self, channel_id: str) -> str:

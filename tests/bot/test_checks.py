@@ -153,3 +153,25 @@ def test_canvas_scopes_are_one_optional_line() -> None:
     full = {"x-oauth-scopes": ",".join(BOT_SCOPES)}
     assert "canvases:write granted" in canvas_check(full).line()
     assert not scope_check({"x-oauth-scopes": "commands,canvases:write"}).ok
+
+
+def test_check_asks_slack_about_the_add_to_slack_settings(tmp_path: Path, migrated: Path,
+                                                          slack: EmulatorThread) -> None:
+    from bot.slack_emulator.oauth import OAuthApp
+
+    app = slack.emulator.configure_oauth(OAuthApp(client_id="42.43", client_secret="right",
+                                                  redirect_urls=["https://headway.example.com/slack/oauth_redirect"]))
+    env = {"DATABASE_URL": sqlite_url(migrated), "SLACK_API_URL": slack.api_url, "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_CLIENT_ID": app.client_id, "SLACK_CLIENT_SECRET": app.client_secret,
+           "SLACK_AUTHORIZATION_URL": slack.api_url.removesuffix("api/") + "oauth/v2/authorize",
+           "HEADWAY_PUBLIC_URL": "https://headway.example.com"}
+    good = headway(tmp_path, "check", **env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "✓ Slack app credentials" in good.stdout and "✓ redirect URL: https://headway.example.com/slack/" \
+        "oauth_redirect" in good.stdout and "Slack auth" not in good.stdout
+    bad = headway(tmp_path, "check", **{**env, "SLACK_CLIENT_SECRET": "wrong",
+                                        "HEADWAY_PUBLIC_URL": "https://elsewhere.example.com"})
+    assert bad.returncode == 2
+    assert "✗ Slack app credentials: SLACK_CLIENT_SECRET does not belong to SLACK_CLIENT_ID" in bad.stdout
+    assert "✗ redirect URL: Slack refuses https://elsewhere.example.com/slack/oauth_redirect" in bad.stdout
+    slack.emulator.oauth_app = None

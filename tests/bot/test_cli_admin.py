@@ -44,8 +44,28 @@ def test_workspaces_list(tmp_path: Path, database: Path) -> None:
     result = headway(tmp_path, "workspaces", "list", DATABASE_URL=sqlite_url(database))
     assert result.returncode == 0, result.stderr
     header, row = result.stdout.strip().splitlines()
-    assert header.split() == ["TEAM", "NAME", "LIFECYCLE", "PEOPLE"]
-    assert row.split() == ["T0ACME", "Acme", "default", "2"]
+    assert header.split() == ["TEAM", "NAME", "LIFECYCLE", "PEOPLE", "ORG", "SLACK"]
+    assert row.split() == ["T0ACME", "Acme", "default", "2", "—", "—"]
+
+
+def test_workspaces_delete_removes_every_row_of_that_workspace_only(tmp_path: Path, database: Path) -> None:
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO workspaces (team_id, name, lifecycle, created_at) VALUES "
+                   "('T0OTHER', 'Other', 'default', ?)", (NOW,))
+        db.execute("INSERT INTO people (id, team_id, user_id, name, real_name, tz, is_bot, deleted, created_at) "
+                   "VALUES (9, 'T0OTHER', 'U0ADA', 'ada', 'Ada', 'UTC', 0, 0, ?)", (NOW,))
+        db.execute("INSERT INTO slack_workspaces (team_id, enterprise_id, team_name, uninstalled_at) VALUES "
+                   "('T0ACME', NULL, 'Acme', ?)", (NOW,))
+    result = headway(tmp_path, "workspaces", "delete", "T0ACME", "--yes", DATABASE_URL=sqlite_url(database))
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as db:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                  if name != "alembic_version"]
+        left = {table: db.execute(f"SELECT * FROM {table}").fetchall() for table in tables}
+    assert not [t for t, rows in left.items() if "T0ACME" in str(rows)]
+    assert left["people"] and left["workspaces"]  # the other workspace's rows stay
+    again = headway(tmp_path, "workspaces", "delete", "T0ACME", "--yes", DATABASE_URL=sqlite_url(database))
+    assert again.returncode == 1 and "no workspace T0ACME" in again.stderr
 
 
 def test_people_list_shows_ids_names_roles_and_time_zones(tmp_path: Path, database: Path) -> None:

@@ -68,3 +68,11 @@ def test_custom_steps_are_declared_as_workflow_builder_expects(schema):
     broken["functions"]["log_result"]["input_parameters"]["properties"]["value"]["type"] = "float"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
+
+
+def test_oauth_manifest_lists_the_redirect_url_and_allows_org_wide_installs(schema):
+    manifest = yaml.safe_load(manifest_yaml("https://headway.example.com", oauth=True))
+    jsonschema.validate(manifest, schema)
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://headway.example.com/slack/oauth_redirect"]
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert "redirect_urls" not in build_manifest("https://headway.example.com")["oauth_config"]
