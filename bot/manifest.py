@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import yaml
@@ -91,7 +92,7 @@ def build_manifest(url: str | None, *, socket_mode: bool = False, name: str = "H
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}, **oauth_config(url, oauth)},
         "settings": settings,
-        "functions": {callback_id: dict(step) for callback_id, step in STEPS.items()},
+        "functions": copy.deepcopy(dict(STEPS)),  # a copy: whoever edits the manifest never edits the steps
     }
 
 

@@ -99,8 +99,10 @@ class _TemplateCodeCache(FileSystemBytecodeCache):
     instead of compiling ~100 templates again. Jinja keys a bucket by the template's file name and a checksum of
     its source, so an override or an edited template is compiled afresh."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, kind: str) -> None:
+        # One cache per kind of environment: the compiled code depends on its options (escaping, finalize), not
+        # only on the template's source, so messages and Markdown documents never share compiled templates.
+        super().__init__(pattern=f"__headway_{kind}_%s.cache")
         self._code: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: Bucket) -> None:
@@ -118,7 +120,8 @@ class _TemplateCodeCache(FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-_BYTECODE = _TemplateCodeCache()
+_BYTECODE = _TemplateCodeCache("blocks")
+_DOCUMENT_BYTECODE = _TemplateCodeCache("markdown")
 
 
 def _markdown_finalize(value: Any) -> str:
@@ -179,7 +182,8 @@ class Renderer:
         """A Markdown document (a report file): the same environment, overlaid so that values are escaped for
         Markdown (`markdown_escape`) instead of mrkdwn and JSON."""
         if self._documents is None:
-            self._documents = self.env.overlay(autoescape=False, finalize=_markdown_finalize)
+            self._documents = self.env.overlay(autoescape=False, finalize=_markdown_finalize,
+                                               bytecode_cache=_DOCUMENT_BYTECODE)
         return self._documents.get_template(template).render(**context)
 
     def view(self, template: str, /, **context: Any) -> dict[str, Any]:

@@ -219,8 +219,9 @@ COLLABORATORS = {"ids": ActionId, "field": stage_field, "statuses": CRITERION_ST
                  "lifecycle": builtin("default"), "metadata": {"gate": MAX_ID, "decision": "pivot"},
                  "states": [state.value for state in ProjectState]}
 RENDERER = Renderer()
+# Block Kit templates (Markdown documents, *.md.j2, become files, not blocks: tests/bot/reports cover them).
 TEMPLATES = sorted(name for name in RENDERER.env.list_templates(extensions=["j2"])
-                   if name != "macros.j2" and "/_" not in name)
+                   if name.endswith(".json.j2") and "/_" not in name)
 
 
 def variables(name: str) -> set[str]:
