@@ -8,11 +8,24 @@ so a driver can steer an emulator running as a separate process.
 
 from __future__ import annotations
 
+import functools
+import ssl
 from typing import Any, Protocol
 
 import httpx
 
 from .payloads import DriverError
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+def loopback_client(timeout: float) -> httpx.AsyncClient:
+    """A client for the emulator and the app on loopback. httpx builds a TLS context for every client (loading the
+    CA bundle, ~70 ms of CPU) even for plain HTTP: one shared context keeps a driver per test cheap."""
+    return httpx.AsyncClient(timeout=timeout, verify=_tls_context())
 
 
 class EmulatorLink(Protocol):
@@ -43,7 +56,7 @@ class RemoteLink:
         self._cache: dict[tuple[str, str], Any] = {}
 
     async def call(self, op: str, **args: Any) -> Any:
-        http = self._http or httpx.AsyncClient(timeout=10.0)
+        http = self._http or loopback_client(10.0)
         try:
             response = await http.post(f"{self.base_url}/_emulator/rpc", json={"op": op, "args": args})
         finally:

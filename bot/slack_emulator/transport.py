@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from .link import EmulatorLink
+from .link import EmulatorLink, loopback_client
 from .result import DriverResult, slack_signature
 
 
@@ -49,7 +49,7 @@ class SignedTransport:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self._timeout)
+            self._http = loopback_client(self._timeout)
         started = time.monotonic()
         try:
             response = await self._http.post(self.url, content=body.encode(), headers=headers)
@@ -77,7 +77,7 @@ class SignedTransport:
         """Socket Mode: the emulator wraps `payload` in an envelope on the app's WebSocket and waits for the ack;
         the ack's `payload` is what the app would have answered over HTTP."""
         if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self._timeout)
+            self._http = loopback_client(self._timeout)
         response = await self._http.post(self.socket_url, json={"kind": kind, "payload": payload})  # type: ignore[arg-type]
         outcome = response.json()
         if not outcome.get("acked"):
