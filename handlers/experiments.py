@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements, tokens
+from bot.gates import timebox
 from bot.ids import CallbackId, record_id
 from bot.models import Project
 from bot.people import service as people
@@ -106,7 +107,9 @@ async def close_experiment(hw: Headway, req: CommandRequest) -> None:
         actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
         experiment = await experiments.close_experiment(session, actor, experiment_id, " ".join(req.args[1:]),
                                                         hw.clock.now())
+        await timebox.settle_prompts(session, hw.renderer, experiment, "Concluded", req.user_id, hw.clock.now())
         project = await session.get(Project, experiment.project_id)
+    hw.deliver()
     await respond(hw, req.response_url, "experiments/done.json.j2", what="closed", experiment=experiment,
                   key=project.key)
 

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery.settle import copies, outcome, settle
 from bot.errors import HeadwayError, InvalidInput, NotAllowed
 from bot.experiments.measurements import series
 from bot.gates import notify, snapshot
@@ -26,6 +27,7 @@ from bot.people import service as people
 from bot.people.profile import ProfileLookup, UnknownUser
 from bot.people.service import Actor
 from bot.projects.service import ProjectDetails, can_edit
+from bot.render import Renderer
 from bot.standups.schedule import zone
 
 GATEABLE_STATES = (ProjectState.ACTIVE, ProjectState.PAUSED)
@@ -128,7 +130,16 @@ async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details
     await notify.post_cards(session, env.renderer, view, lifecycle, env.now)
     await notify.tell(session, env.renderer, view, lifecycle, what="requested", people=[actor.user_id], channel=False,
                       key="requested")
+    await settle_prompts(session, env.renderer, gate)
     return gate
+
+
+async def settle_prompts(session: AsyncSession, renderer: Renderer, gate: Gate) -> int:
+    """The kill/continue and "good enough to ship?" prompts of the project stop asking: the gate is requested."""
+    standing = [*await copies(session, gate.team_id, prefix=f"gate-prompt:{gate.project_id}:", kinds=["gate_prompt"]),
+                *await copies(session, gate.team_id, prefix=f"gate-ship:{gate.project_id}:", kinds=["gate_prompt"])]
+    line = outcome(renderer, f"Gate #{gate.id} requested", by=gate.requested_by, at=gate.requested_at)
+    return await settle(session, standing, line, version=f"gate-{gate.id}")
 
 
 def _criteria_json(draft: GateDraft) -> str:

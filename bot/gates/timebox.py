@@ -7,11 +7,13 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery.settle import copies, outcome, settle
 from bot.errors import HeadwayError, InvalidInput, NotAllowed, NotFound
 from bot.experiments import experiments
 from bot.models import Experiment, ExperimentStatus, Project
 from bot.people.service import Actor
 from bot.projects.service import get_project
+from bot.render import Renderer
 
 EXTENSION = timedelta(days=7)
 
@@ -49,3 +51,22 @@ async def conclude(session: AsyncSession, actor: Actor, experiment_id: int, outc
     if len(text) > 2000:
         raise InvalidInput({"outcome": "Please keep it under 2,000 characters."})
     return await experiments.close_experiment(session, actor, experiment_id, f"Pivot: {text}" if pivot else text, now)
+
+
+async def settle_prompts(session: AsyncSession, renderer: Renderer, experiment: Experiment, what: str, by: str,
+                         at: datetime) -> int:
+    """Every "timebox ended" prompt of the experiment stops asking: extended or concluded, by whom, when."""
+    standing = await copies(session, experiment.team_id, prefix=f"gate-experiment:{experiment.id}:",
+                            kinds=["gate_experiment"])
+    return await settle(session, standing, outcome(renderer, what, by=by, at=at),
+                        version=f"{experiment.status}-{experiment.end_date.isoformat()}")
+
+
+def decided_text(experiment: Experiment, today: date) -> str | None:
+    """What was already decided about an ended timebox, if anything: concluded, or extended past today."""
+    if experiment.status == ExperimentStatus.CONCLUDED:
+        return f"experiment #{experiment.id} concluded"
+    if experiment.end_date >= today:
+        return f"experiment #{experiment.id} runs until {experiment.end_date:%a} {experiment.end_date.day} " \
+               f"{experiment.end_date:%b %Y}"
+    return None
