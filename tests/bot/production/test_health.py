@@ -40,7 +40,7 @@ async def test_live_values_judge_health_and_announce_a_degradation_once(slack, e
     assert "Healthy" in await health_text(slack)
     result = await slack.slash_command(PM, "/headway", "show FRAUD", channel_id=CHANNEL)
     shown = all_text((await result.wait_for_response(timeout=10))["blocks"])  # the live metric beside the offline one
-    assert "catches 81 of every 100 fraud cases (target 90)" in shown
+    assert "catches 8 of every 10 fraud cases (target 9)" in shown
     assert ("*In production: Healthy* — now catches 80 of every 100 fraud cases, down from 81 at launch (live less "
             "than a day") in shown
     assert (await post_live(headway, token, 0.80, ref="a")).json()["duplicates"] == 1  # retries are stored once
