@@ -20,7 +20,7 @@ from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
-from handlers.replies import confirm_saved, respond
+from handlers.replies import answer_where_asked, confirm_saved, respond
 from handlers.requests import CommandRequest
 from handlers.router import Router
 
@@ -92,7 +92,8 @@ async def open_experiment_form(hw: Headway, req: CommandRequest) -> None:
         today = hw.clock.now().date()
         return hw.renderer.view("experiments/form.json.j2", callback_id=CallbackId.EXPERIMENT_FORM,
                                 project=details.project, user_id=req.user_id, today=today,
-                                default_end=today + timedelta(days=7), metadata={"key": details.project.key})
+                                default_end=today + timedelta(days=7),
+                                metadata={"key": details.project.key, "response_url": req.response_url or None})
 
     await open_then_fill(hw, req.trigger_id, "New experiment", build)
 
@@ -144,4 +145,4 @@ def register(router: Router, hw: Headway) -> None:
         await ack()
 
 
-    router.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, nudge_outbox(hw), answer_where_asked(hw)))

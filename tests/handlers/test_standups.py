@@ -9,13 +9,15 @@ from sqlmodel import select  # noqa: F401
 from bot.models import Measurement, OutboxMessage, Standup, StandupAnswer, StandupParticipant, StandupPrompt
 from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM
 from tests.handlers.gate_support import blocks_of
-from tests.handlers.standup_support import answer, create_standup, dms_to, tick, wait_prompt, where
+from tests.handlers.standup_support import answer, create_standup, dms_to, outbox_key, tick, wait_prompt, where
 from tests.handlers.test_projects import FRAUD, create, make_pm
 from tests.support import all_text, eventually, rows
 
 
 def report_calls(emulator, method="chat.postMessage"):
-    return [c for c in emulator.calls_to(method) if c.params.get("channel") == CHANNEL and c.response.get("ok")]
+    """The standup's posts in its channel (not, say, a new project announcing itself there)."""
+    return [c for c in emulator.calls_to(method) if c.params.get("channel") == CHANNEL and c.response.get("ok")
+            and not outbox_key(c).startswith("project:")]
 
 
 def blocks_text(call) -> str:
@@ -29,7 +31,9 @@ async def test_creating_a_standup_stores_it_with_participants(slack, emulator, c
     assert (standup.name, standup.channel_id, standup.local_time, standup.cutoff_minutes) == (
         "fraud-team", CHANNEL, "09:30", 600)
     assert {p.user_id for p in await rows(clean_database, StandupParticipant)} == {PM, MEMBER, EXEC}
-    assert "fraud-team" in (await eventually(lambda: dms_to(emulator, PM, "fraud-team")))[-1].params["text"]
+    confirmed = await eventually(lambda: [r for r in emulator.responses if r["channel_id"] == CHANNEL
+                                          and r["user_id"] == PM and "fraud-team" in r.get("text", "")])
+    assert confirmed and not dms_to(emulator, PM, "fraud-team")  # where the PM asked, not echoed in her DMs
 
 
 async def test_invalid_standup_form_is_answered_inline(slack, emulator, clean_database):
