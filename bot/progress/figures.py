@@ -8,7 +8,8 @@ two weeks, or the chart and the sentence under it, reads the same figure at the 
   rare rates). The scale is chosen from the project's baseline and target — never from the latest value — so
   it stays the same week after week while the goalposts stand: the smallest scale on which the target is
   whole (within half a step: 0.85 is "85 of 100", not "9 of 10"), both stay off none/all, they read apart,
-  and the target leaves a step free on its worse side (so a result short of it can say so). Without goalposts, the latest value picks the scale.
+  and the target leaves a step free on its worse side (so a result short of it can say so).
+  Without goalposts, the latest value picks the scale.
 - Rounding is half-up (8.5 → 9), not Python's banker's `round` (8.5 → 8).
 - Honest sides: a result short of the target never reads as at or beyond it, and a result at or beyond it
   never reads as short (the count is moved to the right side of the target's count).
