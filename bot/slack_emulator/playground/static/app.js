@@ -149,7 +149,7 @@
       const answer = await this.post("clock", { op });
       document.body.classList.remove("busy");
       if (!answer.ok) { this.toast(answer.error || "The clock did not move"); return; }
-      const did = Object.entries(answer.did || {}).map(([what, n]) => `${n} ${what}`).join(", ");
+      const did = answer.said || "";  // worded by the app's clock control, counts and nouns agreeing
       await this.refresh();
       this.toast(`${answer.clock.label}: ${did || "nothing was due"}`);
     }
