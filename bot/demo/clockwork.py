@@ -83,8 +83,8 @@ class Clockwork:
         total: dict[str, int] = {}
         while self.clock.now() < target:
             self.clock.set(min(_next_step(self.clock.now()), target))
-            for key, count in (await self.run_due()).items():
-                total[key] = total.get(key, 0) + count
+            for key, amount in (await self.run_due()).items():
+                total[key] = total.get(key, 0) + amount
         return total
 
     async def run_due(self, hourly: bool = False) -> dict[str, int]:
