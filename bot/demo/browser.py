@@ -34,8 +34,12 @@ class PlaygroundPage:
 
     def __init__(self, page: Any, url: str, shots: Path | None = None) -> None:
         self.page, self.url, self.shots = page, url, shots
-        self.errors: list[str] = []
+        self.errors: list[str] = []  # JavaScript errors, console errors and failed requests (404s included)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: self.errors.append(f"console: {message.text}")
+                if message.type == "error" else None)
+        page.on("response", lambda response: self.errors.append(f"HTTP {response.status}: {response.url}")
+                if response.status >= 400 else None)
         page.set_default_timeout(WAIT_MS)
 
     # ------------------------------------------------------------------ moving around
