@@ -36,8 +36,10 @@ class PlaygroundPage:
         self.page, self.url, self.shots = page, url, shots
         self.errors: list[str] = []  # JavaScript errors, console errors and failed requests (404s included)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # Console errors, except the browser's own "Failed to load resource" lines: a failed answer of the page's
+        # server is recorded below with its status, and an image on another host (offline here) is not the page's.
         page.on("console", lambda message: self.errors.append(f"console: {message.text}")
-                if message.type == "error" else None)
+                if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
         page.on("response", lambda response: self.errors.append(f"HTTP {response.status}: {response.url}")
                 if response.status >= 400 else None)
         page.set_default_timeout(WAIT_MS)
