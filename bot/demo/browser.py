@@ -56,7 +56,9 @@ class PlaygroundPage:
         value = picker.locator("option", has_text=re.compile(rf"^{re.escape(first_name)}\b")).first.get_attribute(
             "value")
         picker.select_option(value)
-        self.page.wait_for_function("id => window.playground && window.playground.me === id", arg=value)
+        # Until the page shows that person (their sidebar drawn), so the next click lands on their items.
+        self.page.wait_for_function("id => window.playground && window.playground.me === id && window.playground.data"
+                                    " && window.playground.data.me === id && !window.playground.pending", arg=value)
 
     def channel(self, name: str) -> None:
         self.page.locator("#sidebar .side-item", has_text=name).first.click()
