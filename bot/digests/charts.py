@@ -159,6 +159,15 @@ def _week_labels(count: int, today: date | None) -> list[str]:
             for i, d in enumerate(starts)]
 
 
+def _since(count: int, first: int, today: date | None) -> str:
+    """ "results since 30 Nov" (or "3 weeks of results so far" without a date): why the line starts late."""
+    weeks = count - first
+    if today is None:
+        return f"{weeks} week{'s' if weeks != 1 else ''} of results so far"
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    return f"results since the week of {start.day} {start:%b}"
+
+
 def _panel(ax: Any, status: ProjectStatus, today: date | None, *, week_labels: bool) -> None:
     project, judgement = status.project, status.judgement
     raw = [_finite(v) for v in judgement.weekly]
@@ -194,9 +203,8 @@ def _panel(ax: Any, status: ProjectStatus, today: date | None, *, week_labels: b
                         color=MUTED, parse_math=False)
     latest = next(((i, v) for i, v in reversed(list(enumerate(weekly))) if v is not None), None)
     first = next((i for i, v in enumerate(weekly) if v is not None), None)
-    if first:  # weeks before the first result are not gaps: say how long the line is, instead of empty ticks
-        weeks = len(weekly) - first
-        ax.text(0.01, 0.5, f"{weeks} week{'s' if weeks != 1 else ''} of results so far", transform=ax.transAxes,
+    if first:  # weeks before the first result are not gaps: say since when there are results, not empty ticks
+        ax.text(0.01, 0.5, _since(len(weekly), first, today), transform=ax.transAxes,
                 fontsize=6, color=MUTED, ha="left", va="center", style="italic", parse_math=False)
     if latest is not None:
         ax.annotate(str(said["latest"]), xy=latest, xytext=(0, 3), textcoords="offset points", ha="center",
