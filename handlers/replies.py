@@ -92,13 +92,21 @@ async def confirm_saved(hw: Headway, session: Any, body: dict[str, Any], templat
     `answer_where_asked` once the save is committed and acked). Without one (a modal opened from the App Home),
     a DM queued in the save's own transaction: sent once, retried, never lost."""
     message = hw.renderer.message(template, **context)
-    response_url = str(view_metadata(body.get("view") or {}).get("response_url") or "")
-    if response_url.startswith(("https://", "http://")):
-        body[ANSWER_HERE] = {"url": response_url, "user": body["user"]["id"], "message": message,
-                             "replace_original": replace_original}
+    if answer_here(body, message, replace_original=replace_original):
         return
     await enqueue(session, team_id=body["team"]["id"], key=f"saved:{body['view']['id']}", kind="form_saved",
                   channel=body["user"]["id"], message=message)
+
+
+def answer_here(body: dict[str, Any], message: Message, *, replace_original: bool = False) -> bool:
+    """Keep `message` for the conversation the modal was opened from (`answer_where_asked` sends it after the ack);
+    False when the modal was opened without a response_url (from the App Home): the caller DMs instead."""
+    response_url = str(view_metadata(body.get("view") or {}).get("response_url") or "")
+    if not response_url.startswith(("https://", "http://")):
+        return False
+    body[ANSWER_HERE] = {"url": response_url, "user": body["user"]["id"], "message": message,
+                         "replace_original": replace_original}
+    return True
 
 
 def answer_where_asked(hw: Headway) -> Any:

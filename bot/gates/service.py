@@ -86,8 +86,10 @@ async def request_context(session: AsyncSession, actor: Actor, details: ProjectD
 
 
 async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details: ProjectDetails,
-                      lifecycle: Lifecycle, draft: GateDraft, leaving_key: str, lookup: ProfileLookup) -> Gate:
-    """Store the request, freeze the snapshot, post the card to the channel and each approver."""
+                      lifecycle: Lifecycle, draft: GateDraft, leaving_key: str, lookup: ProfileLookup,
+                      tell_requester: bool = True) -> Gate:
+    """Store the request, freeze the snapshot, post the card to the channel and each approver; the requester
+    hears it is out by DM unless `tell_requester` is False (the handler answers where the request was made)."""
     check_can_request(actor, details)
     project = details.project
     # Lock the project row first: two PMs submitting at once still make one open gate.
@@ -128,8 +130,9 @@ async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details
     await session.flush()
     view = await load_view(session, gate, lifecycle)
     await notify.post_cards(session, env.renderer, view, lifecycle, env.now)
-    await notify.tell(session, env.renderer, view, lifecycle, what="requested", people=[actor.user_id], channel=False,
-                      key="requested")
+    if tell_requester:
+        await notify.tell(session, env.renderer, view, lifecycle, what="requested", people=[actor.user_id],
+                          channel=False, key="requested")
     await settle_prompts(session, env.renderer, gate)
     return gate
 
