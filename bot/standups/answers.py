@@ -225,7 +225,8 @@ async def _queue_messages(session: AsyncSession, renderer: Renderer, context: Pr
                       kind="standup_answer_edit", channel=standup.channel_id, method=OutboxMethod.UPDATE,
                       target_key=f"{base}:answer", message=reply)
     confirmation = renderer.message("standups/confirmation.json.j2", standup=standup, prompt=prompt, answer=answer,
-                                    run_date=run.run_date, edited=not first, ids=ActionId)
+                                    run_date=run.run_date, edited=not first, ids=ActionId,
+                                    editable=run.closed_at is None)
     await enqueue(session, team_id=standup.team_id, key=f"{base}:confirm:v{answer.version}",
                   kind="standup_confirmation", channel=prompt.user_id, message=confirmation)
 
