@@ -176,7 +176,8 @@ class StandupRound:
         for text in wanted:
             self.story.expect(_blocks(reply), text, f"{person.first_name}'s answer in the thread")
         confirmation = await self.post(mark, f"the DM thanking {person.first_name}", person.id, "Thanks")
-        self.story.expect(_blocks(confirmation), "Edit my answer", f"the DM thanking {person.first_name}")
+        self.story.expect(_blocks(confirmation), "stands as given" if late else "Edit my answer",
+                          f"the DM thanking {person.first_name}")  # a closed round's answer is not edited
         if "blocker" in values or late:
             await self.story.wait_for(lambda: self.updates(mark), "the report message to be updated")
         self.story.show_new_posts()

@@ -192,6 +192,10 @@ def test_monday_morning_brings_elena_the_digest_with_its_chart(web, playground) 
     web.app()
     digest = web.page.locator("#messages .msg", has_text="ML portfolio").last
     expect(digest).to_be_visible()
+    # The page keeps the app's (emulated) time: Elena's local time reads 08:30, and days are divided.
+    expect(web.page.locator("#who")).to_contain_text("08:30")
+    expect(web.page.locator("#messages .day-divider", has_text="Today")).to_have_count(1)
+    assert web.page.locator("#messages .day-divider").count() > 1
     chart = digest.locator("img.block-image")
     expect(chart).to_be_visible()
     chart.scroll_into_view_if_needed()
