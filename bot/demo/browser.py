@@ -57,8 +57,8 @@ class PlaygroundPage:
             "value")
         picker.select_option(value)
         # Until the page shows that person (their sidebar drawn), so the next click lands on their items.
-        self.page.wait_for_function("id => window.playground && window.playground.me === id && window.playground.data"
-                                    " && window.playground.data.me === id && !window.playground.pending", arg=value)
+        self.page.wait_for_function("id => window.playground && window.playground.me === id"
+                                    " && document.body.dataset.me === id", arg=value)
 
     def channel(self, name: str) -> None:
         self.page.locator("#sidebar .side-item", has_text=name).first.click()
@@ -66,7 +66,14 @@ class PlaygroundPage:
 
     def app(self, tab: str = "Messages") -> None:
         """Headway under Apps, on its Messages or Home tab."""
-        self.page.locator("#side-apps .side-item").first.click()
+        for attempt in range(3):  # a click that lands while the sidebar is redrawn is clicked again
+            self.page.locator("#side-apps .side-item").first.click()
+            try:
+                self.page.wait_for_selector("#main-head .tab", timeout=WAIT_MS // 3)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
         self.page.locator(f"#main-head .tab:has-text('{tab}')").click()
         if tab == "Home":
             self.page.wait_for_selector(".home[data-view-id]")

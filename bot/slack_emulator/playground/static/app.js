@@ -73,6 +73,8 @@
         : null;
       const data = await this.get("workspace");
       if (!data) return;
+      // The person was switched while this was read: it is the previous person's page, so read again.
+      if (this.me && data.me !== this.me) { this.again = true; return; }
       this.data = data;
       this.me = data.me;
       const places = [...data.channels, ...data.dms];
@@ -93,6 +95,7 @@
       if (side !== this.drawnThread) { this.drawnThread = side; this.drawThread(thread); }
       this.modals.show(views && views.modal, views ? views.depth : 0);
       document.body.dataset.ready = "1";
+      document.body.dataset.me = this.me;  // whose page is drawn (tests wait for it after switching person)
     }
 
     blockContext(extra = {}) {
