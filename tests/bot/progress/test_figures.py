@@ -63,7 +63,6 @@ def test_every_surface_says_the_same_figure_at_one_scale_on_the_right_side(lens,
         chart = chart_figures(p, [v * k for v in weeks[: week + 1]])
         scale = scale_of(spec, lens, value * k)
         scales.add((scale.per, scale.says_one_in))
-        better = value < target if direction == "lower" else value > target
         worse = value > target if direction == "lower" else value < target
         if scale.says_one_in:
             found = ONE_IN.search(headline)
@@ -92,7 +91,6 @@ def test_every_surface_says_the_same_figure_at_one_scale_on_the_right_side(lens,
         else:
             assert not (worse and count <= target_count), headline
             assert not (not worse and count > target_count), headline
-        del better
     assert len(scales) == 1  # one scale while the goalposts stand
 
 
