@@ -10,6 +10,7 @@ from markupsafe import Markup
 from bot.app import Headway
 from bot.delivery import held
 from bot.delivery.errors import SlackUnavailable
+from bot.delivery.settle import already
 from bot.ids import ActionId
 from handlers.deferred import ack_only, acked
 from handlers.router import Router
@@ -32,6 +33,8 @@ async def retry_held(hw: Headway, team_id: str, user_id: str, channel: str) -> d
             return {"ok": False, "problem": Markup(check.explain(mrkdwn=True))}  # trusted text, a checked id
     async with hw.db.unit_of_work() as session:
         count = await held.release(session, team_id, channel)
+        if count:
+            await held.settle_notices(session, hw.renderer, team_id, channel, user_id, count)
     hw.deliver()
     return {"ok": True, "count": count, "channel": channel}
 
@@ -57,6 +60,15 @@ def register(router: Router, hw: Headway) -> None:
 
     async def retry(body: dict[str, Any]) -> None:
         channel = str(body["actions"][0].get("value") or "")[:32]
+        async with hw.db.unit_of_work() as session:
+            waiting = await held.held_count(session, body["team"]["id"], channel)
+        if not waiting:  # a late click on an old copy: someone already retried, nothing is held any more
+            message = already(hw.renderer, "nothing is held any more, the messages went out")
+            if body.get("response_url"):
+                await hw.gateway.respond(body["response_url"], message, replace_original=False)
+            else:
+                await hw.gateway.post_message(body["user"]["id"], message)
+            return
         outcome = await retry_held(hw, body["team"]["id"], body["user"]["id"], channel)
         message = hw.renderer.message("delivery/retried.json.j2", channel=channel, count=outcome.get("count", 0),
                                       ok=outcome["ok"], problem=outcome.get("problem", ""))

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from bot.app import Headway
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements, tokens
+from bot.gates import timebox
 from bot.ids import CallbackId, record_id
 from bot.models import Project
 from bot.people import service as people
@@ -19,7 +20,7 @@ from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
-from handlers.replies import confirm_saved, respond
+from handlers.replies import answer_where_asked, confirm_saved, respond
 from handlers.requests import CommandRequest
 from handlers.router import Router
 
@@ -91,7 +92,8 @@ async def open_experiment_form(hw: Headway, req: CommandRequest) -> None:
         today = hw.clock.now().date()
         return hw.renderer.view("experiments/form.json.j2", callback_id=CallbackId.EXPERIMENT_FORM,
                                 project=details.project, user_id=req.user_id, today=today,
-                                default_end=today + timedelta(days=7), metadata={"key": details.project.key})
+                                default_end=today + timedelta(days=7),
+                                metadata={"key": details.project.key, "response_url": req.response_url or None})
 
     await open_then_fill(hw, req.trigger_id, "New experiment", build)
 
@@ -106,7 +108,9 @@ async def close_experiment(hw: Headway, req: CommandRequest) -> None:
         actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
         experiment = await experiments.close_experiment(session, actor, experiment_id, " ".join(req.args[1:]),
                                                         hw.clock.now())
+        await timebox.settle_prompts(session, hw.renderer, experiment, "Concluded", req.user_id, hw.clock.now())
         project = await session.get(Project, experiment.project_id)
+    hw.deliver()
     await respond(hw, req.response_url, "experiments/done.json.j2", what="closed", experiment=experiment,
                   key=project.key)
 
@@ -141,4 +145,4 @@ def register(router: Router, hw: Headway) -> None:
         await ack()
 
 
-    router.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.EXPERIMENT_FORM.value)(acked(hw, submit, nudge_outbox(hw), answer_where_asked(hw)))

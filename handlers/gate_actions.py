@@ -10,8 +10,10 @@ from datetime import date
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+from sqlmodel import select
 
 from bot.app import Headway
+from bot.delivery.settle import already
 from bot.errors import HeadwayError
 from bot.gates import manage, queries, timebox, voting
 from bot.gates.form import VoteDraft, add_working_days, validate_vote
@@ -19,7 +21,7 @@ from bot.gates.notify import words
 from bot.gates.voting import GateNotOpen
 from bot.gates.wording import DECISION_LABELS
 from bot.ids import ActionId, CallbackId, record_id
-from bot.models import GateDecision, Project
+from bot.models import Experiment, GateDecision, Project
 from bot.people import service as people
 from bot.render import Message
 from handlers.deferred import ack_only, acked, nudge_outbox, queued
@@ -175,13 +177,31 @@ async def close_as_is(hw: Headway, body: dict[str, Any]) -> None:
     await answer(hw, body, message)
 
 
+async def experiment_decided(hw: Headway, body: dict[str, Any]) -> bool:
+    """A click on an old copy of a "timebox ended" prompt already answered: say what was decided, change nothing."""
+    async with hw.db.unit_of_work() as session:
+        experiment = await session.get(Experiment, _number(body) or 0)
+    if experiment is None or experiment.team_id != body["team"]["id"]:
+        return False
+    what = timebox.decided_text(experiment, hw.clock.now().date())
+    if what is None:
+        return False
+    await answer(hw, body, already(hw.renderer, what, at=experiment.concluded_at))
+    return True
+
+
 async def extend_experiment(hw: Headway, body: dict[str, Any]) -> None:
     team_id, user_id, experiment_id = body["team"]["id"], body["user"]["id"], _number(body)
+    if await experiment_decided(hw, body):
+        return
     try:
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
             experiment = await timebox.extend(session, actor, experiment_id or 0, hw.clock.now().date(),
                                               hw.clock.now())
+            await timebox.settle_prompts(session, hw.renderer, experiment, "Extended a week", user_id,
+                                         hw.clock.now())
+        hw.deliver()
         message = done_message(hw, "experiment_extended", gate_id=experiment.id,
                                until=experiment.end_date.strftime("%a %d %b %Y"))
     except HeadwayError as error:
@@ -193,6 +213,8 @@ async def open_conclude_form(hw: Headway, body: dict[str, Any]) -> None:
     pivot = body["actions"][0]["action_id"] == ActionId.GATE_EXPERIMENT_PIVOT
     title = "Pivot the experiment" if pivot else "Conclude experiment"
     team_id, user_id, experiment_id = body["team"]["id"], body["user"]["id"], _number(body)
+    if await experiment_decided(hw, body):
+        return
 
     async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
@@ -214,14 +236,31 @@ async def submit_conclude(hw: Headway, ack: AsyncAck, body: dict[str, Any], view
         experiment_id = record_id(metadata.get("experiment"))
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)
-            await timebox.conclude(session, actor, experiment_id, str(read_state(view).get("outcome") or ""),
-                                   bool(metadata.get("pivot")), hw.clock.now())
+            experiment = await timebox.conclude(session, actor, experiment_id,
+                                                str(read_state(view).get("outcome") or ""),
+                                                bool(metadata.get("pivot")), hw.clock.now())
+            await timebox.settle_prompts(session, hw.renderer, experiment,
+                                         "Pivoted" if metadata.get("pivot") else "Concluded", user_id,
+                                         hw.clock.now())
     except FORM_PROBLEMS as error:
         await ack_form_problem(hw, ack, error, "Experiment", field="outcome")
         return
     context["headway_concluded"] = {"id": experiment_id, "response_url": metadata.get("response_url"),
                                     "user_id": user_id}
     await ack()
+
+
+async def gate_already_requested(hw: Headway, body: dict[str, Any]) -> bool:
+    """A click on an old copy of a prompt whose project already has an open gate: say so, change nothing."""
+    async with hw.db.unit_of_work() as session:
+        project = (await session.exec(select(Project).where(Project.team_id == body["team"]["id"],
+                                                            Project.key == _value(body)[:12]))).first()
+        gate = await queries.open_gate_of(session, project.id) if project is not None else None  # type: ignore[arg-type]
+    if gate is None:
+        return False
+    await answer(hw, body, already(hw.renderer, f"gate #{gate.id} requested", by=gate.requested_by,
+                                   at=gate.requested_at))
+    return True
 
 
 def register(router: Router, hw: Headway) -> None:
@@ -239,12 +278,15 @@ def register(router: Router, hw: Headway) -> None:
 
     async def confirm_concluded(context: AsyncBoltContext) -> None:
         outcome = context.get("headway_concluded")
+        hw.deliver()
         if outcome:
             message = done_message(hw, "experiment_closed", gate_id=outcome["id"])
             await answer(hw, {"response_url": outcome["response_url"], "user": {"id": outcome["user_id"]}}, message)
 
     async def request_from_prompt(body: dict[str, Any]) -> None:
         container = body.get("view") or {}
+        if container.get("type") != "modal" and await gate_already_requested(hw, body):
+            return
         await open_request_form(hw, body["trigger_id"], body["team"]["id"], body["user"]["id"], _value(body)[:12],
                                 response_url=body.get("response_url"),
                                 in_view=container.get("id") if container.get("type") == "modal" else None)

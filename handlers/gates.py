@@ -12,6 +12,7 @@ from bot.gates import manage, queries
 from bot.gates.approvers import ROLE_LABELS
 from bot.gates.form import CRITERION_STATUSES, RULE_LABELS, validate_request
 from bot.gates.notify import words
+from bot.gates.queries import load_view
 from bot.gates.service import create_gate, request_context
 from bot.gates.voting import GateEnv
 from bot.ids import CallbackId, record_id
@@ -22,7 +23,7 @@ from handlers.deferred import acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.modals import fill_view, open_then_fill
 from handlers.registry import CommandRegistry
-from handlers.replies import FORM_PROBLEMS, ack_form_problem, respond
+from handlers.replies import FORM_PROBLEMS, ack_form_problem, answer_here, answer_where_asked, respond
 from handlers.requests import CommandRequest
 from handlers.router import Router
 
@@ -88,7 +89,8 @@ async def open_request_form(hw: Headway, trigger_id: str, team_id: str, user_id:
         return hw.renderer.view(
             "gates/request_form.json.j2", ctx=ctx, callback_id=CallbackId.GATE_REQUEST, statuses=CRITERION_STATUSES,
             rule_labels={k.value: v for k, v in RULE_LABELS.items()}, role_labels=ROLE_LABELS,
-            metadata={"key": details.project.key, "leaving": ctx.leaving.key, "slots": list(ctx.slots)})
+            metadata={"key": details.project.key, "leaving": ctx.leaving.key, "slots": list(ctx.slots),
+                      "response_url": response_url if in_view is None else None})
 
     if in_view is not None:  # asked from inside a modal (the project form): the request form takes its place
         await fill_view(hw, in_view, "Request a gate", build)
@@ -166,8 +168,13 @@ def register(router: Router, hw: Headway) -> None:
                 leaving = lifecycle.stage(str(metadata.get("leaving")))
                 slots = tuple(s for s in metadata.get("slots") or [] if s in ROLE_LABELS)
                 draft = validate_request(read_state(view), lifecycle, leaving, slots, hw.clock.now().date())
-                await create_gate(session, gate_env(hw), actor, details, lifecycle, draft, leaving.key,
-                                  hw.gateway.profile)
+                here = bool(metadata.get("response_url"))
+                gate = await create_gate(session, gate_env(hw), actor, details, lifecycle, draft, leaving.key,
+                                         hw.gateway.profile, tell_requester=not here)
+                if here:  # "your gate is out", where the request was made rather than by DM
+                    gate_view = await load_view(session, gate, lifecycle)
+                    answer_here(body, hw.renderer.message("gates/notice.json.j2", v=gate_view, what="requested",
+                                                          **words(lifecycle)))
         except FORM_PROBLEMS as error:
             await ack_form_problem(hw, ack, error, "Request a gate")
             return
@@ -175,4 +182,4 @@ def register(router: Router, hw: Headway) -> None:
         await ack()
 
 
-    router.view(CallbackId.GATE_REQUEST.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.GATE_REQUEST.value)(acked(hw, submit, nudge_outbox(hw), answer_where_asked(hw)))

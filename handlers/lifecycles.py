@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
+from bot.delivery.settle import already
 from bot.errors import HeadwayError, InvalidInput
 from bot.ids import ActionId, CallbackId
 from bot.lifecycle import Lifecycle
@@ -19,7 +20,7 @@ from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
-from handlers.replies import ack_form_problem, confirm_saved, respond
+from handlers.replies import ack_form_problem, answer_where_asked, confirm_saved, respond
 from handlers.requests import CommandRequest
 from handlers.router import Router
 
@@ -51,19 +52,29 @@ async def show_lifecycle(hw: Headway, req: CommandRequest) -> None:
 
 
 def lifecycle_map_view(hw: Headway, new: Lifecycle, mappings: Sequence[lifecycles.Mapping_], *, scope: str,
-                       key: str | None = None) -> dict[str, Any]:
+                       key: str | None = None, response_url: str | None = None) -> dict[str, Any]:
     """The modal that confirms a switch and asks for each stage without a namesake in `new`."""
     return hw.renderer.view("projects/lifecycle_map.json.j2", callback_id=CallbackId.LIFECYCLE_MAP, new=new,
                             mapped=[m for m in mappings if m.new_stage],
                             unmapped=[m for m in mappings if not m.new_stage], field=lifecycles.stage_field,
                             scope=scope,
-                            metadata={"scope": scope, "key": key, "lifecycle": new.key})
+                            metadata={"scope": scope, "key": key, "lifecycle": new.key, "response_url": response_url})
 
 
 def register(router: Router, hw: Headway) -> None:
     async def open_switch(body: dict[str, Any]) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         wanted = str((body.get("actions") or [{}])[0].get("value") or "")[:64]
+
+        async with hw.db.unit_of_work() as session:
+            workspace = await people.ensure_workspace(session, team_id)
+        if hw.lifecycle(workspace.lifecycle).key == wanted:
+            message = already(hw.renderer, f"this workspace uses the {hw.lifecycle(workspace.lifecycle).name}")
+            if body.get("response_url"):
+                await hw.gateway.respond_or_dm(body["response_url"], user_id, message)
+            else:
+                await hw.gateway.post_message(user_id, message)
+            return
 
         async def build() -> dict[str, Any]:
             async with hw.db.unit_of_work() as session:
@@ -74,7 +85,7 @@ def register(router: Router, hw: Headway) -> None:
                 current, new = hw.lifecycle(workspace.lifecycle), _choice(hw, wanted)
                 following = await lifecycles.following(session, team_id, current, lambda p: hw.lifecycle(p.lifecycle))
             mappings = lifecycles.plan(following, lambda p: hw.lifecycle(p.lifecycle), new)
-            return lifecycle_map_view(hw, new, mappings, scope="workspace")
+            return lifecycle_map_view(hw, new, mappings, scope="workspace", response_url=body.get("response_url"))
 
         await open_then_fill(hw, body["trigger_id"], "Switch lifecycle", build)
 
@@ -99,7 +110,8 @@ def register(router: Router, hw: Headway) -> None:
                     moved = await lifecycles.switch_workspace(session, actor, hw.lifecycle(workspace.lifecycle), new,
                                                               lambda p: hw.lifecycle(p.lifecycle), picked, now)
                 await confirm_saved(hw, session, body, "projects/lifecycle_switched.json.j2", new=new, moved=moved,
-                                    scope=metadata.get("scope"), key=metadata.get("key"))
+                                    scope=metadata.get("scope"), key=metadata.get("key"),
+                                    replace_original=metadata.get("scope") == "workspace")
         except InvalidInput as error:
             await ack(response_action="errors", errors=error.errors)
             return
@@ -110,4 +122,4 @@ def register(router: Router, hw: Headway) -> None:
         await ack()
 
     router.action(ActionId.LIFECYCLE_PICK.value)(acked(hw, ack_only, open_switch))
-    router.view(CallbackId.LIFECYCLE_MAP.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.LIFECYCLE_MAP.value)(acked(hw, submit, nudge_outbox(hw), answer_where_asked(hw)))

@@ -7,15 +7,17 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
+from bot.delivery.settle import already
 from bot.errors import HeadwayError
 from bot.ids import ActionId, CallbackId
-from bot.models import ProductionChoice
+from bot.models import ProductionChoice, Project
 from bot.people import service as people
 from bot.production import decisions, overview
 from bot.production import service as production
 from bot.production.notify import CHOICES, words
 from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
+from handlers.gate_actions import answer
 from handlers.modals import notice, open_then_fill
 from handlers.registry import CommandRegistry
 from handlers.replies import FORM_PROBLEMS, ack_form_problem, respond
@@ -49,9 +51,29 @@ def _target(body: dict[str, Any]) -> tuple[int, int]:
     return int(project_id), int(episode or 0)
 
 
+async def already_decided(hw: Headway, body: dict[str, Any]) -> bool:
+    """A late click on an old copy of a settled alert: say what was decided, change nothing."""
+    try:
+        project_id, episode = _target(body)
+    except (ValueError, KeyError, IndexError):
+        return False
+    async with hw.db.unit_of_work() as session:
+        project = await session.get(Project, project_id)
+        if project is None or project.team_id != body["team"]["id"]:
+            return False
+        earlier = await decisions.decided_already(session, project_id, episode)
+    if earlier is None:
+        return False
+    await answer(hw, body, already(hw.renderer, CHOICES[ProductionChoice(earlier.choice)][0], by=earlier.user_id,
+                                   at=earlier.cast_at, detail=earlier.rationale))
+    return True
+
+
 async def open_decision_form(hw: Headway, body: dict[str, Any]) -> None:
     choice = BY_ACTION[ActionId(body["actions"][0]["action_id"])]
     team_id, user_id = body["team"]["id"], body["user"]["id"]
+    if await already_decided(hw, body):
+        return
 
     async def build() -> dict[str, Any]:
         try:

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.app import Headway
 from bot.canvases.service import canvas_of
+from bot.delivery.outbox import enqueue
 from bot.digests import listing
 from bot.errors import HeadwayError, InvalidInput
 from bot.experiments import experiments, measurements
@@ -29,7 +30,7 @@ from handlers.forms import read_state, view_metadata
 from handlers.lifecycles import lifecycle_map_view
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
-from handlers.replies import confirm_saved, respond
+from handlers.replies import answer_where_asked, confirm_saved, respond
 from handlers.requests import CommandRequest
 from handlers.router import Router
 
@@ -82,7 +83,8 @@ async def _form_view(hw: Headway, req: CommandRequest, key: str | None) -> dict[
         member_ids=list(details.member_ids) if details else [],
         lifecycle=lifecycle, states=[s.value for s in ProjectState], today=hw.clock.now().date(),
         may_move=may_move, lifecycles=hw.lifecycle_choices() if may_move else (), ids=ActionId,
-        metadata={"key": key.upper() if key else None, "channel": req.channel_id},
+        metadata={"key": key.upper() if key else None, "channel": req.channel_id,
+                  "response_url": req.response_url or None},
     )
 
 
@@ -145,6 +147,14 @@ async def show_status(hw: Headway, req: CommandRequest) -> None:
                   live=live[0] if live else None)
 
 
+async def announce_new(hw: Headway, session: Any, project: Any, user_id: str) -> None:
+    """A new project says so where it will report (its channel), once."""
+    if project.channel_id:
+        await enqueue(session, team_id=project.team_id, key=f"project:{project.id}:created", kind="project_created",
+                      channel=project.channel_id,
+                      message=hw.renderer.message("projects/announced.json.j2", project=project, by=user_id))
+
+
 def register(router: Router, hw: Headway) -> None:
     async def submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext) -> None:
         metadata = view_metadata(view)
@@ -164,6 +174,8 @@ def register(router: Router, hw: Headway) -> None:
                 details = saved.details
                 await confirm_saved(hw, session, body, "projects/saved.json.j2", key=details.project.key,
                                     name=details.project.name, created=not original)
+                if not original:
+                    await announce_new(hw, session, details.project, user_id)
         except InvalidInput as error:
             await ack(response_action="errors", errors=_inline(error.errors, block_ids))
             return
@@ -178,7 +190,7 @@ def register(router: Router, hw: Headway) -> None:
             return
         await ack()
 
-    router.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, nudge_outbox(hw)))
+    router.view(CallbackId.PROJECT_FORM.value)(acked(hw, submit, nudge_outbox(hw), answer_where_asked(hw)))
 
 
 

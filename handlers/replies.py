@@ -11,6 +11,7 @@ from bot.delivery.errors import ResponseUrlFailed
 from bot.delivery.outbox import enqueue
 from bot.errors import HeadwayError, InvalidInput
 from bot.render import Message
+from handlers.forms import view_metadata
 from handlers.modals import notice
 
 FORM_PROBLEMS = (HeadwayError, KeyError, TypeError, ValueError)  # what a wrong, stale or tampered form raises
@@ -81,7 +82,40 @@ async def ack_form_problem(hw: Headway, ack: Any, error: BaseException, title: s
     await ack(response_action="update", view=notice(hw, title, f":warning: {text}"))
 
 
-async def confirm_saved(hw: Headway, session: Any, body: dict[str, Any], template: str, **context: Any) -> None:
-    """The "saved" DM after a modal, queued in the save's own transaction: sent once, retried, never lost."""
+ANSWER_HERE = "headway_answer_here"  # on the request's body: a confirmation for `answer_where_asked`
+
+
+async def confirm_saved(hw: Headway, session: Any, body: dict[str, Any], template: str, *,
+                        replace_original: bool = False, **context: Any) -> None:
+    """The "saved" confirmation after a modal, where the person asked: in the channel or DM the modal was opened
+    from (ephemeral, through the command's response_url kept in the view's private metadata; sent by
+    `answer_where_asked` once the save is committed and acked). Without one (a modal opened from the App Home),
+    a DM queued in the save's own transaction: sent once, retried, never lost."""
+    message = hw.renderer.message(template, **context)
+    if answer_here(body, message, replace_original=replace_original):
+        return
     await enqueue(session, team_id=body["team"]["id"], key=f"saved:{body['view']['id']}", kind="form_saved",
-                  channel=body["user"]["id"], message=hw.renderer.message(template, **context))
+                  channel=body["user"]["id"], message=message)
+
+
+def answer_here(body: dict[str, Any], message: Message, *, replace_original: bool = False) -> bool:
+    """Keep `message` for the conversation the modal was opened from (`answer_where_asked` sends it after the ack);
+    False when the modal was opened without a response_url (from the App Home): the caller DMs instead."""
+    response_url = str(view_metadata(body.get("view") or {}).get("response_url") or "")
+    if not response_url.startswith(("https://", "http://")):
+        return False
+    body[ANSWER_HERE] = {"url": response_url, "user": body["user"]["id"], "message": message,
+                         "replace_original": replace_original}
+    return True
+
+
+def answer_where_asked(hw: Headway) -> Any:
+    """Work after a modal's ack: the confirmation `confirm_saved` kept for the conversation the modal came from."""
+
+    async def send(body: dict[str, Any]) -> None:
+        pending = body.pop(ANSWER_HERE, None)
+        if pending:
+            await hw.gateway.respond_or_dm(pending["url"], pending["user"], pending["message"],
+                                           replace_original=pending["replace_original"])
+
+    return send

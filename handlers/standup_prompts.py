@@ -11,11 +11,12 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from sqlmodel import select
 
 from bot.app import Headway
+from bot.delivery.settle import already
 from bot.errors import HeadwayError, InvalidInput
 from bot.ids import ActionId, CallbackId, record_id
-from bot.models import AbsenceKind, StandupAnswer
+from bot.models import AbsenceKind, PromptStatus, StandupAnswer
 from bot.people import service as people
-from bot.standups import absence, answers
+from bot.standups import absence, answers, settled
 from bot.standups.schedule import zone
 from handlers.deferred import ack_only, acked, nudge_outbox, queued
 from handlers.forms import read_state, view_metadata
@@ -33,9 +34,33 @@ def _clicked(body: dict[str, Any]) -> str:
         return ""
 
 
+async def closed_already(hw: Headway, body: dict[str, Any]) -> bool:
+    """A click on an old copy of a prompt whose answer can no longer change: say so, change nothing."""
+    try:
+        async with hw.db.unit_of_work() as session:
+            context = await answers.load_clicked(session, body["team"]["id"], _clicked(body), body["user"]["id"])
+    except HeadwayError:
+        return False  # the modal says what is wrong
+    if context.prompt.status != PromptStatus.ANSWERED or answers.editable(context):
+        return False
+    message = already(hw.renderer, "your answer is in", by=context.prompt.user_id, at=context.prompt.answered_at,
+                      detail=answers.closed_text(context.run))
+    await answer_privately(hw, body, message)
+    return True
+
+
+async def answer_privately(hw: Headway, body: dict[str, Any], message: Any) -> None:
+    if body.get("response_url"):
+        await hw.gateway.respond_or_dm(body["response_url"], body["user"]["id"], message, replace_original=False)
+    else:
+        await hw.gateway.post_message(body["user"]["id"], message)
+
+
 async def open_answer_form(hw: Headway, body: dict[str, Any]) -> None:
     """Open at once (the trigger expires in 3 s), then fill with the questions and the person's projects."""
     team_id, user_id = body["team"]["id"], body["user"]["id"]
+    if await closed_already(hw, body):
+        return
 
     async def build() -> dict[str, Any]:
         async with hw.db.unit_of_work() as session:
@@ -67,13 +92,19 @@ def register(router: Router, hw: Headway) -> None:
             async with hw.db.unit_of_work() as session:
                 context = await answers.load_clicked(session, body["team"]["id"], _clicked(body), body["user"]["id"])
                 skipped = await answers.skip_prompt(session, context)
+                if skipped:
+                    await settled.skipped(session, hw.renderer, context.standup, context.run, context.prompt,
+                                          hw.clock.now())
             message = hw.renderer.message("standups/skipped.json.j2", standup_name=context.standup.name,
-                                          away_until=None) if skipped else hw.renderer.message(
-                "errors/problem.json.j2", problem="This standup is already answered or closed: use “Edit my answer” "
-                "or “Answer” to add to it.")
+                                          away_until=None) if skipped else already(
+                hw.renderer, _status_words(context.prompt.status),
+                by=context.prompt.user_id if context.prompt.status == PromptStatus.ANSWERED else None,
+                at=context.prompt.answered_at)
+            if skipped:
+                hw.deliver()
         except HeadwayError as error:
             message = hw.renderer.message("errors/problem.json.j2", problem=str(error))
-        await hw.gateway.respond_or_dm(body["response_url"], body["user"]["id"], message, replace_original=False)
+        await answer_privately(hw, body, message)
 
     router.action(ActionId.STANDUP_SKIP.value)(acked(hw, ack_only, skip))
 
@@ -135,6 +166,11 @@ def register(router: Router, hw: Headway) -> None:
             await hw.gateway.respond_or_dm(outcome["response_url"], outcome["user_id"], message)
 
     router.view(CallbackId.STANDUP_AWAY.value)(acked(hw, submit_away, confirm_away))
+
+
+def _status_words(status: str) -> str:
+    return {PromptStatus.ANSWERED: "answered", PromptStatus.SKIPPED: "skipped today",
+            PromptStatus.MISSED: "closed without an answer"}.get(status, "settled")  # type: ignore[call-overload]
 
 
 def _day(value: Any) -> date | None:

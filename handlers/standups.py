@@ -25,7 +25,7 @@ from handlers.delivery import channel_problem
 from handlers.forms import read_state, view_metadata
 from handlers.modals import open_then_fill
 from handlers.registry import CommandRegistry
-from handlers.replies import confirm_saved, respond
+from handlers.replies import answer_where_asked, confirm_saved, respond
 from handlers.requests import CommandRequest
 from handlers.router import Router
 
@@ -81,7 +81,7 @@ async def _open_form(hw: Headway, req: CommandRequest, name: str | None) -> None
             channel_id=req.channel_id if req.channel_id.startswith(("C", "G")) else None,
             questions=details.questions if details else list(DEFAULT_QUESTIONS),
             holidays=[d.isoformat() for d in details.holidays] if details else [],
-            metadata={"name": details.standup.name if details else None},
+            metadata={"name": details.standup.name if details else None, "response_url": req.response_url or None},
         )
 
     await open_then_fill(hw, req.trigger_id, "Edit standup" if name else "New standup", build)
@@ -215,7 +215,8 @@ def register(router: Router, hw: Headway) -> None:
         """The participants new to Headway: their time zones, read from Slack after the modal closed."""
         await fill_unfilled(hw.db, body["team"]["id"], hw.gateway.profiles)
 
-    router.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, nudge_outbox(hw), fill_profiles))
+    router.view(CallbackId.STANDUP_FORM.value)(acked(hw, submit, nudge_outbox(hw), answer_where_asked(hw),
+                                                     fill_profiles))
 
 
 

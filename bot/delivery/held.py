@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import Outgoing, enqueue_many
+from bot.delivery.settle import copies, outcome, settle
 from bot.ids import ActionId
 from bot.models import (
     EventKind,
@@ -164,3 +165,18 @@ async def problems(session: AsyncSession, team_id: str, limit: int = 8) -> list[
         .order_by(count.desc()).limit(limit)
     )).all()
     return [Problem(channel=c, kind=k, status=s, error=(e or "")[:200], count=n) for c, k, s, e, n in found]
+
+
+async def held_count(session: AsyncSession, team_id: str, channel: str) -> int:
+    return int((await session.exec(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.team_id == team_id, OutboxMessage.channel == channel,
+        OutboxMessage.status == OutboxStatus.HELD))).one())
+
+
+async def settle_notices(session: AsyncSession, renderer: Renderer, team_id: str, channel: str, by: str,
+                         count: int) -> int:
+    """Every fixer's copy of the held-messages DM for `channel` stops offering Retry: who retried, when."""
+    notices = [row for row in await copies(session, team_id, prefix="held:", kinds=[NOTICE_KIND])
+               if f'"value": "{channel}"' in row.payload or f'"value":"{channel}"' in row.payload]
+    line = outcome(renderer, f"Retried: {count} held message{'s' if count != 1 else ''} sent", by=by, at=utcnow())
+    return await settle(session, notices, line, version=f"retried-{int(utcnow().timestamp())}")

@@ -34,8 +34,14 @@ class PlaygroundPage:
 
     def __init__(self, page: Any, url: str, shots: Path | None = None) -> None:
         self.page, self.url, self.shots = page, url, shots
-        self.errors: list[str] = []
+        self.errors: list[str] = []  # JavaScript errors, console errors and failed requests (404s included)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # Console errors, except the browser's own "Failed to load resource" lines: a failed answer of the page's
+        # server is recorded below with its status, and an image on another host (offline here) is not the page's.
+        page.on("console", lambda message: self.errors.append(f"console: {message.text}")
+                if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
+        page.on("response", lambda response: self.errors.append(f"HTTP {response.status}: {response.url}")
+                if response.status >= 400 else None)
         page.set_default_timeout(WAIT_MS)
 
     # ------------------------------------------------------------------ moving around
@@ -50,7 +56,9 @@ class PlaygroundPage:
         value = picker.locator("option", has_text=re.compile(rf"^{re.escape(first_name)}\b")).first.get_attribute(
             "value")
         picker.select_option(value)
-        self.page.wait_for_function("id => window.playground && window.playground.me === id", arg=value)
+        # Until the page shows that person (their sidebar drawn), so the next click lands on their items.
+        self.page.wait_for_function("id => window.playground && window.playground.me === id"
+                                    " && document.body.dataset.me === id", arg=value)
 
     def channel(self, name: str) -> None:
         self.page.locator("#sidebar .side-item", has_text=name).first.click()
@@ -58,7 +66,14 @@ class PlaygroundPage:
 
     def app(self, tab: str = "Messages") -> None:
         """Headway under Apps, on its Messages or Home tab."""
-        self.page.locator("#side-apps .side-item").first.click()
+        for attempt in range(3):  # a click that lands while the sidebar is redrawn is clicked again
+            self.page.locator("#side-apps .side-item").first.click()
+            try:
+                self.page.wait_for_selector("#main-head .tab", timeout=WAIT_MS // 3)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
         self.page.locator(f"#main-head .tab:has-text('{tab}')").click()
         if tab == "Home":
             self.page.wait_for_selector(".home[data-view-id]")

@@ -16,6 +16,7 @@ from bot.app import Headway
 from bot.clock import ManualClock
 from bot.demo.moments import on_the_minute, upcoming
 from bot.jobs import canvas_tick, gate_prompts, gate_tick, send_due_digests, standup_tick
+from bot.render.formatting import count
 
 STEP = timedelta(minutes=5)
 HORIZON = timedelta(days=8)  # "next tick" looks a week ahead: Friday evening's next tick is Monday's standup
@@ -63,7 +64,7 @@ class Clockwork:
             done = await self.run_due(hourly=True)
         else:
             raise ValueError("op must be one of tick, hour, monday")
-        return {"did": done, "clock": self.describe()}
+        return {"did": done, "said": said(done), "clock": self.describe()}
 
     async def _until_something(self) -> dict[str, int]:
         """Jump from one scheduled moment to the next until a job does something (at most a week ahead); with
@@ -82,8 +83,8 @@ class Clockwork:
         total: dict[str, int] = {}
         while self.clock.now() < target:
             self.clock.set(min(_next_step(self.clock.now()), target))
-            for key, count in (await self.run_due()).items():
-                total[key] = total.get(key, 0) + count
+            for key, amount in (await self.run_due()).items():
+                total[key] = total.get(key, 0) + amount
         return total
 
     async def run_due(self, hourly: bool = False) -> dict[str, int]:
@@ -100,6 +101,16 @@ class Clockwork:
             prompts = await gate_prompts(self.hw)
             done["kill/continue prompts"] = prompts.prompted
         return {key: count for key, count in done.items() if count}
+
+
+NOUNS = {"standup prompts": "standup prompt", "reminders": "reminder", "standups closed": "standup closed",
+         "digests": "digest", "gates closed": "gate closed", "gate reminders": "gate reminder",
+         "kill/continue prompts": "kill/continue prompt"}
+
+
+def said(done: dict[str, int]) -> str:
+    """What the jobs did, for the page's toast: "1 digest, 2 standup prompts" (counts and nouns agree)."""
+    return ", ".join(count(n, NOUNS.get(what, what), what) for what, n in done.items())
 
 
 def _next_step(now: datetime) -> datetime:

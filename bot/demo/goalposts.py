@@ -20,7 +20,7 @@ async def move_goalposts(s: Stage) -> None:
         "target": "0.85", "change_reason": "Finance: 8.5 in 10 already pays for the review team"})
     if saved.status != 200 or saved.response_action == "errors":
         raise s.failure(f"Headway refused the edit: {saved.errors or saved.status}")
-    await s.wait_for_posts(posts + 3, f"the saved DM, {ELENA.first_name}'s DM and the channel post")
+    await s.wait_for_posts(posts + 2, f"{ELENA.first_name}'s DM and the channel post")
     s.show_new_posts()
     answer = await s.command(ELENA, "project history FRAUD")
     s.out.ephemeral(ELENA.first_name, answer)

@@ -14,6 +14,7 @@ import io
 import os
 import secrets
 import signal
+import socket
 import tempfile
 import threading
 from collections.abc import AsyncIterator
@@ -49,6 +50,13 @@ class Running:
         return self.emulator.page_url
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now (the OS picks it), for Headway's server in the playground."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextlib.asynccontextmanager
 async def running_playground(port: int = 0, scenario: bool = False,
                              database_url: str | None = None) -> AsyncIterator[Running]:
@@ -60,9 +68,11 @@ async def running_playground(port: int = 0, scenario: bool = False,
         config.port = port
         async with PlaygroundEmulator(config) as emu:
             signing_secret = secrets.token_hex(16)
+            headway_port = free_port()  # known before it starts, so the API instructions name a real address
             settings = load_settings(
                 slack_bot_token=emu.config.bot_token, slack_signing_secret=signing_secret,
-                slack_api_url=emu.api_url, database_url=url, host="127.0.0.1", port=0, scheduler_enabled=False,
+                slack_api_url=emu.api_url, database_url=url, host="127.0.0.1", port=headway_port,
+                scheduler_enabled=False, public_url=f"http://127.0.0.1:{headway_port}",
             )
             clock = ManualClock(datetime.now(UTC).replace(second=0, microsecond=0))
             async with HeadwayServer(settings, clock=clock) as server, SlackDriver(

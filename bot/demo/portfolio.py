@@ -70,7 +70,11 @@ class PortfolioActs:
         if result.status != 200 or result.response_action == "errors":
             raise s.failure(f"Headway refused the CHURN gate request: {result.errors or result.status}")
         card = await s.wait_for(lambda: ([c for c in s.emu.calls_to("chat.postMessage")
-                                          if c.ok and c.params.get("channel") == ELENA.id][dms:] or [None])[-1],
+                                          if c.ok and c.params.get("channel") == ELENA.id][dms:]
+                                         and next((c for c in reversed(s.emu.calls_to("chat.postMessage"))
+                                                   if c.ok and c.params.get("channel") == ELENA.id
+                                                   and "gate_no_go" in str(c.params.get("blocks"))
+                                                   and "CHURN" in str(c.params.get("text"))), None)),
                                 "the CHURN gate card in Elena's DM")
         s.show_new_posts()
         s.out.step(f"{ELENA.first_name} clicks No-go and says why")

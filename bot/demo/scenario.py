@@ -10,7 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot.demo.after_launch import AfterLaunchActs
-from bot.demo.cast import ADA, CAST, ELENA, PRIYA, describe_fields
+from bot.demo.cast import ADA, CAST, CHANNEL, ELENA, PRIYA, describe_fields
 from bot.demo.goalposts import move_goalposts
 from bot.demo.portfolio import PortfolioActs
 from bot.demo.real_week import public_holiday
@@ -70,13 +70,16 @@ class Scenario(Stage):
                 self.out.say("The same form opens.")
             values = project.values()
             self.out.fields(PRIYA.first_name, describe_fields(values, self.out.users, self.stage_names))
-            posts_before = len(self.emu.calls_to("chat.postMessage"))
+            answers_before = len(self.emu.responses)
             result = await self.slack.view_submission(PRIYA.id, view_id, values)
             if result.status != 200 or result.response_action == "errors":
                 problems = "; ".join(f"{k}: {v}" for k, v in result.errors.items()) or f"HTTP {result.status}"
                 raise DemoError(f"Headway refused the {project.key} form: {problems}")
-            self.out.say("She presses Create; the modal closes and Headway confirms in a DM.")
-            await self.wait_for_posts(posts_before + 1, f"the DM confirming {project.key}")
+            self.out.say(f"She presses Create; the modal closes and Headway confirms where she asked, in "
+                         f"#{CHANNEL.name}.")
+            answer = await self.private_answer(answers_before, PRIYA, project.key,
+                                               f"the confirmation of {project.key}")
+            self.out.ephemeral(PRIYA.first_name, answer)
             self.show_new_posts()
 
     async def list_projects(self) -> None:

@@ -55,6 +55,15 @@ class Stage:
         except TimeoutError:
             raise DemoError(f"Headway did not answer `{command} {text}` within {ANSWER_TIMEOUT:.0f} s") from None
 
+    async def private_answer(self, since: int, person: Person, contains: str, what: str) -> dict[str, Any]:
+        """Wait for Headway's private answer to `person` (through a response_url) after answer number `since`:
+        a form confirms in the conversation it was opened from, not by DM."""
+        def found() -> dict[str, Any] | None:
+            return next((r for r in self.emu.responses[since:] if r.get("user_id") == person.id
+                         and contains in str(r.get("text") or "") + str(r.get("blocks") or "")), None)
+        await self.wait_for(found, what)
+        return found()  # type: ignore[return-value]
+
     async def open_modal(self, person: Person, text: str, command: str = "/headway") -> str:
         """Run a command that opens a modal; return the modal's id once Headway has filled it."""
         updates_before = len(self.emu.calls_to("views.update"))

@@ -117,12 +117,13 @@ class StandupRound:
             ("Time", f"{values['local_time']} (each person's own time zone)"),
             ("Reminder after", f"{REMINDER_MINUTES} minutes"), ("Cutoff after", f"{CUTOFF_MINUTES} minutes"),
             ("Questions", "the two default ones (the experiment block is always asked)")])
-        mark = len(self.emu.calls)
+        answers = len(self.emu.responses)
         result = await self.story.slack.view_submission(PRIYA.id, view_id, values)
         if result.status != 200 or result.response_action == "errors":
             problems = "; ".join(f"{k}: {v}" for k, v in result.errors.items()) or f"HTTP {result.status}"
             raise self.story.failure(f"Headway refused the standup form: {problems}")
-        await self.post(mark, f"the DM confirming the {STANDUP} standup", PRIYA.id, STANDUP)
+        answer = await self.story.private_answer(answers, PRIYA, STANDUP, f"the confirmation of the {STANDUP} standup")
+        self.story.out.ephemeral(PRIYA.first_name, answer)
         self.story.show_new_posts()
 
     async def morning_in(self, person: Person, first: bool = False) -> None:
@@ -190,7 +191,8 @@ class StandupRound:
         for text in wanted:
             self.story.expect(_blocks(reply), text, f"{person.first_name}'s answer in the thread")
         confirmation = await self.post(mark, f"the DM thanking {person.first_name}", person.id, "Thanks")
-        self.story.expect(_blocks(confirmation), "Edit my answer", f"the DM thanking {person.first_name}")
+        self.story.expect(_blocks(confirmation), "stands as given" if late else "Edit my answer",
+                          f"the DM thanking {person.first_name}")  # a closed round's answer is not edited
         if "blocker" in values or late:
             await self.story.wait_for(lambda: self.updates(mark), "the report message to be updated")
         self.story.show_new_posts()
@@ -306,4 +308,6 @@ class StandupRound:
         return found()  # type: ignore[return-value]
 
     def updates(self, since: int) -> list[RecordedCall]:
-        return [c for c in self.emu.calls[since:] if c.method == "chat.update" and c.ok]
+        """Edits of the report in the channel (not the prompts in people's DMs, which stop asking once answered)."""
+        return [c for c in self.emu.calls[since:] if c.method == "chat.update" and c.ok
+                and c.params.get("channel") == CHANNEL.id]

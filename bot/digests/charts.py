@@ -1,8 +1,9 @@
 """The digest's trend chart: one PNG, a panel per project, in what the business counts.
 
 Made to be read inline in Slack (about 480 px wide): one column of panels that share a week axis (labelled
-once, at the bottom), each titled by the project's name and its label, its vertical axis in the lens's terms
-("fraud cases caught per 10", "typical error (days)") with "better" always up (an axis where fewer is better
+once, at the bottom), each titled by the project's name and its label, its vertical axis in the lens's terms on the
+project's one scale ("fraud cases caught, per 10", "typical error (days)"; figures as the text says them,
+bot/progress/figures.py) with "better" always up (an axis where fewer is better
 is turned upside down and says so), the starting point and the target as dashed lines, and an as-of date.
 Each panel is the project's last counted result of each of the 8 weeks (`Judgement.weekly`), gaps left as gaps.
 
@@ -20,7 +21,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.progress.lenses import lens_for
+from bot.progress.figures import Scale
+from bot.progress.lenses import project_scale
+from bot.progress.text import value_text
 
 if TYPE_CHECKING:
     from bot.projects.status import ProjectStatus
@@ -41,35 +44,54 @@ class Axis:
     label: str
     scale: Callable[[float], float]
     fewer_is_better: bool
+    figures: Scale
 
 
-def _rate(per: int, percent: bool) -> Callable[[float], float]:
-    return (lambda v: v / 100 * per) if percent else (lambda v: v * per)
-
-
-def axis_for(project: Any, values: Sequence[float]) -> Axis:
-    """The lens's words for the axis (bot/progress/lenses.py picks the lens from the metric's name)."""
-    lens = lens_for(project.metric_name or "", project.lens)
+def axis_for(project: Any, values: Sequence[float], latest: float | None = None) -> Axis:
+    """The lens's words for the axis, on the project's one scale (bot/progress/figures.py), as the text says."""
+    scale = project_scale(project, latest if latest is not None else next(iter(reversed(values)), None))
     subject = (project.lens_subject or "").strip()
     unit = (project.metric_unit or "").strip()
     lower = str(project.metric_direction) == "lower"
-    # A rate logged in percent (81 rather than 0.81) is read as such, as the lens does.
-    known = [v for v in (*values, project.baseline, project.target) if v is not None and math.isfinite(v)]
-    percent = unit == "%" or any(v > 1 for v in known)
-    if lens == "recall":
-        return Axis(f"{subject or 'cases'} caught, per 10", _rate(10, percent), False)
-    if lens == "precision":
-        return Axis("alerts that are right, per 10", _rate(10, percent), False)
-    if lens == "accuracy":
-        return Axis("right answers, per 10", _rate(10, percent), False)
-    if lens == "false_positive_rate":
-        return Axis(f"false alarms per 100 {subject or 'good cases'}", _rate(100, percent), True)
-    if lens == "error":
-        return Axis(f"typical error{f' ({unit})' if unit else ''}", lambda v: v, True)
-    if lens == "latency":
-        return Axis(f"response time ({unit or 'ms'})", lambda v: v, True)
+    per = scale.per
+
+    def plot(value: float) -> float:
+        return scale.plotted(value) or 0.0
+
+    if scale.base == "recall":
+        return Axis(f"{subject or 'cases'} caught, per {per}", plot, False, scale)
+    if scale.base == "precision":
+        return Axis(f"alerts that are right, per {per}", plot, False, scale)
+    if scale.base == "accuracy":
+        return Axis(f"right answers, per {per}", plot, False, scale)
+    if scale.base == "false_positive_rate":
+        return Axis(f"false alarms per {per} {subject or 'good cases'}", plot, True, scale)
+    if scale.base == "error":
+        return Axis(f"typical error{f' ({unit})' if unit else ''}", plot, True, scale)
+    if scale.base == "latency":
+        return Axis(f"response time ({unit or 'ms'})", plot, True, scale)
     name = project.metric_name or "result"
-    return Axis(f"{name}{f' ({unit})' if unit else ''}", lambda v: v, lower)
+    return Axis(f"{name}{f' ({unit})' if unit else ''}", plot, lower, scale)
+
+
+def figures(project: Any, weekly: Sequence[float | None]) -> dict[str, str | None]:
+    """What a panel writes beside its line: the latest result, the start and the target, as every surface does."""
+    values = [v for v in weekly if _finite(v) is not None]
+    latest = values[-1] if values else None
+    axis = axis_for(project, values, latest)
+    baseline, target = _finite(project.baseline), _finite(project.target)
+    return {"latest": None if latest is None else axis.figures.text(latest),
+            "start": None if baseline is None else _goalpost_text(axis.figures, "baseline"),
+            "target": None if target is None else _goalpost_text(axis.figures, "target"),
+            "per": str(axis.figures.per) if axis.figures.per else None}
+
+
+def _goalpost_text(scale: Scale, which: str) -> str:
+    if scale.per is not None:
+        count = scale.target_count() if which == "target" else scale.baseline_count()
+        return "—" if count is None else str(count)
+    value = scale.target if which == "target" else scale.baseline
+    return value_text(value)
 
 
 def _status(line: Any) -> ProjectStatus:
@@ -137,10 +159,20 @@ def _week_labels(count: int, today: date | None) -> list[str]:
             for i, d in enumerate(starts)]
 
 
+def _since(count: int, first: int, today: date | None) -> str:
+    """ "results since 30 Nov" (or "3 weeks of results so far" without a date): why the line starts late."""
+    weeks = count - first
+    if today is None:
+        return f"{weeks} week{'s' if weeks != 1 else ''} of results so far"
+    start = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    return f"results since the week of {start.day} {start:%b}"
+
+
 def _panel(ax: Any, status: ProjectStatus, today: date | None, *, week_labels: bool) -> None:
     project, judgement = status.project, status.judgement
     raw = [_finite(v) for v in judgement.weekly]
     axis = axis_for(project, [v for v in raw if v is not None])
+    said = figures(project, raw)
 
     def scaled(value: float | None) -> float | None:
         return None if value is None else _finite(axis.scale(value))
@@ -170,8 +202,12 @@ def _panel(ax: Any, status: ProjectStatus, today: date | None, *, week_labels: b
                         xytext=(2, 1.5), textcoords="offset points", ha="left", va="bottom", fontsize=6,
                         color=MUTED, parse_math=False)
     latest = next(((i, v) for i, v in reversed(list(enumerate(weekly))) if v is not None), None)
+    first = next((i for i, v in enumerate(weekly) if v is not None), None)
+    if first:  # weeks before the first result are not gaps: say since when there are results, not empty ticks
+        ax.text(0.01, 0.5, _since(len(weekly), first, today), transform=ax.transAxes,
+                fontsize=6, color=MUTED, ha="left", va="center", style="italic", parse_math=False)
     if latest is not None:
-        ax.annotate(f"{latest[1]:.3g}", xy=latest, xytext=(0, 3), textcoords="offset points", ha="center",
+        ax.annotate(str(said["latest"]), xy=latest, xytext=(0, 3), textcoords="offset points", ha="center",
                     va="bottom", fontsize=6.5, color=color, fontweight="bold", parse_math=False)
 
     low, high = ax.get_ylim()

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery.settle import copies, outcome, settle
 from bot.errors import HeadwayError, InvalidInput, NotAllowed
 from bot.experiments.measurements import series
 from bot.gates import notify, snapshot
@@ -28,6 +29,7 @@ from bot.people.profile import ProfileLookup, UnknownUser
 from bot.people.service import Actor
 from bot.people.time_off import TimeOffBook
 from bot.projects.service import ProjectDetails, can_edit
+from bot.render import Renderer
 from bot.standups.schedule import zone
 
 GATEABLE_STATES = (ProjectState.ACTIVE, ProjectState.PAUSED)
@@ -86,8 +88,10 @@ async def request_context(session: AsyncSession, actor: Actor, details: ProjectD
 
 
 async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details: ProjectDetails,
-                      lifecycle: Lifecycle, draft: GateDraft, leaving_key: str, lookup: ProfileLookup) -> Gate:
-    """Store the request, freeze the snapshot, post the card to the channel and each approver."""
+                      lifecycle: Lifecycle, draft: GateDraft, leaving_key: str, lookup: ProfileLookup,
+                      tell_requester: bool = True) -> Gate:
+    """Store the request, freeze the snapshot, post the card to the channel and each approver; the requester
+    hears it is out by DM unless `tell_requester` is False (the handler answers where the request was made)."""
     check_can_request(actor, details)
     project = details.project
     # Lock the project row first: two PMs submitting at once still make one open gate.
@@ -128,9 +132,11 @@ async def create_gate(session: AsyncSession, env: GateEnv, actor: Actor, details
     await session.flush()
     view = await load_view(session, gate, lifecycle, today)
     await notify.post_cards(session, env.renderer, view, lifecycle, env.now)
-    await notify.tell(session, env.renderer, view, lifecycle, what="requested", people=[actor.user_id], channel=False,
-                      key="requested", all_away=await all_away_on(session, project.team_id, draft.approvers,
-                                                                  draft.deadline))
+    if tell_requester:
+        await notify.tell(session, env.renderer, view, lifecycle, what="requested", people=[actor.user_id],
+                          channel=False, key="requested",
+                          all_away=await all_away_on(session, project.team_id, draft.approvers, draft.deadline))
+    await settle_prompts(session, env.renderer, gate)
     return gate
 
 
@@ -140,6 +146,14 @@ async def all_away_on(session: AsyncSession, team_id: str, approvers: Iterable[s
     ids = list(dict.fromkeys(approvers))
     book = await TimeOffBook.load(session, team_id, ids, since=deadline)
     return bool(ids) and all(book.off(u, deadline) is not None or not book.works_on(u, deadline) for u in ids)
+
+
+async def settle_prompts(session: AsyncSession, renderer: Renderer, gate: Gate) -> int:
+    """The kill/continue and "good enough to ship?" prompts of the project stop asking: the gate is requested."""
+    standing = [*await copies(session, gate.team_id, prefix=f"gate-prompt:{gate.project_id}:", kinds=["gate_prompt"]),
+                *await copies(session, gate.team_id, prefix=f"gate-ship:{gate.project_id}:", kinds=["gate_prompt"])]
+    line = outcome(renderer, f"Gate #{gate.id} requested", by=gate.requested_by, at=gate.requested_at)
+    return await settle(session, standing, line, version=f"gate-{gate.id}")
 
 
 def _criteria_json(draft: GateDraft) -> str:

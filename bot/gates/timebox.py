@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery.settle import copies, outcome, settle
 from bot.errors import HeadwayError, InvalidInput, NotAllowed, NotFound
 from bot.experiments import experiments
 from bot.models import EventKind, Experiment, ExperimentStatus, Project
 from bot.people.service import Actor
 from bot.projects import events
 from bot.projects.service import get_project
+from bot.render import Renderer
 
 EXTENSION = timedelta(days=7)
 
@@ -64,3 +66,22 @@ async def conclude(session: AsyncSession, actor: Actor, experiment_id: int, outc
                         f"{'pivoted' if pivot else 'concluded'} at the end of its timebox", now,
                         actor_id=actor.user_id, detail=text)
     return closed
+
+
+async def settle_prompts(session: AsyncSession, renderer: Renderer, experiment: Experiment, what: str, by: str,
+                         at: datetime) -> int:
+    """Every "timebox ended" prompt of the experiment stops asking: extended or concluded, by whom, when."""
+    standing = await copies(session, experiment.team_id, prefix=f"gate-experiment:{experiment.id}:",
+                            kinds=["gate_experiment"])
+    return await settle(session, standing, outcome(renderer, what, by=by, at=at),
+                        version=f"{experiment.status}-{experiment.end_date.isoformat()}")
+
+
+def decided_text(experiment: Experiment, today: date) -> str | None:
+    """What was already decided about an ended timebox, if anything: concluded, or extended past today."""
+    if experiment.status == ExperimentStatus.CONCLUDED:
+        return f"experiment #{experiment.id} concluded"
+    if experiment.end_date >= today:
+        return f"experiment #{experiment.id} runs until {experiment.end_date:%a} {experiment.end_date.day} " \
+               f"{experiment.end_date:%b %Y}"
+    return None

@@ -47,9 +47,24 @@ async def authorized(session: AsyncSession, by: Actor, project_id: int) -> Proje
     return project
 
 
+async def decided_already(session: AsyncSession, project_id: int, episode: int) -> ProductionDecision | None:
+    """The decision that answered this degradation episode, if one did: the alert asks once."""
+    return (await session.exec(select(ProductionDecision).where(
+        ProductionDecision.project_id == project_id, ProductionDecision.episode == episode)
+        .order_by(ProductionDecision.cast_at, ProductionDecision.id))).first()
+
+
+def already_text(decision: ProductionDecision) -> str:
+    label = notify.CHOICES[ProductionChoice(decision.choice)][0]
+    return f"Already decided: {label}, on {decision.cast_at:%a} {decision.cast_at.day} {decision.cast_at:%b %Y}."
+
+
 async def decide(session: AsyncSession, renderer: Renderer, by: Actor, project_id: int, episode: int,
                  choice: ProductionChoice, rationale: str, now: datetime) -> tuple[ProductionDecision, str | None]:
     project = await authorized(session, by, project_id)
+    earlier = await decided_already(session, project.id, episode)  # type: ignore[arg-type]
+    if earlier is not None:
+        raise HeadwayError(already_text(earlier))
     rationale = rationale.strip()
     if choice in NEEDS_REASON and not rationale:
         raise InvalidInput({"rationale": "Say why: it is kept in the project's history."})
@@ -76,6 +91,7 @@ async def decide(session: AsyncSession, renderer: Renderer, by: Actor, project_i
         session.add(project)
         await session.flush()
     await notify.decided(session, renderer, project, decision, retired)
+    await notify.settle_alerts(session, renderer, project, decision)
     return decision, retired
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import enqueue
+from bot.delivery.settle import copies, outcome, settle
 from bot.ids import ActionId
 from bot.models import ProductionAlert, ProductionChoice, ProductionDecision, ProductionHealth, Project
 from bot.production.health import Assessment, tolerance_text
@@ -74,3 +75,13 @@ async def decided(session: AsyncSession, renderer: Renderer, project: Project, d
     return await enqueue(session, team_id=project.team_id, kind="production_decision",
                          channel=project.channel_id or decision.user_id,
                          key=f"production:{project.id}:decision:{decision.id}", message=message)
+
+
+async def settle_alerts(session: AsyncSession, renderer: Renderer, project: Project,
+                        decision: ProductionDecision) -> int:
+    """Every copy of the episode's alert (channel post, PMs' DMs) stops asking: the choice, who and when."""
+    standing = await copies(session, project.team_id, prefix=episode_key(project.id, decision.episode, ""),
+                            kinds=["production_alert"])
+    line = outcome(renderer, f"Decided: {CHOICES[ProductionChoice(decision.choice)][0]}", by=decision.user_id,
+                   at=decision.cast_at, detail=decision.rationale)
+    return await settle(session, standing, line, version=f"decision-{decision.id}")

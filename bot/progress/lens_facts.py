@@ -1,10 +1,10 @@
 """The numbers behind a business lens, computed in Python so that templates only choose words.
 
 Rate metrics (precision, recall, accuracy, false positive rate) are read as fractions; if any of the
-latest value, baseline or target is above 1, all three are read as percentages (81 → 0.81), so a metric
-logged in percent keeps small values such as a 0.5% false positive rate right. Rates are then clamped to
-[0, 1] and said as "n of every 10" (or 100, or 1000 when tenths would hide the difference to the target
-or round a real rate to none/all). Money is only estimated when the parameters are given, "at today's
+baseline or target is above 1, the project logs percentages (81 → 0.81), so a metric logged in percent
+keeps small values such as a 0.5% false positive rate right. Rates are then clamped to [0, 1] and said as
+"n of every 10" (or 100, or 1000) on the project's one scale (bot/progress/figures.py).
+Money is only estimated when the parameters are given, "at today's
 volume", and from the improvement over the baseline when there is one.
 """
 
@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from bot.progress.figures import scale_of
 from bot.progress.judgement import MetricSpec, progress_fraction
 from bot.progress.text import finite, percent_text, plain_number, round_significant, value_text, whole_percent
 
@@ -102,33 +103,6 @@ def _common(lens: str, spec: MetricSpec, latest: float | None, params: LensParam
 # ---------------------------------------------------------------- rates
 
 
-def _count(rate: float | None, per: int) -> int | None:
-    """round(rate × per), but a rate strictly between 0 and 1 never reads as none or all."""
-    if rate is None:
-        return None
-    count = round(rate * per)
-    if 0 < rate < 1:
-        count = min(per - 1, max(1, count))
-    return count
-
-
-def _denominator(rate: float | None, target: float | None) -> int:
-    """10, 100 or 1000: the smallest that keeps a real rate off 0 and off all, and latest apart from target."""
-
-    def faithful(per: int) -> bool:
-        return all(r is None or not 0 < r < 1 or 0 < round(r * per) < per for r in (rate, target))
-
-    def separates(per: int) -> bool:
-        if rate is None or target is None or round(rate, 3) == round(target, 3):
-            return True
-        return round(rate * per) != round(target * per)
-
-    for per in (10, 100, 1000):
-        if faithful(per) and separates(per):
-            return per
-    return next((per for per in (10, 100) if faithful(per)), 1000)
-
-
 def _one_in(rate: float | None) -> tuple[int | None, bool]:
     """(N, fewer_than) for "1 in every N" wording of a rate up to 10%; (None, False) otherwise."""
     if rate is None or not 0 < rate <= 0.1:
@@ -173,12 +147,12 @@ def _rate_money(lens: str, rate: float, baseline: float | None, params: LensPara
 
 
 def rate_facts(lens: str, spec: MetricSpec, latest: float | None, params: LensParams) -> dict[str, Any]:
-    raw = [finite(v) for v in (latest, spec.baseline, spec.target)]
-    as_percent = any(v is not None and v > 1 for v in raw)
-    rate, baseline, target = (None if v is None else min(1.0, max(0.0, v / 100 if as_percent else v)) for v in raw)
-    per = _denominator(rate, target)
-    one_in, fewer_than = _one_in(rate)
-    target_one_in, target_fewer_than = _one_in(target)
+    scale = scale_of(spec, lens, latest)
+    rate, baseline, target = scale.rate(latest), scale.rate(spec.baseline), scale.rate(spec.target)
+    as_percent = scale.percent or (finite(latest) or 0) > 1
+    per = scale.per or 10
+    one_in, fewer_than = scale.one_in(latest) if scale.target is not None else _one_in(rate)
+    target_one_in, target_fewer_than = scale.target_one_in() if scale.target is not None else _one_in(target)
     facts: dict[str, Any] = {
         "as_percent": as_percent,
         "rate": rate,
@@ -188,9 +162,9 @@ def rate_facts(lens: str, spec: MetricSpec, latest: float | None, params: LensPa
         "baseline_rate_text": percent_text(baseline),
         "target_rate_text": percent_text(target),
         "per": per,
-        "count": _count(rate, per),
-        "baseline_count": _count(baseline, per),
-        "target_count": _count(target, per),
+        "count": scale.count(latest),
+        "baseline_count": scale.baseline_count(),
+        "target_count": scale.target_count(),
         "one_in": one_in,
         "fewer_than": fewer_than,
         "target_one_in": target_one_in,

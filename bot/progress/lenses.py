@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from jinja2 import TemplateNotFound
 
+from bot.progress.figures import Scale, scale_of
 from bot.progress.judgement import MetricSpec
 from bot.progress.lens_facts import BUILT_IN_LENSES, LensParams, lens_facts
 from bot.render import Renderer, TemplateOutputError
 
-__all__ = ["BUILT_IN_LENSES", "LensParams", "LensText", "UnknownLensError", "describe", "lens_facts", "lens_for"]
+__all__ = ["BUILT_IN_LENSES", "LensParams", "LensText", "UnknownLensError", "describe", "lens_facts", "lens_for",
+           "project_scale"]
 
 _LENS_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # fits the projects.lens column
 
@@ -64,6 +67,13 @@ def lens_for(metric_name: str, explicit: str | None = None) -> str:
     words = re.sub(r"[^a-z0-9]+", " ", (metric_name or "").lower())
     match = _KEYWORDS.search(words)
     return match.lastgroup if match and match.lastgroup else "generic"
+
+
+def project_scale(project: Any, latest: float | None = None) -> Scale:
+    """The one scale a project's figures are said in, on every surface (bot/progress/figures.py)."""
+    lens = lens_for(project.metric_name or "", getattr(project, "lens", None))
+    base = lens if lens in BUILT_IN_LENSES else lens_for(project.metric_name or "")
+    return scale_of(MetricSpec.of(project), base, latest)
 
 
 def describe(

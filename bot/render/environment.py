@@ -153,6 +153,7 @@ class Renderer:
             link=_link,
             truncate_words=_truncate,
             number=formatting.number,
+            count=formatting.count,
             percent=formatting.percent,
             money=formatting.money,
             month_year=formatting.month_year,

@@ -11,6 +11,11 @@ from bot.render.escaping import cut
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun agreeing: 0 approvers, 1 approver, 2 approvers (`plural` for irregular nouns)."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def number(value: float | int | None, digits: int = 2) -> str:
     """Short, readable numbers: 0.8123 → 0.81, 1234.5 → 1,234.5, 1200000 → 1.2M."""
     if value is None:

@@ -13,7 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.outbox import enqueue
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.errors import HeadwayError, InvalidInput, NotAllowed, NotFound
 from bot.experiments.measurements import implausible
 from bot.ids import ActionId, record_id
 from bot.models import (
@@ -30,7 +30,7 @@ from bot.models import (
     StandupRun,
 )
 from bot.render import Renderer
-from bot.standups import blockers
+from bot.standups import blockers, settled
 from bot.standups.planner import refresh_report
 from bot.standups.report import run_key
 
@@ -158,6 +158,8 @@ async def record_answer(session: AsyncSession, renderer: Renderer, context: Prom
     """Store (or update) the answer, its measurement, and queue the thread reply and confirmation."""
     prompt, run, standup = context.prompt, context.run, context.standup
     answer = (await session.exec(select(StandupAnswer).where(StandupAnswer.prompt_id == prompt.id))).first()
+    if answer is not None and run.closed_at is not None:
+        raise HeadwayError(closed_text(run))
     first = answer is None
     if answer is None:
         answer = StandupAnswer(team_id=prompt.team_id, prompt_id=prompt.id, run_id=run.id, user_id=prompt.user_id,
@@ -178,6 +180,8 @@ async def record_answer(session: AsyncSession, renderer: Renderer, context: Prom
     measurement = await _store_measurement(session, answer, project, now)
     await blockers.track(session, answer, now)
     await _queue_messages(session, renderer, context, answer, project, first, measurement)
+    if first:
+        await settled.answered(session, renderer, standup, run, prompt, now)
     if form.blocked or was_blocked or run.closed_at is not None:
         await refresh_report(session, renderer, standup, run, reason=f"{prompt.user_id}:v{answer.version}")
     return answer
@@ -221,9 +225,22 @@ async def _queue_messages(session: AsyncSession, renderer: Renderer, context: Pr
                       kind="standup_answer_edit", channel=standup.channel_id, method=OutboxMethod.UPDATE,
                       target_key=f"{base}:answer", message=reply)
     confirmation = renderer.message("standups/confirmation.json.j2", standup=standup, prompt=prompt, answer=answer,
-                                    run_date=run.run_date, edited=not first, ids=ActionId)
+                                    run_date=run.run_date, edited=not first, ids=ActionId,
+                                    editable=run.closed_at is None)
     await enqueue(session, team_id=standup.team_id, key=f"{base}:confirm:v{answer.version}",
                   kind="standup_confirmation", channel=prompt.user_id, message=confirmation)
+
+
+def closed_text(run: StandupRun) -> str:
+    """The answer to Edit on a round that has closed: the answer stands as given."""
+    when = run.closed_at
+    on = f" on {when:%a} {when.day} {when:%b %Y}" if when else ""
+    return f"Already closed{on}: your answer stands as given in the thread, and can no longer be edited."
+
+
+def editable(context: PromptContext) -> bool:
+    """An answer may be edited while its round is open; a late answer stands as given."""
+    return context.run.closed_at is None
 
 
 async def skip_prompt(session: AsyncSession, context: PromptContext) -> bool:

@@ -29,7 +29,7 @@ from bot.models import (
 )
 from bot.people.time_off import Off, TimeOffBook
 from bot.render import Message, Renderer
-from bot.standups import blockers
+from bot.standups import blockers, settled
 from bot.standups.report import run_key, summarize
 from bot.standups.schedule import PromptTimes, due_prompt, parse_time, person_weekdays, prompt_times, zone
 from bot.standups.service import StandupDetails, participants_of
@@ -241,6 +241,7 @@ async def close_runs(session: AsyncSession, renderer: Renderer, now: datetime) -
         session.add(run)
         await session.flush()
         await refresh_report(session, renderer, standup, run, reason="closed")
+        await settled.closed(session, renderer, standup, run, now)
     return len(runs)
 
 

@@ -112,6 +112,17 @@ async def test_a_report_refused_for_membership_is_held_its_owner_told_once_and_r
     assert [outbox_key(c) for c in replies] == ["answer1", "answer2"]
     assert all(c.params["thread_ts"] == by_key["report"].result_ts for c in replies)
     assert len(held_dms(emulator, PM)) == 1
+    # The notice stops offering Retry, and a late click on an old copy changes nothing.
+    settled = await eventually(lambda: [u for u in emulator.calls_to("chat.update")
+                                        if u.params.get("ts") == dm.response["ts"]])
+    assert "Retried: 3 held messages sent" in json.dumps(settled[-1].params["blocks"])
+    assert "outbox_retry" not in json.dumps(settled[-1].params["blocks"])
+    late = await slack.block_action(PM, "outbox_retry", value=REPORT)
+    assert late.status == 200
+    said = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                                     if c.params.get("channel") == PM and "Already decided" in json.dumps(c.params)])
+    assert "nothing is held any more" in json.dumps(said[-1].params)
+    assert set((await statuses(clean_database)).values()) == {"sent"}
 
 
 async def test_messages_for_a_channel_nobody_owns_are_held_for_the_admins_and_shown_on_their_home(

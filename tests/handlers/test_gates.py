@@ -71,8 +71,10 @@ async def test_a_request_posts_the_card_everywhere_with_a_frozen_snapshot(slack,
         assert "Rough cost versus value estimate reviewed with the business owner — _not met_" in text
         assert "<https://wiki.example.com/eval|evidence>" in text
     assert (await card(emulator, gate.id, "channel")).params["channel"] == CHANNEL
-    confirmation = await eventually(lambda: posted(emulator, f"gate:{gate.id}:requested:{PM}"))
-    assert "is out" in text_of(confirmation[0])
+    # "Your gate is out", where the PM asked (#channel, privately), not by DM.
+    confirmation = await eventually(lambda: [r for r in emulator.responses if r["user_id"] == PM
+                                             and r["channel_id"] == CHANNEL and "is out" in all_text(r["blocks"])])
+    assert confirmation and not posted(emulator, f"gate:{gate.id}:requested:{PM}")
     await log(slack, MEMBER, "FRAUD recall=0.88 breakthrough")
     await go(slack, EXEC, await card(emulator, gate.id, EXEC))
     text = await latest_card_text(emulator, clean_database, gate.id, "channel", "2 of 3 still to vote")
@@ -331,8 +333,9 @@ async def test_a_project_without_a_channel_gets_its_cards_by_dm_only(slack, emul
     await fraud_project(slack, emulator, channel=None)
     gate = await request_gate(slack, emulator, clean_database, [EXEC], rule="any")
     await card(emulator, gate.id, EXEC)
-    confirmation = (await eventually(lambda: posted(emulator, f"gate:{gate.id}:requested:{PM}")))[0]
-    assert "FRAUD has no project channel" in text_of(confirmation)
+    confirmation = (await eventually(lambda: [r for r in emulator.responses if r["user_id"] == PM
+                                              and "is out" in all_text(r["blocks"])]))[0]
+    assert "FRAUD has no project channel" in all_text(confirmation["blocks"])
     await go(slack, EXEC, await card(emulator, gate.id, EXEC))
     await eventually(lambda: posted(emulator, f"gate:{gate.id}:closed:{PM}"))
     assert not posted(emulator, f"gate:{gate.id}:card:channel")

@@ -76,6 +76,19 @@ async def test_switching_maps_by_name_and_asks_for_the_rest(slack, emulator, cle
     assert last.reason.startswith("Lifecycle changed from ") and last.reason.endswith(
         "to Experimental R&D lifecycle")
     assert not last.without_gate
+    # The list of choices is replaced in place by what was decided; a late pick of the same set changes nothing.
+    replaced = await eventually(lambda: [r for r in emulator.responses if r.get("replace_original")
+                                         and "now uses the *Experimental R&amp;D lifecycle*" in all_text(
+                                             r.get("blocks") or [])], timeout=10)
+    assert replaced[-1]["user_id"] == ADMIN
+    opened = len(emulator.calls_to("views.open"))
+    late = await slack.block_action(ADMIN, "lifecycle_pick", value="research")
+    assert late.status == 200
+    said = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                                     if c.params.get("channel") == ADMIN and "Already decided" in str(c.params)])
+    assert "this workspace uses the Experimental R" in str(said[-1].params)
+    assert len(emulator.calls_to("views.open")) == opened
+    assert [w.lifecycle for w in await rows(clean_database, Workspace)] == ["research"]
     # Back to the default set: the research stages have no namesakes either, so it asks again.
     view_id = await open_switch(slack, emulator, ADMIN, await lifecycle_answer(slack, ADMIN), key="default")
     assert [b["block_id"] for b in emulator.views[view_id]["blocks"] if b["type"] == "input"] == \

@@ -46,6 +46,7 @@ async def test_project_show_with_a_maximal_problem_statement_full_of_ampersands_
 async def test_an_answer_the_response_url_refuses_comes_by_dm(slack, emulator):
     await make_pm(slack)
     await create(slack, emulator)
+    await eventually(lambda: [r for r in emulator.responses if r["user_id"] == PM])  # the form's confirmation first
     emulator.fail_next("response_url", status=404, error="expired_url")
     shown = await slack.slash_command(MEMBER, "/headway", "project show FRAUD", channel_id=CHANNEL)
     assert shown.status == 200
@@ -58,6 +59,7 @@ async def test_an_answer_the_response_url_refuses_comes_by_dm(slack, emulator):
 async def test_a_response_url_that_fails_with_5xx_is_retried(slack, emulator):
     await make_pm(slack)
     await create(slack, emulator)
+    await eventually(lambda: [r for r in emulator.responses if r["user_id"] == PM])  # the form's confirmation first
     emulator.fail_next("response_url", status=500)
     shown = await slack.slash_command(MEMBER, "/headway", "project show FRAUD", channel_id=CHANNEL)
     answer = await shown.wait_for_response(timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -65,24 +66,32 @@ async def test_submitting_the_form_creates_the_project(slack, emulator, clean_da
     assert members == {(PM, "pm"), (MEMBER, "member")}
     [transition] = await rows(clean_database, StageTransition)
     assert (transition.to_stage, transition.actor_id, transition.from_stage) == ("feasibility", PM, None)
-    confirmation = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
-                                             if c.params.get("channel") == PM])
-    assert "FRAUD" in confirmation[-1].params["text"]
+    # Confirmed where the PM asked (ephemeral in the channel she ran the command in), announced where the project
+    # reports (its channel), and no echo in her DMs.
+    confirmation = await eventually(lambda: [r for r in emulator.responses if r["channel_id"] == CHANNEL
+                                             and r["user_id"] == PM and "FRAUD" in r.get("text", "")])
+    assert confirmation[-1].get("response_type", "ephemeral") == "ephemeral"
+    assert "is set up" in all_text(confirmation[-1]["blocks"])
+    announced = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                                          if c.params.get("channel") == CHANNEL and c.response.get("ok")])
+    assert "FRAUD · Fraud detection* is set up by" in all_text(json.loads(announced[-1].params["blocks"]) if isinstance(
+        announced[-1].params["blocks"], str) else announced[-1].params["blocks"])
+    assert not [c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == PM]
 
 
-async def test_the_saved_confirmation_survives_slack_failing_and_arrives_once(slack, emulator, clean_database):
+async def test_the_channel_announcement_survives_slack_failing_and_arrives_once(slack, emulator, clean_database):
     await make_pm(slack)
     view_id = await open_form(slack, emulator, PM)
     emulator.fail_next("chat.postMessage", status=500, count=2)  # Slack is having a moment as the form saves
     assert not (await slack.view_submission(PM, view_id, FRAUD)).body
 
     def delivered():
-        return [c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == PM
+        return [c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL
                 and c.response.get("ok")]
 
-    [confirmation] = await eventually(delivered, timeout=15)
-    assert "FRAUD" in confirmation.params["text"]
-    assert len([c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == PM]) == 3
+    [announcement] = await eventually(delivered, timeout=15)
+    assert "FRAUD" in announcement.params["text"]
+    assert len([c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL]) == 3
 
 
 async def test_invalid_fields_come_back_inline_and_nothing_is_stored(slack, emulator, clean_database):

@@ -8,13 +8,16 @@ from sqlmodel import select  # noqa: F401
 
 from bot.models import Measurement, OutboxMessage, Standup, StandupAnswer, StandupParticipant, StandupPrompt
 from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM
-from tests.handlers.standup_support import answer, create_standup, dms_to, tick, wait_prompt, where
+from tests.handlers.gate_support import blocks_of
+from tests.handlers.standup_support import answer, create_standup, dms_to, outbox_key, tick, wait_prompt, where
 from tests.handlers.test_projects import FRAUD, create, make_pm
 from tests.support import all_text, eventually, rows
 
 
 def report_calls(emulator, method="chat.postMessage"):
-    return [c for c in emulator.calls_to(method) if c.params.get("channel") == CHANNEL and c.response.get("ok")]
+    """The standup's posts in its channel (not, say, a new project announcing itself there)."""
+    return [c for c in emulator.calls_to(method) if c.params.get("channel") == CHANNEL and c.response.get("ok")
+            and not outbox_key(c).startswith("project:")]
 
 
 def blocks_text(call) -> str:
@@ -28,7 +31,9 @@ async def test_creating_a_standup_stores_it_with_participants(slack, emulator, c
     assert (standup.name, standup.channel_id, standup.local_time, standup.cutoff_minutes) == (
         "fraud-team", CHANNEL, "09:30", 600)
     assert {p.user_id for p in await rows(clean_database, StandupParticipant)} == {PM, MEMBER, EXEC}
-    assert "fraud-team" in (await eventually(lambda: dms_to(emulator, PM, "fraud-team")))[-1].params["text"]
+    confirmed = await eventually(lambda: [r for r in emulator.responses if r["channel_id"] == CHANNEL
+                                          and r["user_id"] == PM and "fraud-team" in r.get("text", "")])
+    assert confirmed and not dms_to(emulator, PM, "fraud-team")  # where the PM asked, not echoed in her DMs
 
 
 async def test_invalid_standup_form_is_answered_inline(slack, emulator, clean_database):
@@ -151,9 +156,18 @@ async def test_skip_today_twice_is_one_skip_and_no_reminder(slack, emulator, hea
     clock.set(clock.now().replace(hour=8, minute=35))
     await tick(headway, clock)
     dm = await wait_prompt(emulator, EXEC)
-    for _ in range(2):  # a double click, or Slack delivering the action twice
-        result = await slack.block_action(EXEC, "standup_skip", message=where(dm))
-        await result.wait_for_response()
+    result = await slack.block_action(EXEC, "standup_skip", message=where(dm))
+    await result.wait_for_response()
+    settled = await eventually(lambda: [u for u in emulator.calls_to("chat.update")
+                                        if u.params.get("ts") == dm.response["ts"]])
+    assert "*Skipped today* by" in all_text(json.loads(settled[-1].params["blocks"]) if isinstance(
+        settled[-1].params["blocks"], str) else settled[-1].params["blocks"])
+    # A second click on an old copy (a double click, or Slack delivering the action twice): nothing changes.
+    value = next(e["value"] for b in blocks_of(dm) if b["type"] == "actions" for e in b["elements"])
+    again = await slack.block_action(EXEC, "standup_skip", value=value)
+    assert again.status == 200
+    late = await eventually(lambda: dms_to(emulator, EXEC, "Already decided"))
+    assert "Already decided: skipped today" in json.dumps(late[-1].params)
     assert [p.status for p in await rows(clean_database, StandupPrompt)] == ["skipped"]
     await tick(headway, clock, hours=2)
     await headway.hw.outbox.drain()
@@ -224,6 +238,50 @@ async def test_a_closed_round_cannot_be_skipped_after_the_fact(slack, emulator, 
     await tick(headway, clock)
     dm = await wait_prompt(emulator, EXEC)
     await tick(headway, clock, hours=11)  # past the cutoff: missed
-    result = await slack.block_action(EXEC, "standup_skip", message=where(dm))
-    assert "already answered or closed" in all_text((await result.wait_for_response())["blocks"])
+    # The prompt stops asking: only "Answer late" is left, with how the round ended.
+    settled = await eventually(lambda: [u for u in emulator.calls_to("chat.update")
+                                        if u.params.get("ts") == dm.response["ts"]])
+    buttons = [e["text"]["text"] for b in blocks_of(settled[-1]) if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["Answer late"] and "*Closed without your answer* on" in all_text(blocks_of(settled[-1]))
+    value = next(e["value"] for b in blocks_of(dm) if b["type"] == "actions" for e in b["elements"])
+    result = await slack.block_action(EXEC, "standup_skip", value=value)  # Skip on an old copy
+    assert result.status == 200
+    late = await eventually(lambda: dms_to(emulator, EXEC, "Already decided"))
+    assert "Already decided: closed without an answer" in json.dumps(late[-1].params)
     assert [p.status for p in await rows(clean_database, StandupPrompt)] == ["missed"]
+
+
+async def test_an_answered_prompt_offers_edit_until_the_cutoff_then_nothing(slack, emulator, headway, clock,
+                                                                            clean_database):
+    await create_standup(slack, emulator, [EXEC], PM)
+    clock.set(clock.now().replace(hour=8, minute=35))
+    await tick(headway, clock)
+    dm = await wait_prompt(emulator, EXEC)
+    await answer(slack, emulator, EXEC, dm, {"q0": "first version"})
+
+    def updates_of_prompt(count: int):
+        found = [u for u in emulator.calls_to("chat.update") if u.params.get("ts") == dm.response["ts"]]
+        return found if len(found) >= count else None
+
+    answered = (await eventually(lambda: updates_of_prompt(1)))[-1]
+    buttons = [e["text"]["text"] for b in blocks_of(answered) if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["Edit my answer"] and f"*Answered* by <@{EXEC}>" in all_text(blocks_of(answered))
+    await answer(slack, emulator, EXEC, dm, {"q0": "second version"}, action="standup_edit")  # still editable
+
+    await tick(headway, clock, hours=11)  # the cutoff: nothing left to click
+    closed = (await eventually(lambda: updates_of_prompt(2)))[-1]
+    assert not [b for b in blocks_of(closed) if b["type"] == "actions"]
+    assert "*Closed with your answer in the thread*" in all_text(blocks_of(closed))
+    confirmations = dms_to(emulator, EXEC, "confirm")
+    await eventually(lambda: all(any(u.params.get("ts") == c.response["ts"] for u in emulator.calls_to("chat.update"))
+                                 for c in confirmations))  # the "Edit my answer" of each confirmation goes too
+
+    [before] = await rows(clean_database, StandupAnswer)
+    opened = len(emulator.calls_to("views.open"))
+    late = await slack.block_action(EXEC, "standup_edit", value=str(before.prompt_id))  # an old copy's Edit
+    assert late.status == 200
+    said = await eventually(lambda: dms_to(emulator, EXEC, "Already decided"))
+    assert "can no longer be edited" in json.dumps(said[-1].params)
+    [after] = await rows(clean_database, StandupAnswer)
+    assert (after.version, after.answers) == (before.version, before.answers)
+    assert len(emulator.calls_to("views.open")) == opened

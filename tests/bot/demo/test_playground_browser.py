@@ -79,10 +79,14 @@ def test_priya_creates_a_project_through_the_modal_and_fixes_an_inline_error(web
     web.fill("key", "VOICE")
     web.submit()
     web.wait_modal_closed()
-    web.app()
-    expect(web.last_message("VOICE")).to_be_visible()
+    # Confirmed where she asked: in #ml-projects, only to her, not as an echo in her DM with Headway.
+    confirmation = web.page.locator("#messages .msg.ephemeral", has_text="VOICE")
+    expect(confirmation).to_contain_text("is set up")
+    expect(web.page.locator("#main-head .main-title")).to_contain_text("ml-projects")
     web.shot("03-priya-project-created")
-    assert any(c.method == "chat.postMessage" and "VOICE" in str(c.params) for c in playground.running.emulator.calls)
+    emulator = playground.running.emulator
+    assert not any(c.method == "chat.postMessage" and c.params.get("channel") == PRIYA.id and "VOICE" in str(c.params)
+                   for c in emulator.calls)
 
 
 def test_kenji_answers_his_standup_from_the_dm_button_and_sees_the_reply_in_the_thread(web, playground) -> None:
@@ -90,10 +94,12 @@ def test_kenji_answers_his_standup_from_the_dm_button_and_sees_the_reply_in_the_
     web.act_as(KENJI.first_name)
     web.app()
     answered = web.page.locator("#messages .msg", has_text="Thanks").count()
-    prompts = web.page.locator("#messages .msg:has(button[data-action-id='standup_answer'])")
+    # Prompts still asking (a closed round's "Answer late" is not one).
+    prompts = web.page.locator("#messages .msg", has=web.page.locator(
+        "button[data-action-id='standup_answer']", has_text=re.compile(r"^\s*Answer\s*$")))
     before = prompts.count()
     for _ in range(12):  # the scheduled moments until Kenji's next 09:30 comes round
-        if "standup prompts" in web.clock("tick"):  # someone's 09:30: is it Kenji's?
+        if "standup prompt" in web.clock("tick"):  # someone's 09:30 ("1 standup prompt"): is it Kenji's?
             try:
                 expect(prompts).to_have_count(before + 1, timeout=3000)
                 break
@@ -101,6 +107,7 @@ def test_kenji_answers_his_standup_from_the_dm_button_and_sees_the_reply_in_the_
                 continue
     expect(prompts).to_have_count(before + 1, timeout=1)
     web.shot("04-kenji-standup-prompt")
+    asked = prompts.last.get_attribute("data-ts")
     prompts.last.locator("button[data-action-id='standup_answer']").click()
     web.modal()
     web.fill("q0", "Calibrated the fraud model's scores with isotonic regression.")
@@ -114,6 +121,13 @@ def test_kenji_answers_his_standup_from_the_dm_button_and_sees_the_reply_in_the_
     web.submit()
     web.wait_modal_closed()
     expect(web.page.locator("#messages .msg", has_text="Thanks")).to_have_count(answered + 1)
+    # The prompt stops asking: its Answer button became "Edit my answer", and it says it is answered.
+    prompt = web.page.locator(f"#messages .msg[data-ts='{asked}']")
+    expect(prompt.locator("button[data-action-id='standup_edit']")).to_be_visible()
+    expect(prompt).to_contain_text("Answered")
+    expect(prompt.locator("button[data-action-id='standup_answer']")).to_have_count(0)
+    expect(prompts).to_have_count(before)
+    web.shot("05b-kenji-prompt-answered", prompt)
     web.channel("ml-projects")
     report = web.page.locator("#messages .msg", has_text="fraud-team standup").last
     report.locator("button.replies").click()
@@ -148,6 +162,18 @@ def test_elena_votes_go_on_a_gate_card_and_sees_it_update(web, playground) -> No
     web.shot("09-elena-gate-decided")
 
 
+def test_priya_decided_retrain_and_the_alert_stopped_asking(web) -> None:
+    web.open()
+    web.act_as(PRIYA.first_name)
+    web.app()
+    alert = web.page.locator("#messages .msg", has_text="ETA").filter(has_text="in production").last
+    expect(alert).to_contain_text("Decided: Retrain")  # the story's click on Retrain, through the modal
+    for action in ("production_keep", "production_retrain", "production_roll_back", "production_retire"):
+        expect(alert.locator(f"button[data-action-id='{action}']")).to_have_count(0)
+    expect(alert).to_contain_text("(edited)")
+    web.shot("09b-priya-retrain-decided", alert)
+
+
 def test_the_app_home_opens(web) -> None:
     web.open()
     web.act_as(PRIYA.first_name)
@@ -162,10 +188,14 @@ def test_monday_morning_brings_elena_the_digest_with_its_chart(web, playground) 
     web.open()
     web.act_as(ELENA.first_name)
     said = web.clock("monday")
-    assert "Mon" in said and "digests" in said, said
+    assert "Mon" in said and re.search(r"\b1 digest\b|\b[02-9]\d* digests\b", said), said
     web.app()
     digest = web.page.locator("#messages .msg", has_text="ML portfolio").last
     expect(digest).to_be_visible()
+    # The page keeps the app's (emulated) time: Elena's local time reads 08:30, and days are divided.
+    expect(web.page.locator("#who")).to_contain_text("08:30")
+    expect(web.page.locator("#messages .day-divider", has_text="Today")).to_have_count(1)
+    assert web.page.locator("#messages .day-divider").count() > 1
     chart = digest.locator("img.block-image")
     expect(chart).to_be_visible()
     chart.scroll_into_view_if_needed()

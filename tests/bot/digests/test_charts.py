@@ -228,3 +228,13 @@ async def test_the_chart_adds_no_sql_queries(headway):
     [image] = image_blocks(charted_message.blocks)
     assert image["slack_file"] == {"id": "F0CHART01"}
     assert len(charted_message.blocks) == len(message.blocks) + 1 <= 50
+
+
+def test_a_late_first_result_is_explained_not_left_as_empty_weeks():
+    from datetime import date as day
+
+    from bot.digests.charts import _since
+
+    assert _since(8, 6, day(2026, 12, 21)) == "results since the week of 14 Dec"
+    assert _since(8, 7, None) == "1 week of results so far"
+    assert _since(8, 6, None) == "2 weeks of results so far"

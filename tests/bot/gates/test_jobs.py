@@ -15,6 +15,7 @@ from bot.slack_emulator import SlackDriver
 from tests.conftest import CHANNEL, EXEC, MEMBER, PM, SIGNING_SECRET, TEAM_ID
 from tests.handlers.gate_support import (
     answer_text,
+    blocks_of,
     card,
     fraud_project,
     go,
@@ -212,6 +213,20 @@ async def test_an_ended_timebox_asks_the_owner_to_extend_pivot_or_conclude(slack
     assert (await slack.view_submission(MEMBER, view_id, {"outcome": "Graphs too sparse; try sequences"})).ok
     done = {e.id: (e.status, e.outcome) for e in await ordered(clean_database, Experiment)}
     assert done[2] == ("concluded", "Pivot: Graphs too sparse; try sequences") and done[1][0] == "running"
+    # Both prompts stop asking, and a late click on an old copy changes nothing.
+    for prompt, said in ((first, f"*Extended a week* by <@{MEMBER}>"), (second, f"*Pivoted* by <@{MEMBER}>")):
+        settled = await eventually(lambda p=prompt: [u for u in emulator.calls_to("chat.update")
+                                                     if u.params.get("ts") == p.response["ts"]])
+        assert said in text_of(settled[-1]) and not [b for b in blocks_of(settled[-1]) if b["type"] == "actions"]
+    late = await slack.block_action(MEMBER, "gate_experiment_extend", value="1")  # the old copy's button
+    assert late.status == 200
+    answered = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                                         if c.params.get("channel") == MEMBER and "Already decided" in text_of(c)])
+    assert "*Already decided: experiment #1 runs until Thu 3 Dec 2026*" in text_of(answered[-1])
+    assert (await rows(clean_database, Experiment, Experiment.id == 1))[0].end_date == date(2026, 12, 3)
+    late = await slack.block_action(MEMBER, "gate_experiment_conclude", value="2")
+    await eventually(lambda: len([c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel") ==
+                                  MEMBER and "Already decided: experiment #2 concluded" in text_of(c)]) == 1)
 
     clock.set(datetime(2026, 12, 4, 12, tzinfo=UTC))
     assert (await gate_prompts(headway.hw)).prompted == 1  # the extended timebox ended too

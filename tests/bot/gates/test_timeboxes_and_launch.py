@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.jobs import gate_prompts
-from bot.models import Project, StageTransition
+from bot.models import Gate, Project, StageTransition
 from tests.bot.gates.test_jobs import change_project, keys
 from tests.conftest import ADMIN, EXEC, MEMBER, PM
-from tests.handlers.gate_support import fraud_project, ordered, posted, request_gate, text_of, vote
+from tests.handlers.gate_support import blocks_of, fraud_project, ordered, posted, request_gate, text_of, vote
 from tests.handlers.standup_support import where
 from tests.handlers.test_experiments import log
 from tests.handlers.test_projects import open_form
@@ -59,6 +59,20 @@ async def test_a_reached_target_asks_its_pms_whether_it_is_good_enough_to_ship_o
     await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
     assert emulator.views[emulator.calls_to("views.open")[-1].response["view"]["id"]]["callback_id"] == \
         "gate_request"
+    # Once the gate is requested, the prompt stops asking, and a late click on an old copy changes nothing.
+    gate = await request_gate(slack, emulator, clean_database, [EXEC], signoff_privacy=EXEC,
+                              signoff_legal_compliance=EXEC, signoff_model_validation=EXEC)
+    settled = await eventually(lambda: [u for u in emulator.calls_to("chat.update")
+                                        if u.params.get("ts") == prompt.response["ts"]])
+    assert f"*Gate #{gate.id} requested* by <@{PM}>" in text_of(settled[-1])
+    assert not [b for b in blocks_of(settled[-1]) if b["type"] == "actions"]
+    opened = len(emulator.calls_to("views.open"))
+    late = await slack.block_action(PM, "gate_request_open", value="FRAUD")
+    assert late.status == 200
+    answered = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage")
+                                         if c.params.get("channel") == PM and "Already decided" in text_of(c)])
+    assert f"*Already decided: gate #{gate.id} requested* by <@{PM}>" in text_of(answered[-1])
+    assert len(emulator.calls_to("views.open")) == opened and len(await rows(clean_database, Gate)) == 1
 
 
 async def test_a_go_into_the_launch_stage_ships(slack, emulator, clean_database):

@@ -186,17 +186,21 @@ def test_rates_above_one_are_read_as_percentages():
     for key in ("count", "per", "target_count", "rate_text", "target_rate_text"):
         assert as_percent[key] == as_fraction[key]
     small = lens_facts("false_positive_rate", MetricSpec("lower", 2, 0.5), 0.8)  # a percent scale: 0.8%
-    assert small["rate"] == pytest.approx(0.008) and small["one_in"] == 120
+    assert small["rate"] == pytest.approx(0.008) and small["one_in"] == 130  # 125, half-up
 
 
-def test_denominator_grows_only_when_tenths_would_mislead():
-    def ratio(latest, target):
-        facts = lens_facts("recall", MetricSpec("higher", None, target), latest)
+def test_the_scale_comes_from_the_goalposts_and_results_stay_on_their_side():
+    def ratio(latest, target, baseline=None, direction="higher"):
+        facts = lens_facts("recall", MetricSpec(direction, baseline, target), latest)
         return facts["count"], facts["target_count"], facts["per"]
 
     assert ratio(0.81, 0.9) == (8, 9, 10)
-    assert ratio(0.86, 0.9) == (86, 90, 100)  # tenths would say "9 (target 9)"
-    assert ratio(0.97, None) == (97, None, 100)  # tenths would say "10 of every 10"
+    assert ratio(0.86, 0.9) == (8, 9, 10)  # short of the target: never "9 (target 9)"
+    assert ratio(0.9, 0.9) == (9, 9, 10)
+    assert ratio(0.78, 0.85, 0.6) == (78, 85, 100)  # 0.85 is not a whole tenth: "of 100", every week
+    assert ratio(0.95, 0.85, 0.6) == (95, 85, 100)
+    assert ratio(0.849, 0.85, 0.6) == (84, 85, 100)
+    assert ratio(0.97, None) == (97, None, 100)  # no goalposts: tenths would say "10 of every 10"
     assert ratio(0.002, None) == (2, None, 1000)
     assert ratio(1.0, 1.0) == (10, 10, 10)
 

@@ -66,10 +66,15 @@
 
     async load() {
       // The open conversation is read first, so it is marked read before the sidebar counts unread messages.
-      const early = this.channel && this.tab === "messages" ? await this.get("conversation", { channel: this.channel })
+      // Only for a place this person is known to have (after switching person, the old DM is not theirs: no 404).
+      const known = this.data && this.data.me === this.me &&
+        [...this.data.channels, ...this.data.dms].some((p) => p.id === this.channel);
+      const early = known && this.tab === "messages" ? await this.get("conversation", { channel: this.channel })
         : null;
       const data = await this.get("workspace");
       if (!data) return;
+      // The person was switched while this was read: it is the previous person's page, so read again.
+      if (this.me && data.me !== this.me) { this.again = true; return; }
       this.data = data;
       this.me = data.me;
       const places = [...data.channels, ...data.dms];
@@ -90,6 +95,7 @@
       if (side !== this.drawnThread) { this.drawnThread = side; this.drawThread(thread); }
       this.modals.show(views && views.modal, views ? views.depth : 0);
       document.body.dataset.ready = "1";
+      document.body.dataset.me = this.me;  // whose page is drawn (tests wait for it after switching person)
     }
 
     blockContext(extra = {}) {
@@ -112,20 +118,54 @@
       const picker = document.getElementById("acting-as");
       if (!picker.options.length) {
         for (const p of d.people) {
-          picker.appendChild(h("option", { value: p.id }, escapeHtml(`${p.real_name}${p.note ? " — " + p.note : ""}`)));
+          // The whole name in the list; what the person does in a tooltip (a long note would cut the name).
+          picker.appendChild(h("option", { value: p.id, title: `${p.real_name}${p.note ? " — " + p.note : ""}` },
+            escapeHtml(p.real_name)));
         }
         picker.addEventListener("change", () => this.switchTo(picker.value));
         document.getElementById("set-status").addEventListener("click", () => this.setStatus());
       }
       picker.value = this.me;
       const person = d.people.find((p) => p.id === this.me);
-      const local = person ? new Date().toLocaleTimeString([], { timeZone: this.clockZone(person),
+      picker.title = person ? `${person.real_name}${person.note ? " — " + person.note : ""}` : "";
+      const local = person ? this.now().toLocaleTimeString([], { timeZone: this.clockZone(person),
         hour: "2-digit", minute: "2-digit" }) : "";
-      document.getElementById("who").textContent = person ? `${person.tz} · ${local}` : "";
+      document.getElementById("who").textContent = person ? `${person.note ? person.note + " · " : ""}${person.tz} · ${local}` : "";
       this.drawClock(person);
     }
 
     clockZone(person) { return person.tz || "UTC"; }
+
+    // The app's time: the emulated clock when the page moves one, else the real one.
+    now() { return this.data && this.data.clock ? new Date(this.data.clock.now) : new Date(); }
+
+    // The calendar day of a moment in the reader's zone ("2026-11-23"), to compare days.
+    dayOf(when, zone) { return when.toLocaleDateString("en-CA", { timeZone: zone }); }
+
+    // Weekday and time within this week, the full date beyond it (two prompts never both read "Mon 9:30").
+    stamp(when, zone) {
+      const recent = Math.abs(this.now() - when) < 6 * 24 * 3600 * 1000;
+      return when.toLocaleString([], recent ? { timeZone: zone, weekday: "short", hour: "numeric", minute: "2-digit" }
+        : { timeZone: zone, weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "numeric",
+          minute: "2-digit" });
+    }
+
+    divider(when, zone) {
+      const today = this.dayOf(this.now(), zone);
+      const day = this.dayOf(when, zone);
+      const yesterday = this.dayOf(new Date(this.now() - 24 * 3600 * 1000), zone);
+      const label = day === today ? "Today" : day === yesterday ? "Yesterday"
+        : when.toLocaleDateString([], { timeZone: zone, weekday: "long", day: "numeric", month: "long",
+          year: "numeric" });
+      return h("div", { class: "day-divider", "data-day": day }, `<span>${escapeHtml(label)}</span>`);
+    }
+
+    zone() {
+      const person = this.data.people.find((p) => p.id === this.me);
+      return person ? person.tz || "UTC" : "UTC";
+    }
+
+    when(m) { return m.clock_at ? new Date(m.clock_at) : new Date(Number(m.ts) * 1000); }
 
     drawClock(person) {
       const box = document.getElementById("clock");
@@ -150,7 +190,7 @@
       const answer = await this.post("clock", { op });
       document.body.classList.remove("busy");
       if (!answer.ok) { this.toast(answer.error || "The clock did not move"); return; }
-      const did = Object.entries(answer.did || {}).map(([what, n]) => `${n} ${what}`).join(", ");
+      const did = answer.said || "";  // worded by the app's clock control, counts and nouns agreeing
       await this.refresh();
       this.toast(`${answer.clock.label}: ${did || "nothing was due"}`);
     }
@@ -192,7 +232,9 @@
       const channels = document.getElementById("side-channels");
       channels.replaceChildren(...d.channels.map((c) => item(c, c.name, "channel")));
       const dms = document.getElementById("side-dms");
-      dms.replaceChildren(...d.dms.filter((m) => !m.user).map((m) => item(m, m.name, "dm")));
+      const people = d.dms.filter((m) => !m.user);
+      dms.replaceChildren(...people.map((m) => item(m, m.name, "dm")));
+      document.getElementById("side-dms-head").hidden = !people.length;  // no empty heading
       const apps = document.getElementById("side-apps");
       apps.replaceChildren(...d.dms.filter((m) => m.user).map((m) => item(m, m.name, "app")));
     }
@@ -250,7 +292,13 @@
         return;
       }
       const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-      const nodes = (conversation ? conversation.messages : []).map((m) => this.message(m, true));
+      const nodes = [];
+      let lastDay = null;
+      for (const m of conversation ? conversation.messages : []) {
+        const day = this.dayOf(this.when(m), this.zone());
+        if (day !== lastDay) { nodes.push(this.divider(this.when(m), this.zone())); lastDay = day; }
+        nodes.push(this.message(m, true));
+      }
       const canvases = (conversation && conversation.canvases || []).map((c) => h("a", { class: "canvas-tab",
         href: `/playground/canvases/${encodeURIComponent(c.id)}`, target: "_blank", rel: "noopener" },
         `📋 Canvas: ${escapeHtml(c.title)}`));
@@ -270,10 +318,8 @@
       node.appendChild(h("div", { class: `avatar${bot ? " bot" : ""}`, style: `background:${bot ? "#4a154b" : color}` },
         bot ? "⚡" : escapeHtml(name.slice(0, 1))));
       const body = h("div", { class: "msg-body" });
-      const person = d.people.find((p) => p.id === this.me);
-      const when = m.clock_at ? new Date(m.clock_at) : new Date(Number(m.ts) * 1000);
-      const time = when.toLocaleString([], { timeZone: person ? person.tz : "UTC", weekday: "short",
-        hour: "numeric", minute: "2-digit" });
+      const when = this.when(m);
+      const time = this.stamp(when, this.zone());
       body.appendChild(h("div", { class: "msg-head" }, `<b>${escapeHtml(name)}</b>` +
         (bot ? '<span class="app-badge">APP</span>' : "") + `<span class="msg-time">${time}</span>`));
       const where = { channel: this.channel, ts: m.ts };
