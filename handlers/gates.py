@@ -13,7 +13,7 @@ from bot.gates.approvers import ROLE_LABELS
 from bot.gates.form import CRITERION_STATUSES, RULE_LABELS, validate_request
 from bot.gates.notify import words
 from bot.gates.queries import load_view
-from bot.gates.service import create_gate, request_context
+from bot.gates.service import all_away_on, create_gate, request_context
 from bot.gates.voting import GateEnv
 from bot.ids import CallbackId, record_id
 from bot.people import service as people
@@ -173,8 +173,9 @@ def register(router: Router, hw: Headway) -> None:
                                          hw.gateway.profile, tell_requester=not here)
                 if here:  # "your gate is out", where the request was made rather than by DM
                     gate_view = await load_view(session, gate, lifecycle)
+                    all_away = await all_away_on(session, team_id, draft.approvers, draft.deadline)
                     answer_here(body, hw.renderer.message("gates/notice.json.j2", v=gate_view, what="requested",
-                                                          **words(lifecycle)))
+                                                          all_away=all_away, **words(lifecycle)))
         except FORM_PROBLEMS as error:
             await ack_form_problem(hw, ack, error, "Request a gate")
             return

@@ -356,7 +356,7 @@ async def test_a_blocker_whose_owner_is_away_waits_for_them(slack, emulator, hea
 
 async def test_gate_approvers_away_are_shown_and_a_deadline_nobody_can_meet_warns(slack, emulator, clock,
                                                                                  clean_database):
-    from tests.handlers.gate_support import card, fraud_project, posted, request_gate, text_of
+    from tests.handlers.gate_support import card, fraud_project, request_gate, text_of
 
     await fraud_project(slack, emulator)
     assert "away from" in await say(slack, EXEC, "away 2026-11-23 2026-12-04")  # said so
@@ -368,8 +368,10 @@ async def test_gate_approvers_away_are_shown_and_a_deadline_nobody_can_meet_warn
     assert f"<@{EXEC}> (Business owner) — :hourglass_flowing_sand: not voted yet · :palm_tree: away, back Mon 7 Dec" \
         in text
     assert f"<@{MEMBER}> — :hourglass_flowing_sand: not voted yet · :palm_tree: away, back" in text
-    told = await eventually(lambda: posted(emulator, f"gate:{gate.id}:requested:{PM}"))
-    assert "Every approver is away on Mon 30 Nov" in text_of(told[0])
+    # "Your gate is out", privately where the PM asked, warns that nobody will be there to decide
+    told = await eventually(lambda: [r for r in emulator.responses if r["user_id"] == PM and "is out" in
+                                     all_text(r["blocks"])])
+    assert "Every approver is away on Mon 30 Nov" in all_text(told[0]["blocks"])
 
 
 
