@@ -8,14 +8,16 @@ import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlmodel import select
 
 from bot.errors import HeadwayError
-from bot.reports import render
 from bot.reports.periods import Period, parse_period
+
+if TYPE_CHECKING:  # rendering loads the whole report model: only when a report is printed (the CLI starts lean)
+    from bot.reports import render
 
 
 class Format(StrEnum):
@@ -88,6 +90,8 @@ def report(
 
 
 def _emit(reports: list, renderer: object, fmt: Format, out: Path | None) -> None:
+    from bot.reports import render
+
     if fmt == Format.JSON:
         document = [render.as_json(r) for r in reports]
         text = json.dumps(document[0] if len(document) == 1 else {"workspaces": document}, indent=2,

@@ -86,7 +86,9 @@ def test_slow_installed_wheel_finds_templates_and_migrations_outside_the_repo(
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv)
     python, headway = venv / "bin" / "python", venv / "bin" / "headway"
-    run(python, "-m", "pip", "install", "-q", wheel, timeout=900)  # dependencies from the package index
+    # dependencies from the package index; --no-compile: Python compiles what the commands below import, not the
+    # ~60 packages' every module (half the install's CPU)
+    run(python, "-m", "pip", "install", "-q", "--no-compile", wheel, timeout=900)
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
