@@ -18,6 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import save_budget
+
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -59,6 +61,8 @@ class Database:
         async with self._turn(), self._sessions() as session:
             try:
                 yield session
+                await session.flush()  # the writes (and their locks) inside a save's budget; COMMIT alone after it
+                save_budget.commit_begins()  # a save bounded by Slack's ack is either cut off before this or whole
                 await session.commit()
             except BaseException:
                 await session.rollback()
