@@ -195,12 +195,17 @@ class OutboxSender:
             rows = list((await session.exec(
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
             )).all())
-        threads = {row.channel for row in rows if bundles.bundleable(row)}
-        if not threads:
-            return rows
-        # a thread's replies wait for its channel's one slot a second: take all that are due, to send together.
+        # a thread's replies wait for their channel's one slot a second: take all that are due, to send together,
+        # even while older messages elsewhere (a thousand confirmation DMs) wait for the workspace's budget.
         # Every unclaimed due row is newer than every claimed one, so each channel's order is kept.
         async with self._db.unit_of_work() as session:
+            threads = {row.channel for row in rows if bundles.bundleable(row)} | set((await session.exec(
+                select(OutboxMessage.channel).where(
+                    *due, col(OutboxMessage.thread_key).is_not(None), OutboxMessage.method == OutboxMethod.POST)
+                .distinct().limit(self._concurrency)
+            )).all())
+            if not threads:
+                return rows
             more = (await session.exec(
                 select(OutboxMessage.id, OutboxMessage.attempted_at)
                 .where(*due, col(OutboxMessage.channel).in_(threads), col(OutboxMessage.id).not_in(ids))
