@@ -147,7 +147,14 @@ async def post(client: httpx.AsyncClient, url: str, body: str, acks: list[float]
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
                    "X-Slack-Signature": slack_signature(SIGNING_SECRET, timestamp, body)}
         began = time.perf_counter()
-        response = await client.post(url, content=body.encode(), headers=headers)
+        for attempt in range(3):  # uvicorn closes connections idle for 5 s; a send may race that close
+            try:
+                response = await client.post(url, content=body.encode(), headers=headers)
+                break
+            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+                if attempt == 2:
+                    raise
+                began = time.perf_counter()
         acks.append(time.perf_counter() - began)
         if response.status_code == 200 and "submit again in a moment" in response.text:
             busy.append(1)
