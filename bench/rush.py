@@ -52,6 +52,20 @@ THREAD_GOAL = 120.0  # seconds after the last submission by which every answer m
 BLOCKED_EVERY = 10  # one person in ten reports a blocker: the report is refreshed
 
 
+async def answered(db_url: str) -> set[str]:
+    """Who has an answer saved in Headway's database."""
+    from sqlalchemy import text
+
+    from bot.db import create_engine
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            return {user for (user,) in (await connection.execute(text("SELECT user_id FROM standup_answers"))).all()}
+    finally:
+        await engine.dispose()
+
+
 async def prompt_ids(db_url: str) -> dict[str, int]:
     """Each person's prompt, read back from Headway's database (the prompt DM is one message for everyone)."""
     from sqlalchemy import text
@@ -140,7 +154,7 @@ def form_body(template: dict, index: int) -> str:
 
 
 async def post(client: httpx.AsyncClient, url: str, body: str, acks: list[float], failures: list[str],
-               busy: list[int]) -> None:
+               busy: list[int], who: str = "", gave_up: list[str] | None = None) -> None:
     """Submit; a form answered "busy" is submitted again a second later, as its person would (up to 5 times)."""
     for _ in range(5):
         timestamp = str(int(time.time()))
@@ -164,6 +178,8 @@ async def post(client: httpx.AsyncClient, url: str, body: str, acks: list[float]
             failures.append(f"{response.status_code} {response.text[:120]}")
         return
     failures.append("busy five times")
+    if gave_up is not None:
+        gave_up.append(who)
 
 
 async def main(people: int, seconds: float, rate_scale: float, budget: float) -> None:
@@ -178,6 +194,7 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
     acks: dict[str, list[float]] = {"standup answer": [], "project form": []}
     failures: list[str] = []
     busy: dict[str, list[int]] = {"standup answer": [], "project form": []}
+    gave_up: list[str] = []  # answered busy five times: must have nothing saved
     try:
         assert (await headway.command("tick"))["prompted"] == people
         limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
@@ -187,23 +204,25 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
             answer_template, blocked_template, form_template = await captured(driver, link, users[:2], users[0])
             prompts = await prompt_ids(db)
             url = headway.url + "/slack/events"
-            answers = [answer_body(blocked_template if i % BLOCKED_EVERY == 1 else answer_template, u, prompts[u])
+            answers = [(u, answer_body(blocked_template if i % BLOCKED_EVERY == 1 else answer_template, u, prompts[u]))
                        for i, u in enumerate(users[2:], start=2)]
             forms = [form_body(form_template, i) for i in range(FORMS)]
             tasks, start = [], time.perf_counter()
-            for index, body in enumerate(answers):
+            for index, (user, body) in enumerate(answers):
                 delay = start + index * seconds / len(answers) - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 kind = "standup answer"
-                tasks.append(asyncio.create_task(post(client, url, body, acks[kind], failures, busy[kind])))
+                tasks.append(asyncio.create_task(post(client, url, body, acks[kind], failures, busy[kind], user,
+                                                      gave_up)))
                 if index == len(answers) // 2:
                     kind = "project form"
                     tasks += [asyncio.create_task(post(client, url, f, acks[kind], failures, busy[kind]))
                               for f in forms]
             await asyncio.gather(*tasks)
             submitted = time.perf_counter()
-            complete, posts = await wait_for_thread(emulator.url, people, THREAD_GOAL)
+            saved = await answered(db)
+            complete, posts = await wait_for_thread(emulator.url, len(saved), THREAD_GOAL)
             await asyncio.wait_for(headway.command("drain"), 600)  # the confirmations (DMs) at the workspace pace
             drained = time.perf_counter()
             posts = await emulator_calls(emulator.url, "chat.postMessage")
@@ -219,7 +238,8 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
                       and c["response"].get("ok")]
     blocked_users = [u for i, u in enumerate(users) if i % BLOCKED_EVERY == 1]
     final = json.dumps(report_updates[-1]["params"]) if report_updates else ""
-    report_complete = f"*Blocked ({len(blocked_users)})*" in final  # the count; it lists the first 10 by name
+    blocked_saved = [u for u in blocked_users if u in saved]
+    report_complete = f"*Blocked ({len(blocked_saved)})*" in final  # the count; it lists the first 10 by name
     limited = sum(1 for c in [*posts, *updates] if c["response"].get("error") == "ratelimited")
     dms = sum(1 for c in posts if c["params"].get("channel", "").startswith("U") and c["response"].get("ok"))
     rows = [[kind, len(values), len(busy[kind]), f"{percentile(values, 50) * 1000:.0f}",
@@ -227,15 +247,19 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
              "yes" if percentile(values, 99) < ACK_GOAL else "no"] for kind, values in acks.items()]
     body = table(["submission", "acks", "answered busy (then resubmitted)", "ack p50 ms", "ack p99 ms", "ack max ms",
                   f"p99 < {ACK_GOAL:.0f} s"], rows)
-    met = complete is not None and len(keys) == len(set(keys)) == people and not limited and report_complete
+    saved_busy = [u for u in gave_up if u in saved]
+    met = (complete is not None and len(keys) == len(set(keys)) == len(saved) and not limited and report_complete
+           and not saved_busy)
     body += (f"\n\n{people} people answered over {seconds:.0f} s (open loop), {FORMS} project forms at once "
              f"half-way; one answer in {BLOCKED_EVERY} reports a blocker. Answers in the report's thread: "
-             f"**{len(set(keys))} of {people}** (duplicates: {len(keys) - len(set(keys))}) in **{len(threaded)} "
+             f"**{len(set(keys))} of the {len(saved)} saved** ({people} people; {len(gave_up)} gave up after five "
+             f"'busy' answers, of whom {len(saved_busy)} had an answer saved anyway) (duplicates: "
+             f"{len(keys) - len(set(keys))}) in **{len(threaded)} "
              f"thread posts** ({len(set(keys)) / max(1, len(threaded)):.1f} answers a post); "
              + (f"the thread was complete **{complete:.1f} s** after the last submission (goal ≤ {THREAD_GOAL:.0f} s)"
                 if complete is not None else f"the thread was **not** complete {THREAD_GOAL:.0f} s after the last "
                 "submission") + f". Report refreshed {len(report_updates)} times (the waiting refreshes superseded by "
-             f"newer ones); its last version counts all {len(blocked_users)} blockers: "
+             f"newer ones); its last version counts all {len(blocked_saved)} saved blockers: "
              f"**{'yes' if report_complete else 'no'}**. Failed or refused submissions: {len(failures)}"
              f"{' — ' + failures[0] if failures else ''}. Emulator rate limits ×{rate_scale:g} (Slack's own "
              f"at ×1); Headway's workspace budget {budget:g} messages/s, so the {dms} confirmation DMs were all out "

@@ -6,7 +6,6 @@ Services take an `AsyncSession` and never commit; whoever opens the unit of work
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -52,6 +51,11 @@ class Database:
         self._writer_wait = writer_wait
 
     @property
+    def serialized(self) -> bool:
+        """One writer at a time (SQLite): units of work take turns in this process."""
+        return self._turns is not None
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
@@ -79,10 +83,14 @@ class Database:
             yield
             return
         acquired = False
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._writer_wait):
+        left = save_budget.remaining()  # a form saved in its ack waits no longer than its budget, then is "busy"
+        try:
+            async with asyncio.timeout(self._writer_wait if left is None else max(0.0, left)):
                 await self._turns.acquire()
                 acquired = True
+        except TimeoutError:
+            if left is not None:
+                raise save_budget.TooLate() from None
         marker = _IN_UNIT.set(True)
         try:
             yield

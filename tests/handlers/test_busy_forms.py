@@ -49,6 +49,7 @@ async def test_a_form_that_cannot_be_saved_in_time_says_busy_inline_and_saves_no
     assert set(refused.body["errors"]) <= {b.get("block_id") for b in emulator.views[view_id]["blocks"]}
     assert await rows(clean_database, Project) == []  # busy means nothing saved
 
+    monkeypatch.undo()  # the usual budget again
     saved = await slack.view_submission(PM, view_id, FRAUD)  # submitted again once the burst is over
     assert saved.status == 200 and not saved.body
     assert [p.key for p in await rows(clean_database, Project)] == ["FRAUD"]
