@@ -262,7 +262,8 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
              f"newer ones); its last version counts all {len(blocked_saved)} saved blockers: "
              f"**{'yes' if report_complete else 'no'}**. Failed or refused submissions: {len(failures)}"
              f"{' — ' + failures[0] if failures else ''}. Emulator rate limits ×{rate_scale:g} (Slack's own "
-             f"at ×1); Headway's workspace budget {budget:g} messages/s, so the {dms} confirmation DMs were all out "
+             f"at ×1); Headway's workspace budget {budget:g} messages/s, so the {dms} DMs (the prompts, the "
+             f"confirmations) were all out "
              f"{drained - submitted:.0f} s after the last submission. 429s answered: {limited}. "
              f"Goal (all in the thread within {THREAD_GOAL:.0f} s, each once, report complete, 0 429s): "
              f"**{'met' if met else 'not met'}**.")
