@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import save_budget
+from bot.turns import Turns
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -47,7 +48,7 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # SQLite has one writer at a time and makes the others poll (sleeps of up to 100 ms); taking turns
         # here instead hands over at once. PostgreSQL needs none of this.
-        self._turns = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
+        self._turns = Turns() if self.engine.dialect.name == "sqlite" else None
         self._writer_wait = writer_wait
 
     @property
@@ -86,7 +87,7 @@ class Database:
         left = save_budget.remaining()  # a form saved in its ack waits no longer than its budget, then is "busy"
         try:
             async with asyncio.timeout(self._writer_wait if left is None else max(0.0, left)):
-                await self._turns.acquire()
+                await self._turns.acquire(urgent=left is not None)  # a save in an ack goes first
                 acquired = True
         except TimeoutError:
             if left is not None:

@@ -1,0 +1,44 @@
+"""SQLite's one writer, taken in turns: a save a person is waiting for (in Slack's ack) goes before background work.
+
+A plain asyncio.Lock is first come, first served, so in a rush an ack's save queued behind every outbox and
+scheduler unit of work that asked first and ran into Slack's 3 s. Here waiters are served by urgency, then in
+order of arrival; an urgent waiter never overtakes the unit already holding the turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+
+
+class Turns:
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if not self._held and not self._waiting:
+            self._held = True
+            return
+        entry = (0 if urgent else 1, next(self._order), asyncio.get_running_loop().create_future())
+        heapq.heappush(self._waiting, entry)
+        try:
+            await entry[2]
+        except BaseException:  # timed out or cancelled while waiting
+            if entry[2].done() and not entry[2].cancelled():
+                self.release()  # handed the turn just as we gave up: pass it on
+            else:
+                self._waiting.remove(entry)
+                heapq.heapify(self._waiting)
+            raise
+
+    def release(self) -> None:
+        """Hand the turn to the most urgent waiter (it stays held), or free it."""
+        while self._waiting:
+            waiter = heapq.heappop(self._waiting)[2]
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._held = False
