@@ -29,6 +29,9 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+POSTGRESQL_TURNS = 20  # units of work at once: within the pool (10 + 20 overflow), leaving room for nested ones
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -47,14 +50,15 @@ class Database:
         self.engine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # SQLite has one writer at a time and makes the others poll (sleeps of up to 100 ms); taking turns
-        # here instead hands over at once. PostgreSQL needs none of this.
-        self._turns = Turns() if self.engine.dialect.name == "sqlite" else None
+        # here instead hands over at once. PostgreSQL: as many at once as the pool has connections to spare, so
+        # a save in an ack waits for its turn here (first, and bounded), not inside the pool.
+        self._turns = Turns(1 if self.engine.dialect.name == "sqlite" else POSTGRESQL_TURNS)
         self._writer_wait = writer_wait
 
     @property
-    def serialized(self) -> bool:
-        """One writer at a time (SQLite): units of work take turns in this process."""
-        return self._turns is not None
+    def turns(self) -> int:
+        """How many units of work may run at once in this process."""
+        return self._turns.slots
 
     @property
     def dialect(self) -> str:
@@ -66,8 +70,6 @@ class Database:
         async with self._turn(), self._sessions() as session:
             try:
                 yield session
-                await session.flush()  # the writes (and their locks) inside a save's budget; COMMIT alone after it
-                save_budget.commit_begins()  # a save bounded by Slack's ack is either cut off before this or whole
                 await session.commit()
             except BaseException:
                 await session.rollback()
@@ -75,12 +77,12 @@ class Database:
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
-        """On SQLite, one unit of work at a time in this process (nested ones, in the same task, pass).
+        """Units of work take turns (bot/turns.py; nested ones, in the same task, pass).
 
         The wait is bounded: should a unit of work ever wait on another task's (a test holding a session
         while it calls the server, say), it goes ahead after `writer_wait` and SQLite's own locking decides.
         """
-        if self._turns is None or _IN_UNIT.get():
+        if _IN_UNIT.get():
             yield
             return
         acquired = False

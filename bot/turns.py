@@ -1,8 +1,10 @@
-"""SQLite's one writer, taken in turns: a save a person is waiting for (in Slack's ack) goes before background work.
+"""The database taken in turns (SQLite: one writer; PostgreSQL: as many as the connection pool holds), where a save
+a person is waiting for (in Slack's ack) goes before background work.
 
-A plain asyncio.Lock is first come, first served, so in a rush an ack's save queued behind every outbox and
-scheduler unit of work that asked first and ran into Slack's 3 s. Here waiters are served by urgency, then in
-order of arrival; an urgent waiter never overtakes the unit already holding the turn.
+A plain lock is first come, first served, so in a rush an ack's save queued behind every outbox and scheduler unit
+of work that asked first and ran into Slack's 3 s. Here waiters are served by urgency, then in order of arrival;
+nobody overtakes a unit already holding its turn, and a save that cannot get one in time gives up before it has
+done anything (bot/save_budget.py).
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import itertools
 
 
 class Turns:
-    def __init__(self) -> None:
-        self._held = False
+    def __init__(self, slots: int = 1) -> None:
+        self.slots = slots
+        self._free = slots
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
 
     async def acquire(self, *, urgent: bool = False) -> None:
-        if not self._held and not self._waiting:
-            self._held = True
+        if self._free and not self._waiting:
+            self._free -= 1
             return
         entry = (0 if urgent else 1, next(self._order), asyncio.get_running_loop().create_future())
         heapq.heappush(self._waiting, entry)
@@ -35,10 +38,10 @@ class Turns:
             raise
 
     def release(self) -> None:
-        """Hand the turn to the most urgent waiter (it stays held), or free it."""
+        """Hand the turn to the most urgent waiter, or free it."""
         while self._waiting:
             waiter = heapq.heappop(self._waiting)[2]
             if not waiter.done():
                 waiter.set_result(None)
                 return
-        self._held = False
+        self._free += 1

@@ -55,7 +55,7 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
             return
         if body.get("type") == "view_submission":  # a form saved in its ack: within the budget, or not at all
             try:
-                async with save_budget.within_budget(cancel=not hw.db.serialized):
+                with save_budget.within_budget():
                     await acknowledge(**{name: given[name] for name in ack_names})
             except save_budget.TooLate:
                 hw.metrics.shed.labels("form").inc()

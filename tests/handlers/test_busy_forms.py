@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -11,28 +12,27 @@ from bot import save_budget
 from bot.models import Project
 from tests.conftest import PM
 from tests.handlers.test_projects import FRAUD, make_pm, open_form
-from tests.support import rows
+from tests.support import eventually, rows
 
 
 @contextlib.asynccontextmanager
-async def projects_locked(headway, database_url: str) -> AsyncIterator[None]:
-    """The database is busy: on SQLite another unit of work of Headway's holds the one writer's turn; on
-    PostgreSQL another client holds the projects table. A save must wait."""
-    if database_url.startswith("sqlite"):
-        async with headway.hw.db.unit_of_work():
-            yield
-        return
-    import asyncpg
+async def database_busy(headway) -> AsyncIterator[None]:
+    """Every turn at the database is taken by other work (a burst): a save must wait for one."""
+    release = asyncio.Event()
+    started: list[int] = []
 
-    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    transaction = connection.transaction()
-    await transaction.start()
-    await connection.execute("LOCK TABLE projects IN ACCESS EXCLUSIVE MODE")
+    async def hold() -> None:
+        async with headway.hw.db.unit_of_work():
+            started.append(1)
+            await release.wait()
+
+    holders = [asyncio.create_task(hold()) for _ in range(headway.hw.db.turns)]
+    await eventually(lambda: len(started) == len(holders))
     try:
         yield
     finally:
-        await transaction.rollback()
-        await connection.close()
+        release.set()
+        await asyncio.gather(*holders)
 
 
 async def test_a_form_that_cannot_be_saved_in_time_says_busy_inline_and_saves_nothing(
@@ -41,7 +41,7 @@ async def test_a_form_that_cannot_be_saved_in_time_says_busy_inline_and_saves_no
     monkeypatch.setattr(save_budget, "SAVE_BUDGET", 0.3)  # the budget is 2 s; a test need not wait that long
     await make_pm(slack)
     view_id = await open_form(slack, emulator, PM)
-    async with projects_locked(headway, clean_database):
+    async with database_busy(headway):
         refused = await slack.view_submission(PM, view_id, FRAUD)
     assert refused.status == 200
     assert refused.body["response_action"] == "errors"
