@@ -32,7 +32,7 @@ class Turns:
         except BaseException:  # timed out or cancelled while waiting
             if entry[2].done() and not entry[2].cancelled():
                 self.release()  # handed the turn just as we gave up: pass it on
-            else:
+            elif entry in self._waiting:  # a release may have dropped our cancelled entry already
                 self._waiting.remove(entry)
                 heapq.heapify(self._waiting)
             raise

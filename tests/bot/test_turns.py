@@ -41,3 +41,16 @@ async def test_a_waiter_that_times_out_leaves_the_queue_and_the_turn_goes_on():
     turns.release()
     await asyncio.wait_for(later, 1)
     turns.release()
+
+
+async def test_a_release_between_a_waiters_timeout_and_its_cleanup_is_harmless():
+    turns = Turns()
+    await turns.acquire()
+    waiter = asyncio.create_task(turns.acquire(urgent=True))
+    await asyncio.sleep(0)
+    waiter.cancel()  # its future is cancelled now; its cleanup runs on its next step
+    turns.release()  # drops the cancelled entry and frees the turn
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await asyncio.wait_for(turns.acquire(), 1)  # the turn is free, nobody holds it twice
+    turns.release()
