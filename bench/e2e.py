@@ -74,6 +74,7 @@ class Cell:
     def summary(self) -> dict[str, float]:
         acks = [s.ack for s in self.sent]
         return {"n": len(self.sent), "ack50": percentile(acks, 50) * 1000, "ack99": percentile(acks, 99) * 1000,
+                "ackmax": max(acks, default=0) * 1000, "ok": sum(s.status == 200 and not s.busy for s in self.sent),
                 "e2e50": percentile(self.e2e or [0], 50) * 1000, "e2e99": percentile(self.e2e or [0], 99) * 1000,
                 "missing": self.missing, "busy": sum(s.busy for s in self.sent), "drain": self.drain}
 
@@ -223,6 +224,7 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
     servers = {"bare": bare, "headway": headway}
     pids = [headway.pid, bare.pid, emulator.pid]
     rows, overload_rows = [], []
+    bursts: list[tuple[float, dict[str, float], int]] = []  # form saves: rate, Headway's cell, projects saved
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
     try:
         assert (await headway.command("tick"))["prompted"] == len(USERS)
@@ -241,8 +243,11 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
                     cells = {}
                     for name in ("bare", "headway"):
                         prefix = ("update:" if name == "headway" else "open:") if kind == "modal command" else ""
+                        saved_before = await project_count(db) if name == "headway" else 0
                         cells[name] = (await run_cell(client, servers[name], emulator, link, kind, make, rate,
                                                       seconds, index, pids, prefix)).summary()
+                        if kind == "view submission" and name == "headway":
+                            bursts.append((rate, cells[name], await project_count(db) - saved_before))
                     rows.append(_row(kind, rate, cells))
                     print(" | ".join(map(str, rows[-1])), flush=True)
             saturating = await _saturating_rate(client, servers["headway"], emulator, link, kinds["/gate status"],
@@ -261,6 +266,12 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
             await child.stop()
     body = table(["request", "rate/s", "n", "bare ack p99 ms", "headway ack p99 ms", "ack p99 ratio",
                   "bare e2e p50/p99 ms", "headway e2e p50/p99 ms", "e2e p99 ratio", "missing", "busy"], rows)
+    body += "\n\n### Form saves in the ack (project form, Headway)\n\n" + table(
+        ["rate/s", "submitted", "saved (ack empty)", "answered busy", "projects in the database", "ack p99 ms",
+         "ack max ms", "every ack < 2.5 s", "busy saved nothing"],
+        [[f"{rate:.0f}", f"{c['n']:.0f}", f"{c['ok']:.0f}", f"{c['busy']:.0f}", saved, f"{c['ack99']:.0f}",
+          f"{c['ackmax']:.0f}", "yes" if c["ackmax"] < 2500 else "no", "yes" if saved == c["ok"] else "no"]
+         for rate, c, saved in bursts])
     body += (f"\n\nSaturating rate (highest with Headway's end-to-end p99 < {SATURATED_P99:.0f} s, by doubling): "
              f"**{saturating:.0f}/s** for `/gate status`. Goals: ack p99 ≤ {ACK_GOAL}× bare, end-to-end p99 ≤ "
              f"{E2E_GOAL}× bare below saturation. 'missing' = acked but no visible effect within 30 s (shed work "
@@ -269,6 +280,19 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
                    "drain after the end", "idle RSS MiB", "peak RSS MiB", "peak/idle"], overload_rows)
     body += "\n\nGoal: drains within 5 s of the end; peak memory within 1.5× idle." + (" (--quick)" if quick else "")
     write_backend_section("e2e", "End to end (open loop, Headway vs bare Bolt app)", body, "python -m bench.e2e")
+
+
+async def project_count(db_url: str) -> int:
+    from sqlalchemy import text
+
+    from bot.db import create_engine
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            return int((await connection.execute(text("SELECT count(*) FROM projects"))).scalar_one())
+    finally:
+        await engine.dispose()
 
 
 def _modal_maker(gate_status: Make) -> Make:

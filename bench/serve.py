@@ -11,6 +11,8 @@ adapter, same signing) that acks and then does the least a person would see. Bot
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
 `tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits. EOF stops the server.
+HEADWAY_BENCH_LOOP=uvloop and HEADWAY_BENCH_HTTP=h11|httptools pick the event loop and HTTP parser (both servers
+alike), to measure whether uvloop and httptools help.
 """
 
 from __future__ import annotations
@@ -81,7 +83,9 @@ async def serve(app: Starlette) -> tuple[str, Any]:
     configure_logging("info", "text")
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(serving_config(app, "info"))
+    config = serving_config(app, "info")
+    config.http = os.environ.get("HEADWAY_BENCH_HTTP", config.http)  # h11 or httptools: to compare the parsers
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:  # noqa: ASYNC110 (uvicorn only offers a flag; HeadwayServer.start polls too)
         if task.done():
@@ -159,8 +163,13 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="", help="write a cProfile of the whole run to this file")
     args = parser.parse_args(argv)
     profiler = cProfile.Profile() if args.profile else None
-    with profiler or contextlib.nullcontext():
-        asyncio.run(main(args))
+    loop_factory = None
+    if os.environ.get("HEADWAY_BENCH_LOOP") == "uvloop":  # to compare event loops (bench/RESULTS.md)
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    with profiler or contextlib.nullcontext(), asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(main(args))
     if profiler is not None:
         profiler.dump_stats(args.profile)
 

@@ -6,7 +6,6 @@ Services take an `AsyncSession` and never commit; whoever opens the unit of work
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -18,6 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import save_budget
+from bot.turns import Turns
+
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -25,6 +27,9 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+POSTGRESQL_TURNS = 20  # units of work at once: within the pool (10 + 20 overflow), leaving room for nested ones
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -45,9 +50,15 @@ class Database:
         self.engine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # SQLite has one writer at a time and makes the others poll (sleeps of up to 100 ms); taking turns
-        # here instead hands over at once. PostgreSQL needs none of this.
-        self._turns = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
+        # here instead hands over at once. PostgreSQL: as many at once as the pool has connections to spare, so
+        # a save in an ack waits for its turn here (first, and bounded), not inside the pool.
+        self._turns = Turns(1 if self.engine.dialect.name == "sqlite" else POSTGRESQL_TURNS)
         self._writer_wait = writer_wait
+
+    @property
+    def turns(self) -> int:
+        """How many units of work may run at once in this process."""
+        return self._turns.slots
 
     @property
     def dialect(self) -> str:
@@ -66,19 +77,23 @@ class Database:
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
-        """On SQLite, one unit of work at a time in this process (nested ones, in the same task, pass).
+        """Units of work take turns (bot/turns.py; nested ones, in the same task, pass).
 
         The wait is bounded: should a unit of work ever wait on another task's (a test holding a session
         while it calls the server, say), it goes ahead after `writer_wait` and SQLite's own locking decides.
         """
-        if self._turns is None or _IN_UNIT.get():
+        if _IN_UNIT.get():
             yield
             return
         acquired = False
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._writer_wait):
-                await self._turns.acquire()
+        left = save_budget.remaining()  # a form saved in its ack waits no longer than its budget, then is "busy"
+        try:
+            async with asyncio.timeout(self._writer_wait if left is None else max(0.0, left)):
+                await self._turns.acquire(urgent=left is not None)  # a save in an ack goes first
                 acquired = True
+        except TimeoutError:
+            if left is not None:
+                raise save_budget.TooLate() from None
         marker = _IN_UNIT.set(True)
         try:
             yield

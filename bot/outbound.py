@@ -17,14 +17,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from bot.errors import HeadwayError
+
+if TYPE_CHECKING:
+    import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -111,9 +112,9 @@ class OutboundPolicy:
     @classmethod
     def from_settings(cls, settings: Any) -> OutboundPolicy:
         own_hosts = {settings.host.lower()} if settings.host not in ("0.0.0.0", "::", "") else set()
-        public = httpx.URL(settings.public_url) if settings.public_url else None
-        if public is not None and public.host:
-            own_hosts.add(public.host.lower())
+        public = urlsplit(settings.public_url).hostname if settings.public_url else None
+        if public:
+            own_hosts.add(public.lower())
         return cls(allow=parse_allow_list(settings.outbound_allow), own_ports={settings.port} - {0},
                    own_hosts=own_hosts)
 
@@ -142,6 +143,10 @@ class OutboundPolicy:
 
     def client(self, **options: Any) -> httpx.AsyncClient:
         """An httpx client whose every request and redirect is checked, and whose answers are capped."""
+        import httpx
+
+        from bot.outbound_transport import GuardedTransport
+
         return httpx.AsyncClient(transport=GuardedTransport(self), **options)
 
 
@@ -154,54 +159,16 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:
+        import httpx
+
         raise httpx.ConnectError(f"cannot resolve {host}: {error.strerror or error}") from None
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """httpx's transport behind the policy: check before connecting, cap what comes back."""
+def __getattr__(name: str) -> Any:
+    """httpx (and the CLI libraries it pulls in) load when an outbound call is first made, not at startup."""
+    if name == "GuardedTransport":
+        from bot.outbound_transport import GuardedTransport
 
-    def __init__(self, policy: OutboundPolicy, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self.policy = policy
-        self.inner = inner or httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await self.policy.check_url(request.url)
-        deadline = time.monotonic() + self.policy.seconds
-        try:
-            async with asyncio.timeout(self.policy.seconds):
-                response = await self.inner.handle_async_request(request)
-        except TimeoutError:
-            raise httpx.ReadTimeout(f"no answer within {self.policy.seconds:g} s", request=request) from None
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.policy.max_bytes:
-            await response.aclose()
-            raise OutboundRefused(self._too_large(request))
-        stream = _Capped(response.stream, self.policy.max_bytes, deadline, self._too_large(request), request)
-        return httpx.Response(response.status_code, headers=response.headers, stream=stream,
-                              extensions=response.extensions, request=request)
-
-    def _too_large(self, request: httpx.Request) -> str:
-        megabytes = self.policy.max_bytes // (1024 * 1024)
-        return f"{request.url.host} answered with more than {megabytes} MB; Headway stopped reading."
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-class _Capped(httpx.AsyncByteStream):
-    def __init__(self, inner: Any, limit: int, deadline: float, too_large: str, request: httpx.Request) -> None:
-        self.inner, self.limit, self.deadline, self.too_large, self.request = inner, limit, deadline, too_large, request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        size = 0
-        async for chunk in self.inner:
-            size += len(chunk)
-            if size > self.limit:
-                raise OutboundRefused(self.too_large)
-            if time.monotonic() > self.deadline:
-                raise httpx.ReadTimeout("the answer took too long", request=self.request)
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+        return GuardedTransport
+    raise AttributeError(name)

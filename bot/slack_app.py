@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot import save_budget
 from bot.app import Headway
 from bot.delivery.tokens import act_for
 from bot.events import first_delivery
@@ -197,6 +198,7 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
+        save_budget.arrived()  # a form saved in its ack counts its budget from here
         raw = await request.body()  # at most 1 MiB: bot.body_limit refused anything bigger unread
         refusal = _refuse_before_parsing(request, raw)
         if refusal is not None:

@@ -14,7 +14,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
+from bot import save_budget
 from bot.app import Headway
+from handlers.modals import notice
 
 Listener = Callable[..., Awaitable[None]]
 ARGUMENTS = frozenset({"ack", "body", "context", "view", "event"})
@@ -51,7 +53,16 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
             hw.metrics.shed.labels("command").inc()
             await ack(text=BUSY, response_type="ephemeral")
             return
-        await acknowledge(**{name: given[name] for name in ack_names})
+        if body.get("type") == "view_submission":  # a form saved in its ack: within the budget, or not at all
+            try:
+                with save_budget.within_budget():
+                    await acknowledge(**{name: given[name] for name in ack_names})
+            except save_budget.TooLate:
+                hw.metrics.shed.labels("form").inc()
+                await ack(**busy_form(hw, view or {}))
+                return
+        else:
+            await acknowledge(**{name: given[name] for name in ack_names})
         for function, names in zip(work, work_names, strict=True):
             if overloaded:
                 hw.metrics.shed.labels("inline").inc()
@@ -61,6 +72,14 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
 
     listener.__qualname__ = listener.__name__ = f"acked_{acknowledge.__name__}"
     return listener
+
+
+def busy_form(hw: Headway, view: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a form Headway could not save in time: "busy" under its first field (nothing was saved)."""
+    inputs = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")]
+    if inputs:
+        return {"response_action": "errors", "errors": {inputs[0]: save_budget.BUSY}}
+    return {"response_action": "update", "view": notice(hw, "Headway", f":hourglass: {save_budget.BUSY}")}
 
 
 QUEUED = "headway_queued"  # set by an ack that committed outbox rows

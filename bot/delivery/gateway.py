@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.delivery.bundles import metadata_keys
 from bot.delivery.client import MeteredWebClient
 from bot.delivery.errors import RateLimited, ResponseUrlFailed, SlackUnavailable
 from bot.delivery.held import ChannelCheck
@@ -55,13 +57,18 @@ class SlackGateway:
         self._postable: dict[tuple[str, str], float] = {}
 
     async def post_message(
-        self, channel: str, message: Message, *, thread_ts: str | None = None, key: str | None = None
+        self, channel: str, message: Message, *, thread_ts: str | None = None, key: str | None = None,
+        keys: Sequence[str] = (),
     ) -> Posted:
-        """Post a message; `key` rides along as message metadata so a crashed send can be found again."""
+        """Post a message; `key` (and, for a bundle of replies, every member's `keys`) rides along as message
+        metadata so a crashed send can be found again."""
+        payload: dict[str, Any] = {"key": key} if key else {}
+        if len(keys) > 1:
+            payload["keys"] = list(keys)
         response = await self.client.chat_postMessage(
             channel=channel, text=message.text, blocks=message.blocks or None, thread_ts=thread_ts,
             unfurl_links=False, unfurl_media=False,
-            metadata={"event_type": OUTBOX_EVENT, "event_payload": {"key": key}} if key else None,
+            metadata={"event_type": OUTBOX_EVENT, "event_payload": payload} if payload else None,
         )
         return Posted(channel=response["channel"], ts=response["ts"])
 
@@ -85,9 +92,11 @@ class SlackGateway:
                 )
             for item in page.get("messages", []):
                 metadata = item.get("metadata") or {}
-                key = (metadata.get("event_payload") or {}).get("key")
-                if metadata.get("event_type") == OUTBOX_EVENT and key in keys:
-                    found[key] = Posted(channel=channel, ts=item["ts"])
+                if metadata.get("event_type") != OUTBOX_EVENT:
+                    continue
+                for key in metadata_keys(metadata.get("event_payload")):
+                    if key in keys:
+                        found[key] = Posted(channel=channel, ts=item["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor or len(found) == len(keys):
                 break

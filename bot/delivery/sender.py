@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from bot.canvases.delivery import deliver_canvas  # a canvas's own rules: create, share, edit, gone
 from bot.db import Database
-from bot.delivery import held
+from bot.delivery import bundles, held
 from bot.delivery.client import prepaid, retry_after
 from bot.delivery.commits import GroupCommit
 from bot.delivery.gateway import SlackGateway
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 PER_CHANNEL_PER_DRAIN = 4  # a busy channel goes at ~1 message/s: leave the rest for the next drain
+CHANNEL_CLAIM = bundles.BUNDLE_ROWS * PER_CHANNEL_PER_DRAIN  # a thread's waiting replies, taken at once
 
 
 class Dependency(Exception):
@@ -71,6 +72,7 @@ class OutboxSender:
         self._lease = lease  # how long a claimed row is ours before another sender may take it over
         self._task: asyncio.Task[None] | None = None
         self._recovering: set[int] = set()  # rows whose last attempt may have reached Slack: look before resending
+        self._alone: set[int] = set()  # rows Slack refused within a bundle: sent on their own, to find the bad one
         self._stopping = False
         self._sent_refs: dict[str, tuple[str, str]] = {}  # keys sent but not yet recorded -> (channel, ts)
         self._attempts: GroupCommit[int] = GroupCommit(self._write_attempts)
@@ -123,6 +125,8 @@ class OutboxSender:
         rows = await self._claim(size)
         if not rows:
             return 0
+        claimed = len(rows)
+        rows = await self._supersede(rows)
         by_channel: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_channel[(row.team_id, row.channel)].append(row)
@@ -136,22 +140,27 @@ class OutboxSender:
         async def channel_rows(queue: list[OutboxMessage]) -> int:
             sent = 0
             async with gate:
-                if len(queue) > PER_CHANNEL_PER_DRAIN:
-                    queue, later = queue[:PER_CHANNEL_PER_DRAIN], queue[PER_CHANNEL_PER_DRAIN:]
-                    await self._release(later, utcnow() + timedelta(seconds=len(queue) / self._pacer.scale))
+                sends = bundles.split(queue, self._recovering | self._alone)
+                if len(sends) > PER_CHANNEL_PER_DRAIN:
+                    later = [row for send in sends[PER_CHANNEL_PER_DRAIN:] for row in send]
+                    sends = sends[:PER_CHANNEL_PER_DRAIN]
+                    queue = [row for send in sends for row in send]
+                    await self._release(later, utcnow() + timedelta(seconds=len(sends) / self._pacer.scale))
                 place = (queue[0].team_id, queue[0].channel)
                 if place in held_channels:  # keep the order: wait behind the held ones
                     await self._hold_rest(queue, held_channels[place])
                     return 0
                 queue, sent = await self._recover(queue)
-                for index, row in enumerate(queue):
-                    outcome = await self._deliver(row)
-                    sent += outcome == "sent"
+                sends = bundles.split(queue, self._alone)  # the replies found in Slack are out of their bundles
+                for index, send in enumerate(sends):
+                    outcome = await self._deliver(send)
+                    sent += len(send) if outcome == "sent" else 0
+                    rest = [row for later in sends[index + 1:] for row in later]
                     if outcome == "blocked":  # rate limited or paused: this channel's later rows wait too
-                        await self._release(queue[index + 1:], self._not_before(row))
+                        await self._release(rest, self._not_before(send[0]))
                         break
                     if outcome == "held":
-                        await self._hold_rest(queue[index + 1:], row.last_error or "")
+                        await self._hold_rest(rest, send[0].last_error or "")
                         break
             return sent
 
@@ -162,7 +171,7 @@ class OutboxSender:
             if isinstance(result, BaseException):
                 raise result
         sent = sum(results)  # type: ignore[arg-type]
-        if len(rows) == size or sent:
+        if claimed >= size or sent:
             self.wake()
         return sent
 
@@ -190,9 +199,59 @@ class OutboxSender:
             await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids), *due)  # type: ignore[call-overload]
                                .values(status=OutboxStatus.SENDING, next_attempt_at=now + self._lease, claim=token))
         async with self._db.unit_of_work() as session:
+            rows = list((await session.exec(
+                select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
+            )).all())
+        # a thread's replies wait for their channel's one slot a second: take all that are due, to send together,
+        # even while older messages elsewhere (a thousand confirmation DMs) wait for the workspace's budget.
+        # Every unclaimed due row is newer than every claimed one, so each channel's order is kept.
+        async with self._db.unit_of_work() as session:
+            threads = {row.channel for row in rows if bundles.bundleable(row)} | set((await session.exec(
+                select(OutboxMessage.channel).where(
+                    *due, col(OutboxMessage.thread_key).is_not(None), OutboxMessage.method == OutboxMethod.POST)
+                .distinct().limit(self._concurrency)
+            )).all())
+            if not threads:
+                return rows
+            more = (await session.exec(
+                select(OutboxMessage.id, OutboxMessage.attempted_at)
+                .where(*due, col(OutboxMessage.channel).in_(threads), col(OutboxMessage.id).not_in(ids))
+                .order_by(OutboxMessage.id).limit(CHANNEL_CLAIM)
+            )).all()
+            if not more:
+                return rows
+            self._recovering.update(row_id for row_id, attempted in more if attempted is not None)
+            await session.exec(update(OutboxMessage).where(  # type: ignore[call-overload]
+                col(OutboxMessage.id).in_([row_id for row_id, _ in more]), *due)
+                .values(status=OutboxStatus.SENDING, next_attempt_at=now + self._lease, claim=token))
+        async with self._db.unit_of_work() as session:
             return list((await session.exec(
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
             )).all())
+
+    async def _supersede(self, rows: list[OutboxMessage]) -> list[OutboxMessage]:
+        """Updates of one message replace each other: only the newest waiting one is sent (a report refreshed
+        per answer in a rush, an answer edited twice), the older ones are cancelled as superseded."""
+        updates = [row for row in rows if row.method == OutboxMethod.UPDATE and row.target_key]
+        if not updates:
+            return rows
+        waiting = [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.HELD]
+        async with self._db.unit_of_work() as session:
+            newest = {(team, key): newest_id for team, key, newest_id in (await session.exec(
+                select(OutboxMessage.team_id, OutboxMessage.target_key, func.max(OutboxMessage.id)).where(
+                    col(OutboxMessage.status).in_(waiting), OutboxMessage.method == OutboxMethod.UPDATE,
+                    col(OutboxMessage.target_key).in_({row.target_key for row in updates}))
+                .group_by(OutboxMessage.team_id, OutboxMessage.target_key)
+            )).all()}
+            stale = [row.id for row in updates
+                     if newest.get((row.team_id, row.target_key), row.id) > row.id]  # type: ignore[operator]
+            if not stale:
+                return rows
+            await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(stale))  # type: ignore[call-overload]
+                               .values(status=OutboxStatus.CANCELLED, last_error="superseded by a newer update",
+                                       claim=None))
+        self._metrics.outbox_retries.labels("superseded").inc(len(stale))
+        return [row for row in rows if row.id not in stale]
 
     async def _held_channels(self, rows: list[OutboxMessage]) -> dict[tuple[str, str], str]:
         """(workspace, channel) among `rows` that already have held messages, and why: new rows queue behind
@@ -250,44 +309,84 @@ class OutboxSender:
                 await self._mark_sent(row, found[row.key].channel, found[row.key].ts)
         return [r for r in queue if r.key not in found], len(found)
 
-    async def _deliver(self, row: OutboxMessage) -> str:
+    async def _deliver(self, send: list[OutboxMessage]) -> str:
+        """One call to Slack: one row, or a bundle of replies to one thread (each row keeps its own outcome)."""
+        row, rest = send[0], send[1:]
         if row.team_id in self.paused or self._pacer.blocked_for(row.method) > 0:
-            await self._release([row], self._not_before(row))
+            await self._release(send, self._not_before(row))
             return "blocked"
         try:
-            channel, ts = await self._send(row)
+            channel, ts = await self._send(row, send)
         except Dependency as waiting:
             if waiting.held:
-                await self._hold_rest([row], waiting.held)
+                await self._hold_rest(send, waiting.held)
                 row.last_error = waiting.held
                 return "held"
-            await self._reschedule(row, timedelta(seconds=1), error="waiting for the message it depends on",
-                                   count_attempt=False, certain=True)
+            for each in send:
+                await self._reschedule(each, timedelta(seconds=1), error="waiting for the message it depends on",
+                                       count_attempt=False, certain=True)
             return "waiting"
         except SlackApiError as error:
-            return await self._failed(row, error)
+            if rest and self._refused_as_a_whole(error):  # one reply Slack will not take must not sink the rest
+                self._alone.update(each.id for each in send)  # type: ignore[misc]
+                await self._release(send, utcnow())
+                return "retry"
+            outcome = await self._failed(row, error)
+            await self._same_for_rest(outcome, row, rest, error)
+            return outcome
         except (TimeoutError, OSError, aiohttp.ClientError) as error:
-            return await self._transient(row, f"{type(error).__name__}: {error}"[:300])
+            outcome = ""
+            for each in send:
+                outcome = await self._transient(each, f"{type(error).__name__}: {error}"[:300])
+            return outcome
         except Exception as error:  # a bug or a malformed payload: dead-letter, do not loop on it
             log.exception("outbox row %s failed unexpectedly", row.key)
-            await self._dead(row, f"{type(error).__name__}: {error}"[:300])
+            for each in send:
+                await self._dead(each, f"{type(error).__name__}: {error}"[:300])
             return "dead"
-        await self._mark_sent(row, channel, ts)
+        for each in send:
+            await self._mark_sent(each, channel, ts)
+            self._alone.discard(each.id)  # type: ignore[arg-type]
         return "sent"
 
-    async def _send(self, row: OutboxMessage) -> tuple[str | None, str | None]:
+    @staticmethod
+    def _refused_as_a_whole(error: SlackApiError) -> bool:
+        """A refusal of the message itself (too long, invalid blocks), not of the channel, token or pace."""
+        code = error.response.get("error") if isinstance(error.response.data, dict) else None
+        status = error.response.status_code
+        return not (status == 429 or status >= 500 or code in AUTH_ERRORS or code in held.FIXABLE
+                    or code in TRANSIENT_ERRORS)
+
+    async def _same_for_rest(self, outcome: str, row: OutboxMessage, rest: list[OutboxMessage],
+                             error: SlackApiError) -> None:
+        """The rest of a bundle goes the way its first row went (they were one call)."""
+        if not rest:
+            return
+        if outcome == "blocked":
+            await self._release(rest, self._not_before(row))
+        elif outcome == "held":
+            await self._hold_rest(rest, row.last_error or "")
+        else:
+            for each in rest:
+                await self._transient(each, f"HTTP {error.response.status_code}")
+
+    async def _send(self, row: OutboxMessage, send: list[OutboxMessage]) -> tuple[str | None, str | None]:
         payload = json.loads(row.payload)
         message = Message(text=payload.get("text", ""), blocks=payload.get("blocks") or [])
         if row.method == OutboxMethod.POST:
             thread_ts = (await self._sent_ref(row.thread_key))[1] if row.thread_key else None
             # the slot first, then "about to call" on record, then the call: a crash leaves few in doubt
             await self._pacer.acquire(row.method, row.channel)
-            await self._attempts.add(row.id)  # type: ignore[arg-type]
+            await asyncio.gather(*(self._attempts.add(each.id) for each in send))  # type: ignore[arg-type]
+            if len(send) > 1:
+                message = bundles.bundle_message(send)
             with prepaid(row.method):
-                posted = await self._gateway.post_message(row.channel, message, thread_ts=thread_ts, key=row.key)
+                posted = await self._gateway.post_message(row.channel, message, thread_ts=thread_ts, key=row.key,
+                                                          keys=[each.key for each in send])
             return posted.channel, posted.ts
         if row.method == OutboxMethod.UPDATE:
             channel, ts = await self._sent_ref(row.target_key or "")
+            message = await self._whole_message(row, channel, ts, message)
             await self._gateway.update_message(channel, ts, message)
             return channel, ts
         if row.method == OutboxMethod.EPHEMERAL:
@@ -304,6 +403,23 @@ class OutboxSender:
             await self._gateway.publish_home(row.channel, payload["view"])
             return row.channel, None
         raise ValueError(f"unknown outbox method {row.method}")
+
+    async def _whole_message(self, row: OutboxMessage, channel: str, ts: str, edit: Message) -> Message:
+        """What an update of one reply must send: the whole message it sits in (a bundle holds several)."""
+        await self._sent.flush()  # the bundle's members on record
+        async with self._db.unit_of_work() as session:
+            members = list((await session.exec(select(OutboxMessage).where(
+                OutboxMessage.result_ts == ts, OutboxMessage.result_channel == channel,
+                OutboxMessage.method == OutboxMethod.POST, OutboxMessage.status == OutboxStatus.SENT,
+            ).order_by(OutboxMessage.id))).all())
+            if len(members) <= 1:
+                return edit
+            edits = (await session.exec(select(OutboxMessage.target_key, OutboxMessage.payload).where(
+                col(OutboxMessage.target_key).in_([m.key for m in members]),
+                OutboxMessage.method == OutboxMethod.UPDATE, OutboxMessage.status == OutboxStatus.SENT,
+            ).order_by(OutboxMessage.id))).all()
+        latest = {str(key): payload for key, payload in edits}  # the last sent edit of each member wins
+        return bundles.compose(members, latest, row.target_key or "", edit)
 
     async def _sent_ref(self, key: str) -> tuple[str, str]:
         if key in self._sent_refs:

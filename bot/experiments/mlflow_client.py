@@ -10,12 +10,13 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import HeadwayError
 from bot.outbound import OutboundPolicy, OutboundRefused
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 _ERROR_CODE = re.compile(r"[A-Z][A-Z_]{0,63}")
@@ -179,6 +180,8 @@ class MlflowClient:
         return items
 
     async def _call(self, method: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
+        import httpx  # loaded on the first sync, not when Headway starts (bot.outbound)
+
         url = f"{self.tracking_url}/api/2.0/mlflow/{endpoint}"
         try:
             response = await self._http.request(method, url, timeout=self.timeout, **kwargs)

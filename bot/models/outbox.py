@@ -33,7 +33,11 @@ class OutboxMethod(StrEnum):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_result", "result_ts"),  # the replies one bundled message holds (bot.delivery.bundles)
+        Index("ix_outbox_target", "target_key"),  # the updates of one message (superseded, or an edit's latest)
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(sa_column=_team_fk())

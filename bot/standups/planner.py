@@ -247,7 +247,12 @@ async def close_runs(session: AsyncSession, renderer: Renderer, now: datetime) -
 
 async def refresh_report(session: AsyncSession, renderer: Renderer, standup: Standup, run: StandupRun,
                          reason: str) -> None:
-    """Update the run's parent message in place; `reason` makes the outbox key unique per change."""
+    """Update the run's parent message in place; `reason` makes the outbox key unique per change.
+
+    Refreshes of one run take turns (the run's row locked): each sees the answers saved by the ones before it, so
+    the newest refresh — the one sent when waiting refreshes supersede each other — is complete. FOR NO KEY UPDATE:
+    the answers' foreign keys share-lock the run's key, and a plain FOR UPDATE deadlocked two answers."""
+    await session.exec(select(StandupRun.id).where(StandupRun.id == run.id).with_for_update(key_share=True))
     summary = await summarize(session, standup, run)
     key = run_key(standup.id, run.run_date)
     await enqueue(session, team_id=standup.team_id, key=f"{key}:parent:{reason}", kind="standup_report_update",

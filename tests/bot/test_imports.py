@@ -1,4 +1,5 @@
-"""What a serving process loads: only what serving needs (charts, Alembic and the emulator load when used)."""
+"""What a serving process loads: only what serving needs (charts, Alembic, the emulator, httpx for outbound calls
+and the terminal libraries it pulls in — rich, pygments — load when used)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("alembic", "mako", "matplotlib", "numpy", "PIL", "bot.slack_emulator", "hypothesis")
+HEAVY = ("alembic", "mako", "matplotlib", "numpy", "PIL", "bot.slack_emulator", "hypothesis", "httpx", "rich",
+         "pygments", "bot.outbound_transport")
 
 
 def test_serving_imports_no_charts_alembic_or_emulator():

@@ -36,6 +36,14 @@ def outbox_key(call) -> str:
     return (metadata.get("event_payload") or {}).get("key", "")
 
 
+def outbox_keys(call) -> list[str]:
+    """Every outbox key a posted message carries: one, or each reply of a bundle (bot.delivery.bundles)."""
+    metadata = call.params.get("metadata") or {}
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    payload = metadata.get("event_payload") or {}
+    return list(payload.get("keys") or ([payload["key"]] if payload.get("key") else []))
+
+
 def dms_to(emulator, user_id: str, kind: str = "") -> list:
     """Messages Headway posted to a person (by user id: Slack opens the DM), optionally of one kind:
     "prompt" (prompts and reminders), "confirm", or any text the message contains."""

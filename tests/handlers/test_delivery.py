@@ -16,7 +16,7 @@ from bot.people.service import ensure_workspace
 from bot.render import Message
 from bot.slack_emulator import EmulatorChannel
 from tests.conftest import ADMIN, CHANNEL, MEMBER, OTHER, PM, TEAM_ID
-from tests.handlers.standup_support import outbox_key, where
+from tests.handlers.standup_support import outbox_key, outbox_keys, where
 from tests.support import eventually, rows
 
 REPORT = "CREPORT01"
@@ -109,7 +109,7 @@ async def test_a_report_refused_for_membership_is_held_its_owner_told_once_and_r
     await until(all_sent)
     by_key = {r.key: r for r in await rows(clean_database, OutboxMessage)}
     replies = [c for c in emulator.calls_to("chat.postMessage") if c.ok and outbox_key(c).startswith("answer")]
-    assert [outbox_key(c) for c in replies] == ["answer1", "answer2"]
+    assert [key for c in replies for key in outbox_keys(c)] == ["answer1", "answer2"]  # in order, maybe one post
     assert all(c.params["thread_ts"] == by_key["report"].result_ts for c in replies)
     assert len(held_dms(emulator, PM)) == 1
     # The notice stops offering Retry, and a late click on an old copy changes nothing.

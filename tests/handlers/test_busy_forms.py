@@ -1,0 +1,55 @@
+"""A form saved in its ack answers within the budget: saved, or "busy" inline with nothing saved."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot import save_budget
+from bot.models import Project
+from tests.conftest import PM
+from tests.handlers.test_projects import FRAUD, make_pm, open_form
+from tests.support import eventually, rows
+
+
+@contextlib.asynccontextmanager
+async def database_busy(headway) -> AsyncIterator[None]:
+    """Every turn at the database is taken by other work (a burst): a save must wait for one."""
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def hold() -> None:
+        async with headway.hw.db.unit_of_work():
+            started.append(1)
+            await release.wait()
+
+    holders = [asyncio.create_task(hold()) for _ in range(headway.hw.db.turns)]
+    await eventually(lambda: len(started) == len(holders))
+    try:
+        yield
+    finally:
+        release.set()
+        await asyncio.gather(*holders)
+
+
+async def test_a_form_that_cannot_be_saved_in_time_says_busy_inline_and_saves_nothing(
+    slack, emulator, headway, clean_database, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(save_budget, "SAVE_BUDGET", 0.3)  # the budget is 2 s; a test need not wait that long
+    await make_pm(slack)
+    view_id = await open_form(slack, emulator, PM)
+    async with database_busy(headway):
+        refused = await slack.view_submission(PM, view_id, FRAUD)
+    assert refused.status == 200
+    assert refused.body["response_action"] == "errors"
+    assert list(refused.body["errors"].values()) == [save_budget.BUSY]
+    assert set(refused.body["errors"]) <= {b.get("block_id") for b in emulator.views[view_id]["blocks"]}
+    assert await rows(clean_database, Project) == []  # busy means nothing saved
+
+    monkeypatch.undo()  # the usual budget again
+    saved = await slack.view_submission(PM, view_id, FRAUD)  # submitted again once the burst is over
+    assert saved.status == 200 and not saved.body
+    assert [p.key for p in await rows(clean_database, Project)] == ["FRAUD"]
