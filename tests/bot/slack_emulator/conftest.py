@@ -13,6 +13,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.demo.playground import Running, running_playground
 from bot.slack_emulator import EmulatorChannel, EmulatorConfig, EmulatorUser, RateLimitConfig, SlackEmulator
 
 SIGNING_SECRET = "test-signing-secret"
@@ -88,3 +89,16 @@ async def receiver() -> AsyncIterator[Receiver]:
     state.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     yield state
     await runner.cleanup()
+
+
+@pytest.fixture
+def database(scratch_database) -> str:
+    """A fresh database per test (made outside the event loop: creating one on PostgreSQL runs its own)."""
+    return scratch_database()
+
+
+@pytest.fixture
+async def playground(database: str) -> AsyncIterator[Running]:
+    """`headway playground` in-process (emulator, Headway and the page), on that database."""
+    async with running_playground(database_url=database) as running:
+        yield running

@@ -4,14 +4,12 @@ another origin — 403/415 before anything happens. Headway's own clients and th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from aiohttp import ClientSession, WSServerHandshakeError
 
 from bot.demo.cast import ADA, CHANNEL, PRIYA
-from bot.demo.playground import Running, running_playground
+from bot.demo.playground import Running
 
 EVIL = "http://evil.example"
 WRITES = [  # every state-changing route of the page, and the emulator's control routes
@@ -29,15 +27,6 @@ WRITES = [  # every state-changing route of the page, and the emulator's control
 READS = ["/playground/api/workspace", "/_emulator/calls", "/_emulator/views"]
 
 
-@pytest.fixture
-def database(scratch_database) -> str:
-    return scratch_database()
-
-
-@pytest.fixture
-async def playground(database: str) -> AsyncIterator[Running]:
-    async with running_playground(database_url=database) as running:
-        yield running
 
 
 def seen(playground: Running) -> tuple[int, ...]:

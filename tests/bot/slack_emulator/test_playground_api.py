@@ -18,19 +18,7 @@ import pytest
 from aiohttp import ClientSession, WSMsgType
 
 from bot.demo.cast import ADA, CHANNEL, ELENA, KENJI, PRIYA
-from bot.demo.playground import Running, running_playground
-
-
-@pytest.fixture
-def database(scratch_database) -> str:
-    """A fresh database per test (made outside the event loop: creating one on PostgreSQL runs its own)."""
-    return scratch_database()
-
-
-@pytest.fixture
-async def playground(database: str) -> AsyncIterator[Running]:
-    async with running_playground(database_url=database) as running:
-        yield running
+from bot.demo.playground import Running
 
 
 @pytest.fixture

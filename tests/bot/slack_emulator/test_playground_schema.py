@@ -7,31 +7,19 @@ schemathesis speaks blocking HTTP, so it runs in a worker thread while this test
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
 
 from bot.demo.cast import ADA
-from bot.demo.playground import Running, running_playground
 
 CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.status_code_conformance]
 EXAMPLES = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture
-def database(scratch_database) -> str:
-    return scratch_database()
-
-
-@pytest.fixture
-async def playground(database: str) -> AsyncIterator[Running]:
-    async with running_playground(database_url=database) as running:
-        yield running
 
 
 def as_a_person(case: Case) -> Case:
