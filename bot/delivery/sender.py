@@ -323,7 +323,9 @@ class OutboxSender:
                 row.last_error = waiting.held
                 return "held"
             for each in send:
-                await self._reschedule(each, timedelta(seconds=1), error="waiting for the message it depends on",
+                # its parent waits for a channel slot (about a second, at Slack's pace): look again after one
+                await self._reschedule(each, timedelta(seconds=1 / self._pacer.scale),
+                                       error="waiting for the message it depends on",
                                        count_attempt=False, certain=True)
             return "waiting"
         except SlackApiError as error:
