@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.headway import build_registry
-from handlers.registry import Resolved, UsageProblem
+from handlers.registry import HelpTopic, Resolved, UsageProblem
 from tests.conftest import CHANNEL, MEMBER, PM
 from tests.support import eventually
 
@@ -25,7 +25,7 @@ TEXT = st.one_of(st.lists(WORDS, max_size=6).map(" ".join), st.text(max_size=200
 @given(TEXT)
 def test_command_parsing_never_raises(text):
     resolved = build_registry().resolve(text)
-    assert isinstance(resolved, Resolved | UsageProblem)
+    assert isinstance(resolved, Resolved | UsageProblem | HelpTopic)  # `project help` is a help topic
 
 
 @FUZZ
