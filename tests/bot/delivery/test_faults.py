@@ -44,6 +44,7 @@ def _restart_postgres() -> None:
                     reason="needs the local PostgreSQL (HEADWAY_TEST_DATABASE_URL) and pg_ctlcluster")
 @pytest.mark.slow
 @pytest.mark.real_pace
+@pytest.mark.restarts_postgresql
 async def test_headway_recovers_by_itself_when_postgresql_restarts(headway, emulator, clean_database):
     people = add_people(emulator, 10)
     await queue(headway, [{"key": f"before:{p}", "channel": p} for p in people])
