@@ -4,7 +4,6 @@ emulator on loopback, Headway served by uvicorn, and a driver that signs request
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import shutil
 import uuid
@@ -107,23 +106,6 @@ async def _truncate_tables(url: str) -> None:
             await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_turn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """On PostgreSQL, a test that restarts the server runs alone: it takes the run's turn file exclusively, every
-    other test takes it shared, so the restart waits for the tests in flight and the others wait for it (a lock
-    file beside the workers' temp dirs: one per run, whatever the number of workers)."""
-    if not os.environ.get("HEADWAY_TEST_DATABASE_URL"):
-        yield
-        return
-    exclusive = request.node.get_closest_marker("restarts_postgresql") is not None
-    with open(tmp_path_factory.getbasetemp().parent / "postgresql.turn", "a") as turn:
-        fcntl.flock(turn, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(turn, fcntl.LOCK_UN)
 
 
 @pytest.fixture

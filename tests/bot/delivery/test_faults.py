@@ -42,6 +42,10 @@ def _restart_postgres() -> None:
 
 @pytest.mark.skipif(not os.environ.get("HEADWAY_TEST_DATABASE_URL") or not os.path.isdir("/etc/postgresql"),
                     reason="needs the local PostgreSQL (HEADWAY_TEST_DATABASE_URL) and pg_ctlcluster")
+# Restarting the server ends every other worker's connections: it runs alone (`.ci/run` runs it after the suite,
+# `pytest -n0 -m restarts_postgresql`), never beside other tests.
+@pytest.mark.skipif(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1,
+                    reason="restarts PostgreSQL: run alone with -n0 -m restarts_postgresql (.ci/run does)")
 @pytest.mark.slow
 @pytest.mark.real_pace
 @pytest.mark.restarts_postgresql
