@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.canvases.delivery import deliver_canvas  # a canvas's own rules: create, share, edit, gone
@@ -38,6 +38,7 @@ from bot.delivery.gateway import SlackGateway
 from bot.delivery.pacing import Pacer
 from bot.delivery.pause import AUTH_ERRORS, Pause
 from bot.delivery.recovery import find_sent, without_images
+from bot.delivery.supersede import supersede
 from bot.delivery.tokens import acting_for
 from bot.metrics import Metrics
 from bot.models.outbox import OutboxMessage, OutboxMethod, OutboxStatus
@@ -126,7 +127,9 @@ class OutboxSender:
         if not rows:
             return 0
         claimed = len(rows)
-        rows = await self._supersede(rows)
+        rows, stale = await supersede(self._db, rows)
+        if stale:
+            self._metrics.outbox_retries.labels("superseded").inc(stale)
         by_channel: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
         for row in rows:
             by_channel[(row.team_id, row.channel)].append(row)
@@ -228,30 +231,6 @@ class OutboxSender:
             return list((await session.exec(
                 select(OutboxMessage).where(OutboxMessage.claim == token).order_by(OutboxMessage.id)
             )).all())
-
-    async def _supersede(self, rows: list[OutboxMessage]) -> list[OutboxMessage]:
-        """Updates of one message replace each other: only the newest waiting one is sent (a report refreshed
-        per answer in a rush, an answer edited twice), the older ones are cancelled as superseded."""
-        updates = [row for row in rows if row.method == OutboxMethod.UPDATE and row.target_key]
-        if not updates:
-            return rows
-        waiting = [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.HELD]
-        async with self._db.unit_of_work() as session:
-            newest = {(team, key): newest_id for team, key, newest_id in (await session.exec(
-                select(OutboxMessage.team_id, OutboxMessage.target_key, func.max(OutboxMessage.id)).where(
-                    col(OutboxMessage.status).in_(waiting), OutboxMessage.method == OutboxMethod.UPDATE,
-                    col(OutboxMessage.target_key).in_({row.target_key for row in updates}))
-                .group_by(OutboxMessage.team_id, OutboxMessage.target_key)
-            )).all()}
-            stale = [row.id for row in updates
-                     if newest.get((row.team_id, row.target_key), row.id) > row.id]  # type: ignore[operator]
-            if not stale:
-                return rows
-            await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(stale))  # type: ignore[call-overload]
-                               .values(status=OutboxStatus.CANCELLED, last_error="superseded by a newer update",
-                                       claim=None))
-        self._metrics.outbox_retries.labels("superseded").inc(len(stale))
-        return [row for row in rows if row.id not in stale]
 
     async def _held_channels(self, rows: list[OutboxMessage]) -> dict[tuple[str, str], str]:
         """(workspace, channel) among `rows` that already have held messages, and why: new rows queue behind
