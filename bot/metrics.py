@@ -8,6 +8,7 @@ they double the output and no dashboard of ours uses them.
 from __future__ import annotations
 
 import platform
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 from prometheus_client import (
@@ -28,6 +29,7 @@ ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 disable_created_metrics()
 
 
+@cache  # importlib.metadata scans every installed distribution
 def headway_version() -> str:
     try:
         return version("headway")

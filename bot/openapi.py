@@ -6,6 +6,7 @@ with, so the two agree."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -52,6 +53,7 @@ def _limit(path: str) -> str:
     return f"Bodies over {limit_for('headway', path).max_bytes} bytes are refused with 413 before they are read."
 
 
+@cache  # built from the models once per process (tens of ms of JSON Schema), not per app or request
 def openapi_document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     for model in MODELS:
@@ -165,10 +167,8 @@ def openapi_document() -> dict[str, Any]:
 
 
 def openapi_routes() -> list[Route]:
-    document = openapi_document()
-
     async def openapi(_: Request) -> Response:
-        return JSONResponse(document)
+        return JSONResponse(openapi_document())
 
     return [Route("/api/v1/openapi.json", openapi, methods=["GET"]),
             Route("/api/openapi.json", openapi, methods=["GET"])]

@@ -42,6 +42,7 @@ log.addFilter(_NoTokenWarning())
 def build_bolt_app(hw: Headway) -> AsyncApp:
     secret = hw.settings.slack_signing_secret
     app = AsyncApp(
+        name="headway",  # named, or Bolt reads the whole call stack (inspect.stack) to name the app after a file
         client=hw.gateway.client,
         signing_secret=secret.get_secret_value() if secret else "",
         process_before_response=True,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -17,6 +19,7 @@ import pytest
 import yaml
 
 from bot.slack_emulator import EmulatorConfig, EmulatorThread, EmulatorUser
+from tests.cli_zygote import ZygoteClient
 
 COMMANDS = ("serve", "migrate", "demo", "manifest")
 TOKENS = {"SLACK_BOT_TOKEN": "xoxb-emulator", "SLACK_SIGNING_SECRET": "cli-test-signing-secret"}
@@ -36,9 +39,33 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8", **kept, **extra}
 
 
-def headway(cwd: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*headway_command(), *args], cwd=cwd, env=clean_env(cwd, **env), capture_output=True,
-                          text=True, encoding="utf-8", timeout=timeout)
+def headway(cwd: Path, *args: str, timeout: float = 60, real: bool = False,
+            **env: str) -> subprocess.CompletedProcess[str]:
+    """`headway ARGS` in `cwd` with a clean environment (see `run_headway`)."""
+    return run_headway(cwd, args, clean_env(cwd, **env), timeout=timeout, real=real)
+
+
+def run_headway(cwd: Path, args: Sequence[str], env: dict[str, str], *, timeout: float = 60,
+                real: bool = False) -> subprocess.CompletedProcess[str]:
+    """A `headway` process with exactly `env`: forked from one that has already imported Headway
+    (tests/cli_zygote.py: the same process, minus the imports), or with `real=True` the installed console script."""
+    if real:
+        return subprocess.run([*headway_command(), *args], cwd=cwd, env=env, capture_output=True, text=True,
+                              encoding="utf-8", timeout=timeout)
+    return cli_zygote().run([str(Path(sys.executable).with_name("headway")), *args], cwd, env, timeout)
+
+
+_zygote: ZygoteClient | None = None
+
+
+def cli_zygote() -> ZygoteClient:
+    """This pytest process's zygote, started on first use; it imports this checkout's code."""
+    global _zygote
+    if _zygote is None:
+        home = Path(tempfile.mkdtemp(prefix="headway-cli-"))
+        _zygote = ZygoteClient(home, clean_env(home, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+        atexit.register(_zygote.close)
+    return _zygote
 
 
 def sqlite_url(path: Path) -> str:
@@ -64,7 +91,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *
 
 
 def test_headway_help_lists_every_command(tmp_path: Path) -> None:
-    result = headway(tmp_path, "--help")
+    result = headway(tmp_path, "--help", real=True)  # the installed console script itself
     assert result.returncode == 0, result.stderr
     for command in COMMANDS:
         assert command in result.stdout

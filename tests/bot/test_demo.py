@@ -6,11 +6,12 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.bot.test_cli import run_headway
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -20,18 +21,12 @@ def unwrap(text: str) -> str:
     return " ".join(line.strip().removeprefix("│").strip() for line in text.splitlines())
 
 
-def headway_command() -> list[str]:
-    script = Path(sys.executable).with_name("headway")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
-
-
 def run_demo(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8"}
     if os.environ.get("PYTHONPATH"):  # which checkout's code runs, when a shared virtualenv serves several
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     started = time.monotonic()
-    result = subprocess.run([*headway_command(), "demo", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                            encoding="utf-8", timeout=60)
+    result = run_headway(cwd, ["demo", *args], env)
     return result, time.monotonic() - started
 
 
@@ -109,8 +104,7 @@ def test_a_failure_mid_story_is_one_clear_line(tmp_path: Path) -> None:
     (broken / "card.json.j2").write_text('{"text": "x", "blocks": [ {{ no_such_variable }} ]}')
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "HEADWAY_TEMPLATES_DIR": str(tmp_path / "templates")}
-    result = subprocess.run([*headway_command(), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            encoding="utf-8", timeout=60)
+    result = run_headway(tmp_path, ["demo"], env)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

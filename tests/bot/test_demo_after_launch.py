@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.bot.test_demo import headway_command, unwrap
+from tests.bot.test_cli import run_headway
+from tests.bot.test_demo import unwrap
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,8 +20,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> str:
     cwd = tmp_path_factory.mktemp("demo-after-launch")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8",
            "PYTHONPATH": str(REPO)}  # this checkout's code, whichever Headway the venv has installed
-    result = subprocess.run([*headway_command(), "demo"], cwd=cwd, env=env, capture_output=True, text=True,
-                            encoding="utf-8", timeout=120)
+    result = run_headway(cwd, ["demo"], env, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     return result.stdout
 

@@ -38,7 +38,10 @@ STARTUP_SECONDS = 60
 # MLflow delivers webhooks only to public https addresses unless told otherwise (mlflow/environment_variables.py);
 # Headway listens on loopback http in tests, and each test's webhook must be seen at once (no listing cache).
 WEBHOOKS_TO_LOOPBACK = {"MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true", "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https",
-                        "MLFLOW_WEBHOOK_CACHE_TTL": "0", "MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES": "0"}
+                        "MLFLOW_WEBHOOK_CACHE_TTL": "0", "MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES": "0",
+                        # MLflow 3's job runner (seven huey consumers, ~20 s of CPU to start) runs GenAI jobs; registry
+                        # webhooks go out from the tracking server's own thread pool (mlflow/webhooks/delivery.py)
+                        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 

@@ -11,6 +11,7 @@ half-cut `&amp;`, no `<` that Headway did not build).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from functools import cache
 from typing import Any
 
 import pytest
@@ -224,9 +225,10 @@ TEMPLATES = sorted(name for name in RENDERER.env.list_templates(extensions=["j2"
                    if name.endswith(".json.j2") and "/_" not in name)
 
 
-def variables(name: str) -> set[str]:
+@cache  # parsing a template costs far more than rendering it, and `render` asks for each collaborator
+def variables(name: str) -> frozenset[str]:
     source = RENDERER.env.loader.get_source(RENDERER.env, name)[0]
-    return meta.find_undeclared_variables(RENDERER.env.parse(source))
+    return frozenset(meta.find_undeclared_variables(RENDERER.env.parse(source)))
 
 
 def keyed_cases() -> list[tuple[str, dict[str, str]]]:
