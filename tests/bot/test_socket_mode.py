@@ -15,6 +15,7 @@ from bot.models import Project
 from bot.server import HeadwayServer
 from bot.slack_app import connect_socket_mode
 from bot.slack_emulator import SlackDriver, SlackEmulator
+from tests.bot.test_cli import run_headway
 from tests.conftest import CHANNEL, MEMBER, PM, TEAM_ID
 from tests.handlers.test_projects import FRAUD, create, make_pm
 from tests.support import all_text, eventually, rows
@@ -91,9 +92,9 @@ async def start_serve(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 
 async def test_serve_socket_with_a_refused_app_token_exits_with_one_line(emulator, clean_database):
-    process = await start_serve(serve_env(emulator, clean_database, "xapp-1-not-a-real-token"))
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    lines = [line for line in stderr.decode().splitlines() if line.strip()]
+    env = serve_env(emulator, clean_database, "xapp-1-not-a-real-token")
+    process = await asyncio.to_thread(run_headway, REPO, ["serve", "--socket"], env)
+    lines = [line for line in process.stderr.splitlines() if line.strip()]
     assert process.returncode == 2
     assert len(lines) == 1 and "SLACK_APP_TOKEN" in lines[0] and "invalid_auth" in lines[0], lines
     assert [c.error for c in emulator.calls_to("apps.connections.open")] == ["invalid_auth"]
@@ -101,9 +102,8 @@ async def test_serve_socket_with_a_refused_app_token_exits_with_one_line(emulato
 
 async def test_serve_socket_without_an_app_token_names_it(emulator, clean_database):
     env = serve_env(emulator, clean_database, "")
-    process = await start_serve(env)
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    lines = [line for line in stderr.decode().splitlines() if line.strip()]
+    process = await asyncio.to_thread(run_headway, REPO, ["serve", "--socket"], env)
+    lines = [line for line in process.stderr.splitlines() if line.strip()]
     assert process.returncode == 2 and len(lines) == 1 and "SLACK_APP_TOKEN" in lines[0], lines
 
 
