@@ -87,5 +87,18 @@ def register(router: Router, hw: Headway) -> None:
         await uninstalled(hw, str(body.get("team_id") or ""), body.get("enterprise_id") or None,
                           str(event.get("type") or "tokens_revoked"), org_wide=org_wide)
 
+    async def removed_from_workspace(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """An org-wide install removed from one workspace of the organization
+        (https://docs.slack.dev/reference/events/app_uninstalled_team): that workspace pauses and its data waits
+        out the retention period; the organization's other workspaces go on with the org install."""
+        from bot.installs import uninstalled
+
+        enterprise_id = body.get("enterprise_id") or None
+        team_id = str(event.get("team_id") or "")
+        if not team_id or team_id == enterprise_id:  # the docs' example names the organization there
+            team_id = str(body.get("team_id") or "")
+        await uninstalled(hw, team_id, enterprise_id, "app_uninstalled_team")
+
     router.event("app_uninstalled")(acked(hw, ack_only, revoked))
     router.event("tokens_revoked")(acked(hw, ack_only, revoked))
+    router.event("app_uninstalled_team")(acked(hw, ack_only, removed_from_workspace))
