@@ -275,19 +275,16 @@ def workspace_token(index: int) -> str:
 async def install_workspaces(db_url: str, api_url: str, tokens: dict[str, str]) -> None:
     """Each workspace's installation, as Bolt's OAuth flow stores it (slack_sdk's store on Headway's tables):
     Headway's token source (bot.delivery.tokens.InstalledTokens) reads each workspace's token from there."""
-    from slack_sdk.oauth.installation_store.models.installation import Installation
-
     from bot.db import create_engine
-    from bot.manifest import BOT_SCOPES
-    from bot.oauth import build_stores
+    from bot.oauth import build_stores, store_installation
 
     engine = create_engine(db_url)
     try:
         installations, _ = build_stores(oauth_settings(db_url, api_url), engine)
         for team_id, token in tokens.items():
-            await installations.async_save(Installation(
-                app_id="A0HEADWAY", enterprise_id=None, team_id=team_id, bot_token=token, bot_id="B0HEADBOT",
-                bot_user_id="U0HEADBOT", bot_scopes=list(BOT_SCOPES), user_id=ADMIN, installed_at=time.time()))
+            await store_installation(installations, team_id=team_id, team_name=team_id, bot_token=token,
+                                     bot_user_id="U0HEADBOT", bot_id="B0HEADBOT", app_id="A0HEADWAY",
+                                     installer=ADMIN)
     finally:
         await engine.dispose()
 

@@ -48,8 +48,10 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
                 if standup is None or standup.paused:
                     continue
                 team_id, participants = standup.team_id, await planner.participants_of(session, standup.id)
-            # Statuses Headway has never seen (people added before it read them): one paced users.list walk.
-            await statuses.read_unknown(hw.db, team_id, participants, hw.gateway.profiles)
+            # Statuses Headway has never seen (people added before it read them): one paced users.list walk, with
+            # the standup's workspace's token and budget
+            with acting_for(team_id):
+                await statuses.read_unknown(hw.db, team_id, participants, hw.gateway.profiles)
             async with hw.db.unit_of_work() as session:
                 standup = await session.get(Standup, standup_id)
                 if standup is None:

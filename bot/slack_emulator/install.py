@@ -138,6 +138,13 @@ class InstallControl:
                                                  expires_at=token.expires_at)
         self.state.installed = self.state.org_installed = False
 
+    def not_installed(self) -> None:
+        """A workspace that has not installed the app yet: no bot token until an install (OAuth) issues one, so
+        a call with another workspace's token cannot act here."""
+        self.state.tokens = {value: token for value, token in self.state.tokens.items() if token.kind != "bot"}
+        self.config.bot_token = ""
+        self.state.installed = False
+
     def reinstall(self, scopes: list[str] | tuple[str, ...] | None = None) -> str:
         """Install again (OAuth or "Reinstall to workspace"): returns the new bot token; old tokens stay revoked."""
         old = self.state.tokens.get(self.config.bot_token)
