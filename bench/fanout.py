@@ -336,6 +336,7 @@ async def workspaces_fan_out(size: int, rate: float, count: int) -> dict:
             "team": team, "messages": messages, "calls": len(mine),
             "throttled": sum(c["status"] == 429 for c in mine),
             "elapsed_s": max((c["at"] for c in accepted), default=result["started_at"]) - result["started_at"],
+            "first_s": min((c["at"] for c in accepted), default=result["started_at"]) - result["started_at"],
             "floor_s": max(0.0, (messages - burst) / rate), "lost": sum((expected - keys).values()),
             "duplicated": sum(n - 1 for n in keys.values() if n > 1),
             "foreign": sum((keys - expected).values()),  # another workspace's message in this one
@@ -353,10 +354,12 @@ def workspaces_section(results: list[dict]) -> str:
             share = w["throttled"] / w["calls"] if w["calls"] else 0.0
             met = ratio <= GOAL and not w["lost"] and not w["duplicated"] and not w["foreign"]
             rows.append([f"{r['workspaces']} × {r['size']:,}", w["team"], w["messages"],
-                         f"{r['rate']:g}/s (burst {r['burst']:g})", f"{w['floor_s']:.1f}", f"{w['elapsed_s']:.1f}",
+                         f"{r['rate']:g}/s (burst {r['burst']:g})", f"{w['floor_s']:.1f}", f"{w['first_s']:.1f}",
+                         f"{w['elapsed_s']:.1f}",
                          f"**{ratio:.3f}×**", f"{w['throttled']} / {w['calls']} (**{share:.2%}**)",
                          f"{w['lost']} / {w['duplicated']} / {w['foreign']}", "yes" if met else "no"])
-    body = table(["workspaces × people", "workspace", "messages", "its budget", "its floor s", "its time s",
+    body = table(["workspaces × people", "workspace", "messages", "its budget", "its floor s",
+                  "its first prompt at s", "its time s",
                   "time / floor", "429s / calls", "lost / duplicated / foreign", f"≤ {GOAL}× and exact"], rows)
     body += ("\n\nEach workspace is its own emulated workspace with its own bot token (stored as an \"Add to "
              "Slack\" installation: Headway's token source picks each workspace's) and its own workspace-wide "
