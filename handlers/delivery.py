@@ -99,6 +99,19 @@ def register(router: Router, hw: Headway) -> None:
             team_id = str(body.get("team_id") or "")
         await uninstalled(hw, team_id, enterprise_id, "app_uninstalled_team")
 
+    async def access_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """The org-ready app's token can no longer reach these workspaces of the organization
+        (https://docs.slack.dev/reference/events/team_access_revoked: `team_ids`; Bolt lists it with
+        app_uninstalled and tokens_revoked as events that need no authorization): each pauses, as above."""
+        from bot.installs import uninstalled
+
+        inner = event.get("event") if isinstance(event.get("event"), dict) else {}  # the docs' example nests it
+        team_ids = event.get("team_ids") or inner.get("team_ids") or []
+        enterprise_id = body.get("enterprise_id") or event.get("enterprise_id") or None
+        for team_id in [str(t) for t in team_ids if t][:100]:
+            await uninstalled(hw, team_id, enterprise_id, "team_access_revoked")
+
     router.event("app_uninstalled")(acked(hw, ack_only, revoked))
     router.event("tokens_revoked")(acked(hw, ack_only, revoked))
     router.event("app_uninstalled_team")(acked(hw, ack_only, removed_from_workspace))
+    router.event("team_access_revoked")(acked(hw, ack_only, access_revoked))

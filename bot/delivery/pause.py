@@ -19,7 +19,7 @@ AUTH_ERRORS = frozenset({"token_revoked", "account_inactive", "invalid_auth", "n
                          "app_uninstalled"})
 # Slack said the app was removed (from the workspace, or an org-wide app from this one workspace): the reason
 # stays what /healthz shows until Headway is installed again, whatever a later refusal or probe says
-UNINSTALLED = frozenset({"app_uninstalled", "app_uninstalled_team"})
+UNINSTALLED = frozenset({"app_uninstalled", "app_uninstalled_team", "team_access_revoked"})
 
 
 class Pause:

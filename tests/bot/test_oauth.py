@@ -514,3 +514,22 @@ async def test_an_org_wide_install_removed_from_one_workspace_pauses_it_alone_an
     assert await delete_uninstalled(server.hw) == 1
     assert {(p.team_id, p.key) for p in await _all(clean_database, Project)} == {(DELTA, "CHURN")}
     assert len(await installation_rows(clean_database)) == 1  # the organization's install is the organization's
+
+
+async def test_team_access_revoked_pauses_the_named_workspaces_of_the_organization_only(
+        slack_org, server, browser, clean_database):
+    await install(browser, server, "org:" + ORG)
+    gamma, delta = slack_org.workspace(GAMMA), slack_org.workspace(DELTA)
+    await _grid_project(server, delta, "churn", "CDELTA001")
+    slack = driver(server, gamma)  # Slack: the org token can no longer reach Gamma
+    answer = await slack.event({"type": "team_access_revoked", "team_ids": [GAMMA]})
+    assert answer.status == 200
+    await eventually(lambda: server.hw.outbox.paused.why.get(GAMMA) == "team_access_revoked")
+    await until(lambda: _uninstalled(clean_database, GAMMA))
+    async with httpx.AsyncClient() as http:
+        health = (await http.get(server.url + "/healthz")).json()
+    assert health["workspaces"] == {GAMMA: "team_access_revoked", DELTA: "ok"}
+    assert len(await installation_rows(clean_database)) == 1  # the organization's install stays
+    listed = await command_text(driver(server, delta), "W" + MEMBER[1:], "project list", "CDELTA001")
+    assert "CHURN" in listed
+    await slack.aclose()
