@@ -88,22 +88,31 @@ def tail(log: Path) -> str:
     return log.read_text(errors="replace")[-3000:]
 
 
-def write_users(directory: Path, user_ids: Iterable[str]) -> Path:
+def workspace_file(team_id: str, user_ids: Iterable[str], bot_token: str = BOT_TOKEN) -> dict:
+    """One emulated workspace: the bench admin, these people, the bench channel, its own bot token."""
     users = [{"id": ADMIN, "name": "admin", "real_name": "Bench Admin", "is_admin": True}]
     users += [{"id": u, "name": u.lower(), "real_name": u.title(), "tz": "UTC"} for u in user_ids]
+    return {"team_id": team_id, "bot_token": bot_token, "users": users,
+            "channels": [{"id": CHANNEL, "name": "bench", "bot_member": True}]}
+
+
+def write_users(directory: Path, user_ids: Iterable[str], more: Iterable[dict] = ()) -> Path:
+    """The emulator's users file: the bench workspace, and `more` workspaces (workspace_file) beside it."""
     path = directory / "users.json"
-    path.write_text(json.dumps({"team_id": TEAM_ID, "users": users, "channels": [{"id": CHANNEL, "name": "bench",
-                                                                                   "bot_member": True}]}))
+    path.write_text(json.dumps({**workspace_file(TEAM_ID, user_ids), "workspaces": list(more)}))
     return path
 
 
 async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limits: bool = True,
-                         post_budget: float = 0, rate_scale: float = 1.0, trigger_ttl: float | None = None) -> Child:
+                         post_budget: float = 0, rate_scale: float = 1.0, trigger_ttl: float | None = None,
+                         more_workspaces: Iterable[dict] = ()) -> Child:
     """`python -m bot.slack_emulator` in its own process; its URL is the Web API base (…/api/).
-    `post_budget`: the workspace's chat.postMessage budget in messages per minute (0: none); `rate_scale`
+    `post_budget`: each workspace's chat.postMessage budget in messages per minute (0: none); `rate_scale`
     multiplies Slack's rate limits; `trigger_ttl` lengthens trigger_ids' 3 s life (for triggers issued ahead of
-    an open-loop run, when the person's click is the moment the request is sent)."""
-    args = ["-m", "bot.slack_emulator", "--port", "0", "--users", str(write_users(directory, user_ids))]
+    an open-loop run, when the person's click is the moment the request is sent); `more_workspaces`: other
+    workspaces on the same emulator (workspace_file), each with its own rate limits and budget."""
+    users_file = write_users(directory, user_ids, more_workspaces)
+    args = ["-m", "bot.slack_emulator", "--port", "0", "--users", str(users_file)]
     args += [] if rate_limits else ["--no-rate-limits"]
     args += ["--post-budget", f"{post_budget:g}"]
     args += ["--rate-scale", str(rate_scale)] if rate_scale != 1.0 else []
@@ -113,14 +122,14 @@ async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limit
 
 async def start_server(kind: str, directory: Path, api_url: str, db_url: str = "", *, scheduler: bool = False,
                        profile: str = "", messages_per_second: float = 1000, burst: int = 1000,
-                       lease_s: int = 60) -> Child:
+                       lease_s: int = 60, env: dict[str, str] | None = None) -> Child:
     """`python -m bench.serve headway|bare` in its own process; its URL is the server's base URL. Headway paces
     chat.postMessage to `messages_per_second` (the workspace budget it is told; by default, as good as none)."""
     args = ["-m", "bench.serve", kind, "--api-url", api_url, "--db", db_url]
     args += ["--scheduler"] if scheduler else []
     args += ["--profile", profile] if profile else []
     env = {"HEADWAY_SLACK_MESSAGES_PER_SECOND": f"{messages_per_second:g}", "HEADWAY_SLACK_MESSAGES_BURST": str(burst),
-           "HEADWAY_OUTBOX_LEASE_SECONDS": str(lease_s)}
+           "HEADWAY_OUTBOX_LEASE_SECONDS": str(lease_s), **(env or {})}
     return await Child.start(args, directory / f"{kind}.log", eof_stops=True, env=env)
 
 
@@ -189,7 +198,7 @@ async def local_profile(user_id: str) -> Profile:
 
 
 async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable[str] = (),
-                       name: str = "bench") -> None:
+                       name: str = "bench", team_id: str = TEAM_ID) -> None:
     """A daily standup (every weekday, due one minute ago in UTC) with these participants; `pms` get the PM role."""
     from bot.app import build_headway
     from bot.models import Role
@@ -206,12 +215,12 @@ async def seed_standup(settings: Settings, user_ids: list[str], *, pms: Iterable
                          holidays=())
     try:
         async with hw.db.unit_of_work() as session:
-            admin = await people.actor(session, TEAM_ID, ADMIN, local_profile)
+            admin = await people.actor(session, team_id, ADMIN, local_profile)
             for user_id in pms:
                 await people.set_roles(session, admin, user_id, [Role.PM], local_profile)
             await standups.save_standup(session, admin, draft)
-            await people.fill_profiles(session, TEAM_ID, {u: await local_profile(u) for u in user_ids})
-            await statuses.record_profiles(session, TEAM_ID, [await local_profile(u) for u in user_ids])
+            await people.fill_profiles(session, team_id, {u: await local_profile(u) for u in user_ids})
+            await statuses.record_profiles(session, team_id, [await local_profile(u) for u in user_ids])
     finally:
         await hw.db.dispose()
 
@@ -246,12 +255,14 @@ def memory_kb(pid: int) -> dict[str, int]:
     return {name: int(value) for name, value in found}
 
 
-async def emulator_calls(api_url: str, method: str) -> list[dict]:
+async def emulator_calls(api_url: str, method: str, team_id: str | None = None) -> list[dict]:
+    """The emulator's recorded calls to `method` (in workspace `team_id`; default: the first)."""
     import httpx
 
     base = api_url.rstrip("/").removesuffix("/api")
+    params = {"method": method, **({"team_id": team_id} if team_id else {})}
     async with httpx.AsyncClient(timeout=120) as client:
-        response = await client.get(f"{base}/_emulator/calls", params={"method": method})
+        response = await client.get(f"{base}/_emulator/calls", params=params)
     return response.json()["calls"]
 
 

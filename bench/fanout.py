@@ -2,11 +2,19 @@
 
     python -m bench.fanout [--budget-sizes 5000] [--budget 50] [--crash 500] [--sizes 1000 5000]
     python -m bench.fanout --planning 5000   # planning alone, with and without time off (bench/planning.py)
+    python -m bench.fanout --workspaces 2 --budget-sizes 2000   # two workspaces at once, each its own budget
 
 Under a workspace budget (`--budget` chat.postMessage per second, the emulator's `--post-budget`, as Slack
 limits a workspace): Headway paced to that budget (HEADWAY_SLACK_MESSAGES_PER_SECOND) sends the fan-out;
 elapsed is compared with the floor the budget implies ((messages - burst) / rate), with the share of calls
 answered 429 and lost/duplicated messages. Goal: ≤ 1.1× the floor, ≤ 1% 429s, 0 lost, 0 duplicated.
+
+Several workspaces (`--workspaces W`, W ≥ 2): W workspaces on one emulator, each with N people, its own bot
+token (installed as "Add to Slack" installations, so Headway's token source picks each workspace's own) and its
+own chat.postMessage budget (the emulator's `--post-budget` bucket, per workspace as Slack limits "per app per
+workspace"). One standup_tick plans all of them; each workspace's time runs from the tick until its last prompt
+was accepted (the emulator's call record), against the floor its own budget implies. Goal: each ≤ 1.1× its floor,
+0 lost, 0 duplicated, no call with another workspace's token.
 
 Crash recovery (`--crash N`): the same N-person fan-out once without a crash, then again with the server
 SIGKILLed half-way and a new one started at once; everything must be out within the outbox lease plus 1.2× the
@@ -43,7 +51,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.common import (
+    ADMIN,
     BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM_ID,
     Child,
     emulator_calls,
     migrated_database,
@@ -54,6 +65,7 @@ from bench.common import (
     start_server,
     table,
     workdir,
+    workspace_file,
     write_backend_section,
 )
 from bot.delivery.gateway import OUTBOX_EVENT
@@ -86,7 +98,7 @@ async def outbox_rows(db_url: str) -> list[dict]:
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(text(
-                "SELECT key, channel, method, payload, status FROM outbox_messages ORDER BY id"))
+                "SELECT team_id, key, channel, method, payload, status FROM outbox_messages ORDER BY id"))
             return [dict(row._mapping) for row in rows]
     finally:
         await engine.dispose()
@@ -249,6 +261,116 @@ async def sent_count(db_url: str) -> int:
         await engine.dispose()
 
 
+CLIENT_ID, CLIENT_SECRET = "1111.2222", "bench-client-secret"  # "Add to Slack" mode: tokens from installations
+
+
+def team_ids(count: int) -> list[str]:
+    return [TEAM_ID, *(f"T0BENCH{i:02d}" for i in range(1, count))]
+
+
+def workspace_token(index: int) -> str:
+    return BOT_TOKEN if index == 0 else f"{BOT_TOKEN}-{index}"
+
+
+async def install_workspaces(db_url: str, api_url: str, tokens: dict[str, str]) -> None:
+    """Each workspace's installation, as Bolt's OAuth flow stores it (slack_sdk's store on Headway's tables):
+    Headway's token source (bot.delivery.tokens.InstalledTokens) reads each workspace's token from there."""
+    from bot.db import create_engine
+    from bot.oauth import build_stores, store_installation
+
+    engine = create_engine(db_url)
+    try:
+        installations, _ = build_stores(oauth_settings(db_url, api_url), engine)
+        for team_id, token in tokens.items():
+            await store_installation(installations, team_id=team_id, team_name=team_id, bot_token=token,
+                                     bot_user_id="U0HEADBOT", bot_id="B0HEADBOT", app_id="A0HEADWAY",
+                                     installer=ADMIN)
+    finally:
+        await engine.dispose()
+
+
+def oauth_settings(db_url: str, api_url: str):  # noqa: ANN201 (bot.config is imported where used)
+    from bot.config import load_settings
+
+    return load_settings(slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+                         slack_signing_secret=SIGNING_SECRET, slack_api_url=api_url, database_url=db_url,
+                         public_url="https://headway.bench", host="127.0.0.1", port=0, scheduler_enabled=False)
+
+
+OAUTH_ENV = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+             "HEADWAY_PUBLIC_URL": "https://headway.bench"}
+
+
+async def workspaces_fan_out(size: int, rate: float, count: int) -> dict:
+    """`count` workspaces of `size` people each, one tick for all; per workspace: time to its last accepted
+    prompt vs its own budget's floor, 429 share, lost/duplicated, calls made with another workspace's token."""
+    directory = workdir(f"workspaces{count}x{size}")
+    teams = team_ids(count)
+    users = {team: [f"UW{i}F{n:05d}" for n in range(size)] for i, team in enumerate(teams)}
+    tokens = {team: workspace_token(i) for i, team in enumerate(teams)}
+    more = [workspace_file(team, users[team], tokens[team]) for team in teams[1:]]
+    emulator = await start_emulator(directory, users[TEAM_ID], post_budget=rate * 60, more_workspaces=more)
+    try:
+        db = await migrated_database(directory)
+        for team in teams:
+            await seed_standup(settings_for(db, emulator.url), users[team], team_id=team)
+        await install_workspaces(db, emulator.url, tokens)
+        server = await start_server("headway", directory, emulator.url, db, env=OAUTH_ENV, **headway_pacing(rate))
+        try:
+            result = await server.command("tick")
+        finally:
+            await server.stop()
+        calls = {team: await emulator_calls(emulator.url, "chat.postMessage", team) for team in teams}
+    finally:
+        await emulator.stop()
+    rows = [r for r in await outbox_rows(db) if r["method"] == "chat.postMessage"]
+    burst = budget_burst(rate)
+    per_team = []
+    for team in teams:
+        mine = calls[team]
+        accepted = [c for c in mine if c["status"] == 200 and c["response"].get("ok")]
+        keys = Counter(outbox_key(c["params"]) for c in accepted)
+        expected = Counter(r["key"] for r in rows if r["team_id"] == team)
+        messages = sum(expected.values())
+        per_team.append({
+            "team": team, "messages": messages, "calls": len(mine),
+            "throttled": sum(c["status"] == 429 for c in mine),
+            "elapsed_s": max((c["at"] for c in accepted), default=result["started_at"]) - result["started_at"],
+            "first_s": min((c["at"] for c in accepted), default=result["started_at"]) - result["started_at"],
+            "floor_s": max(0.0, (messages - burst) / rate), "lost": sum((expected - keys).values()),
+            "duplicated": sum(n - 1 for n in keys.values() if n > 1),
+            "foreign": sum((keys - expected).values()),  # another workspace's message in this one
+            "errors": Counter(c["response"].get("error") for c in mine if c["status"] == 200
+                              and not c["response"].get("ok"))})
+    return {"size": size, "rate": rate, "workspaces": count, "burst": burst, "all_s": result["elapsed_s"],
+            "statuses": Counter(r["status"] for r in rows), "per_team": per_team}
+
+
+def workspaces_section(results: list[dict]) -> str:
+    rows = []
+    for r in results:
+        for w in r["per_team"]:
+            ratio = w["elapsed_s"] / w["floor_s"] if w["floor_s"] else float("inf")
+            share = w["throttled"] / w["calls"] if w["calls"] else 0.0
+            met = ratio <= GOAL and not w["lost"] and not w["duplicated"] and not w["foreign"]
+            rows.append([f"{r['workspaces']} × {r['size']:,}", w["team"], w["messages"],
+                         f"{r['rate']:g}/s (burst {r['burst']:g})", f"{w['floor_s']:.1f}", f"{w['first_s']:.1f}",
+                         f"{w['elapsed_s']:.1f}",
+                         f"**{ratio:.3f}×**", f"{w['throttled']} / {w['calls']} (**{share:.2%}**)",
+                         f"{w['lost']} / {w['duplicated']} / {w['foreign']}", "yes" if met else "no"])
+    body = table(["workspaces × people", "workspace", "messages", "its budget", "its floor s",
+                  "its first prompt at s", "its time s",
+                  "time / floor", "429s / calls", "lost / duplicated / foreign", f"≤ {GOAL}× and exact"], rows)
+    body += ("\n\nEach workspace is its own emulated workspace with its own bot token (stored as an \"Add to "
+             "Slack\" installation: Headway's token source picks each workspace's) and its own workspace-wide "
+             "chat.postMessage budget (`--post-budget`, burst a tenth of a minute's budget); Headway paces each "
+             "workspace separately (HEADWAY_SLACK_MESSAGES_PER_SECOND per workspace, burst 20% smaller). One "
+             "standup_tick plans every workspace's prompts; a workspace's time runs from the tick's start until "
+             "the emulator accepted its last prompt; its floor is (its messages − burst) / rate. Foreign: "
+             "messages of another workspace that arrived in this one (0: each token reached its own workspace).")
+    return body
+
+
 def budget_section(results: list[dict], crash: dict | None) -> str:
     rows = []
     for r in results:
@@ -283,6 +405,17 @@ def budget_section(results: list[dict], crash: dict | None) -> str:
                  "have reached Slack (attempt recorded, answer not) are looked up, one history read per channel, "
                  "paced like every call.")
     return body
+
+
+async def main_workspaces(budget_sizes: list[int], rate: float, count: int) -> None:
+    results = []
+    for size in budget_sizes:
+        results.append(await workspaces_fan_out(size, rate, count))
+        print(json.dumps(results[-1], default=str), flush=True)
+    write_backend_section("fanout_workspaces", f"Standup fan-out in {count} workspaces at once, each under its "
+                          f"own budget ({rate:g} messages/s)", workspaces_section(results),
+                          f"python -m bench.fanout --workspaces {count} --budget {rate:g} --budget-sizes "
+                          f"{' '.join(map(str, budget_sizes))}")
 
 
 async def main(sizes: list[int], budget_sizes: list[int], rate: float, crash: int) -> None:
@@ -340,6 +473,8 @@ if __name__ == "__main__":
     parser.add_argument("--budget-sizes", type=int, nargs="*", default=[5000])
     parser.add_argument("--budget", type=float, default=50.0, help="workspace chat.postMessage per second")
     parser.add_argument("--crash", type=int, default=500, help="people in the crash-recovery run (0: skip)")
+    parser.add_argument("--workspaces", type=int, default=1,
+                        help="W ≥ 2: the budget fan-out in W workspaces at once, each its own token and budget")
     parser.add_argument("--planning", type=int, default=0,
                         help="only plan a standup of N people, with and without time off (bench/planning.py)")
     args = parser.parse_args()
@@ -347,5 +482,7 @@ if __name__ == "__main__":
         from bench.planning import compare
 
         asyncio.run(compare(args.planning))
+    elif args.workspaces > 1:
+        asyncio.run(main_workspaces(args.budget_sizes, args.budget, args.workspaces))
     else:
         asyncio.run(main(args.sizes, args.budget_sizes, args.budget, args.crash))

@@ -120,12 +120,13 @@ async def tick(hw: Headway) -> dict[str, Any]:
     """standup_tick, then wait until every outbox row is sent (or dead): the fan-out's elapsed time."""
     from bot.jobs import standup_tick
 
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     result = await standup_tick(hw)
     planned = time.perf_counter()
     counts = await drained(hw)
     return {"prompted": result.prompted, "failed": result.failed, "tick_s": planned - started,
-            "elapsed_s": time.perf_counter() - started, "outbox": counts}
+            "elapsed_s": time.perf_counter() - started, "outbox": counts,
+            "started_at": started_at}  # wall clock, to time each workspace by the emulator's call records
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from bot.app import Headway
 from bot.delivery import held
 from bot.delivery.outbox import Outgoing, enqueue_many
+from bot.delivery.pause import UNINSTALLED
 from bot.delivery.tokens import InstalledTokens
 from bot.models import Workspace
 from bot.models.types import utcnow
@@ -46,17 +47,22 @@ async def installed(hw: Headway, installation: Any) -> None:
 
 async def uninstalled(hw: Headway, team_id: str, enterprise_id: str | None, why: str, *,
                       org_wide: bool = False) -> None:
-    """Slack says the app was uninstalled (or its tokens revoked): this workspace alone pauses (nothing is
-    dropped). With "Add to Slack" its installation is deleted and its data kept for the retention period."""
+    """Slack says the app was uninstalled (or its tokens revoked, or an org-wide app was removed from this one
+    workspace: app_uninstalled_team): this workspace alone pauses (nothing is dropped). With "Add to Slack" its
+    installation is deleted and its data kept for the retention period."""
     hw.outbox.pause(team_id, why)
     if hw.installations is None:
         return  # single-workspace mode: the pause's probe resumes when SLACK_BOT_TOKEN works again
-    if why == "app_uninstalled":
+    if why in UNINSTALLED:
+        # app_uninstalled_team: the workspace's own installation (if any) goes; the organization's org-wide one
+        # (team_id NULL) stays for its other workspaces, and is no longer used for this one (bot.workspaces)
         await hw.installations.async_delete_all(enterprise_id=enterprise_id, team_id=None if org_wide else team_id)
         async with hw.db.unit_of_work() as session:
             await workspaces.mark_uninstalled(session, team_id, hw.clock.now())
     if hw.tokens is not None:
         hw.tokens.forget(team_id)
+    if hw.organizations is not None:
+        hw.organizations.forget(team_id)
 
 
 async def delete_workspace(hw: Headway, team_id: str) -> bool:

@@ -41,6 +41,7 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
                 await fill_unfilled(hw.db, team_id, hw.gateway.profiles)
         except Exception:
             log.exception("filling profiles for %s failed", team_id)
+    plans = []  # (standup id, details, who is due) of each standup: planned here, prompted below
     for standup_id in standup_ids:
         try:
             async with hw.db.unit_of_work() as session:
@@ -48,8 +49,10 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
                 if standup is None or standup.paused:
                     continue
                 team_id, participants = standup.team_id, await planner.participants_of(session, standup.id)
-            # Statuses Headway has never seen (people added before it read them): one paced users.list walk.
-            await statuses.read_unknown(hw.db, team_id, participants, hw.gateway.profiles)
+            # Statuses Headway has never seen (people added before it read them): one paced users.list walk, with
+            # the standup's workspace's token and budget
+            with acting_for(team_id):
+                await statuses.read_unknown(hw.db, team_id, participants, hw.gateway.profiles)
             async with hw.db.unit_of_work() as session:
                 standup = await session.get(Standup, standup_id)
                 if standup is None:
@@ -58,16 +61,29 @@ async def standup_tick(hw: Headway) -> planner.TickResult:
                 details, due = plan.details, plan.due
                 if plan.away:
                     result.away += await planner.record_away(session, hw.renderer, details, plan.away)
-            # A few hundred people per transaction: the outbox starts sending the first while the rest are
-            # planned, and a failure part-way leaves the rest to the next tick (prompts and keys are unique).
-            for start in range(0, len(due), PROMPT_CHUNK):
+            if due:
+                plans.append((standup_id, details, due))
+        except Exception:
+            log.exception("planning standup %s failed", standup_id)
+            result.failed += 1
+    # A few hundred people per transaction, the standups taking turns: the outbox starts sending each one's first
+    # prompts while the rest are written (each workspace spends a budget of its own, so one standup's thousands
+    # do not make another's wait), and a failure part-way leaves the rest to the next tick (prompts and keys are
+    # unique).
+    failed: set[int] = set()
+    for start in range(0, max((len(due) for _, _, due in plans), default=0), PROMPT_CHUNK):
+        for standup_id, details, due in plans:
+            if standup_id in failed or start >= len(due):
+                continue
+            try:
                 async with hw.db.unit_of_work() as session:
                     result.prompted += await planner.prompt_people(session, hw.renderer, details,
                                                                    due[start:start + PROMPT_CHUNK], now)
                 hw.deliver()
-        except Exception:
-            log.exception("planning standup %s failed", standup_id)
-            result.failed += 1
+            except Exception:
+                log.exception("prompting standup %s failed", standup_id)
+                result.failed += 1
+                failed.add(standup_id)
     for step in (planner.send_reminders, planner.close_runs):
         try:
             async with hw.db.unit_of_work() as session:

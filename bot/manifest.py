@@ -26,7 +26,11 @@ OPTIONAL_SCOPES = ("canvases:write",)
 # app_home_opened: the Home tab (and the welcome DM); message.im: people write to Headway in its Messages tab
 # (read with im:history, which is also how a crashed send is found again). app_uninstalled / tokens_revoked:
 # Slack sends them only to apps subscribed to them, so sending can pause for a workspace that removed Headway
-# (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked).
+# (https://docs.slack.dev/reference/events/app_uninstalled, …/tokens_revoked). app_uninstalled_team: an org-wide
+# (Grid) install removed from one workspace of the organization; "only organization-wide apps can subscribe"
+# (https://docs.slack.dev/reference/events/app_uninstalled_team), and Headway is org-ready (org_deploy_enabled);
+# team_access_revoked: an org-ready app's token "can no longer access a workspace in that organization"
+# (https://docs.slack.dev/reference/events/team_access_revoked; no scope needed).
 # function_executed: Workflow Builder runs one of Headway's custom steps (bot.steps); custom steps need an org-ready
 # app (org_deploy_enabled) with function_runtime "remote" (docs.slack.dev/tools/bolt-python/concepts/custom-steps).
 # user_change (users:read): a person's Slack status says when they are away (https://docs.slack.dev/reference/events/user_change).
@@ -34,7 +38,8 @@ OPTIONAL_SCOPES = ("canvases:write",)
 # channel (or the channel's archiving) is known at once instead of at the next refused send
 # (https://docs.slack.dev/reference/events/member_left_channel and the others' pages).
 BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "function_executed", "user_change",
-              "member_left_channel", "member_joined_channel", "channel_archive", "group_archive")
+              "app_uninstalled_team", "team_access_revoked", "member_left_channel", "member_joined_channel",
+              "channel_archive", "group_archive")
 SHORTCUTS = (
     {"name": "Log a metric", "type": "global", "callback_id": "shortcut_log_metric",
      "description": "Record the metric a project reached"},

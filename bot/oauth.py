@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
@@ -23,6 +24,7 @@ from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -72,6 +74,15 @@ def build_stores(settings: Settings, engine: AsyncEngine) -> tuple[AsyncSQLAlche
     states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine, logger=log,
                                             table_name=STATES_TABLE)
     return installations, states
+
+
+async def store_installation(installations: AsyncSQLAlchemyInstallationStore, *, team_id: str, team_name: str,
+                             bot_token: str, bot_user_id: str, bot_id: str, app_id: str, installer: str) -> None:
+    """A workspace's installation stored as Bolt's flow stores it, for a workspace installed before Headway ran
+    (the playground's first workspace, a benchmark's workspaces): the token source reads it like any other."""
+    await installations.async_save(Installation(
+        app_id=app_id, enterprise_id=None, team_id=team_id, team_name=team_name, bot_token=bot_token, bot_id=bot_id,
+        bot_user_id=bot_user_id, bot_scopes=list(BOT_SCOPES), user_id=installer, installed_at=time.time()))
 
 
 def oauth_client(settings: Settings) -> AsyncWebClient:

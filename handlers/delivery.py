@@ -87,5 +87,31 @@ def register(router: Router, hw: Headway) -> None:
         await uninstalled(hw, str(body.get("team_id") or ""), body.get("enterprise_id") or None,
                           str(event.get("type") or "tokens_revoked"), org_wide=org_wide)
 
+    async def removed_from_workspace(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """An org-wide install removed from one workspace of the organization
+        (https://docs.slack.dev/reference/events/app_uninstalled_team): that workspace pauses and its data waits
+        out the retention period; the organization's other workspaces go on with the org install."""
+        from bot.installs import uninstalled
+
+        enterprise_id = body.get("enterprise_id") or None
+        team_id = str(event.get("team_id") or "")
+        if not team_id or team_id == enterprise_id:  # the docs' example names the organization there
+            team_id = str(body.get("team_id") or "")
+        await uninstalled(hw, team_id, enterprise_id, "app_uninstalled_team")
+
+    async def access_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """The org-ready app's token can no longer reach these workspaces of the organization
+        (https://docs.slack.dev/reference/events/team_access_revoked: `team_ids`; Bolt lists it with
+        app_uninstalled and tokens_revoked as events that need no authorization): each pauses, as above."""
+        from bot.installs import uninstalled
+
+        inner = event.get("event") if isinstance(event.get("event"), dict) else {}  # the docs' example nests it
+        team_ids = event.get("team_ids") or inner.get("team_ids") or []
+        enterprise_id = body.get("enterprise_id") or event.get("enterprise_id") or None
+        for team_id in [str(t) for t in team_ids if t][:100]:
+            await uninstalled(hw, team_id, enterprise_id, "team_access_revoked")
+
     router.event("app_uninstalled")(acked(hw, ack_only, revoked))
     router.event("tokens_revoked")(acked(hw, ack_only, revoked))
+    router.event("app_uninstalled_team")(acked(hw, ack_only, removed_from_workspace))
+    router.event("team_access_revoked")(acked(hw, ack_only, access_revoked))

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 AUTH_ERRORS = frozenset({"token_revoked", "account_inactive", "invalid_auth", "not_authed", "token_expired",
                          "app_uninstalled"})
+# Slack said the app was removed (from the workspace, or an org-wide app from this one workspace): the reason
+# stays what /healthz shows until Headway is installed again, whatever a later refusal or probe says
+UNINSTALLED = frozenset({"app_uninstalled", "app_uninstalled_team", "team_access_revoked"})
 
 
 class Pause:
@@ -35,7 +38,7 @@ class Pause:
     def pause(self, team_id: str, why: str) -> None:
         if team_id not in self.why:
             log.error("sending paused for %s: %s; messages wait until the token works again", team_id, why)
-        if self.why.get(team_id) != "app_uninstalled":  # Slack sends tokens_revoked too, in either order
+        if self.why.get(team_id) not in UNINSTALLED:  # Slack sends tokens_revoked too, in either order
             self.why[team_id] = why
         self._probed_at = asyncio.get_running_loop().time()
 
@@ -61,7 +64,7 @@ class Pause:
             if why is None:
                 self.why.pop(team_id, None)
                 resumed.append(team_id)
-            elif why in AUTH_ERRORS:
+            elif why in AUTH_ERRORS and self.why[team_id] not in UNINSTALLED:
                 self.why[team_id] = why
         if resumed:
             log.warning("the Slack token works again: sending resumes for %s", ", ".join(sorted(resumed)))

@@ -23,10 +23,11 @@ import random
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
+from itertools import zip_longest
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from bot.canvases.delivery import deliver_canvas  # a canvas's own rules: create, share, edit, gone
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 PER_CHANNEL_PER_DRAIN = 4  # a busy channel goes at ~1 message/s: leave the rest for the next drain
+MAX_WORKSPACES_PER_CLAIM = 16  # workspaces served by one drain (the others' turn comes at the next)
 CHANNEL_CLAIM = bundles.BUNDLE_ROWS * PER_CHANNEL_PER_DRAIN  # a thread's waiting replies, taken at once
 
 
@@ -167,8 +169,13 @@ class OutboxSender:
                         break
             return sent
 
+        # workspaces take turns for the sender's slots (each waits on its own budget, not behind another's)
+        by_team: dict[str, list[list[OutboxMessage]]] = defaultdict(list)
+        for queue in by_channel.values():
+            by_team[queue[0].team_id].append(queue)
+        turns = [queue for turn in zip_longest(*by_team.values()) for queue in turn if queue]
         # return_exceptions: otherwise gather returns when one channel fails or is cancelled, leaving others running
-        results = await asyncio.gather(*(run_channel(q) for q in by_channel.values()), return_exceptions=True)
+        results = await asyncio.gather(*(run_channel(q) for q in turns), return_exceptions=True)
         await self._sent.flush()  # every send of this drain on record before the next claim
         for result in results:
             if isinstance(result, BaseException):
@@ -188,10 +195,14 @@ class OutboxSender:
                OutboxMessage.next_attempt_at <= now]
         if self.paused:
             due.append(col(OutboxMessage.team_id).not_in(list(self.paused.why)))
+        # `size` rows per workspace, each workspace's oldest: every workspace has a budget of its own, so one
+        # workspace's fan-out (a thousand prompts) does not keep another's waiting until it is out
+        place = func.row_number().over(partition_by=OutboxMessage.team_id, order_by=OutboxMessage.id).label("place")
+        ranked = select(OutboxMessage.id, OutboxMessage.attempted_at, place).where(*due).subquery()
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
-                select(OutboxMessage.id, OutboxMessage.attempted_at).where(*due)
-                .order_by(OutboxMessage.id).limit(size)
+                select(ranked.c.id, ranked.c.attempted_at).where(ranked.c.place <= size)  # type: ignore[call-overload]
+                .order_by(ranked.c.id).limit(size * MAX_WORKSPACES_PER_CLAIM)
             )).all()
             if not found:
                 return []

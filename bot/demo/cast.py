@@ -64,6 +64,22 @@ def emulator_config(pace_scale: float = 1.0) -> EmulatorConfig:
                           rate_limits=RateLimitConfig(scale=pace_scale, overrides={"chat.postMessage": (1.0, 10.0)}))
 
 
+# The playground's second workspace: another company, where Headway is not installed until someone presses
+# "Add to Slack" on the page (its own token then, from Slack's OAuth; no project, person or message is shared)
+SECOND_TEAM_ID = "T0DEMO002"
+NOOR = Person(EmulatorUser(id="U0NOOR001", name="noor", real_name="Noor Haddad", tz="Asia/Dubai", is_admin=True),
+              "Slack workspace admin (Borealis Bio)")
+TOMAS = Person(EmulatorUser(id="U0TOMAS01", name="tomas", real_name="Tomás Novak", tz="Europe/Prague"),
+               "data scientist (Borealis Bio)")
+SECOND_CAST = (NOOR, TOMAS)
+
+
+def second_workspace_config() -> EmulatorConfig:
+    return EmulatorConfig(team_id=SECOND_TEAM_ID, team_name="Borealis Bio", users=[p.user for p in SECOND_CAST],
+                          channels=[EmulatorChannel(id="C0BOREAL1", name="general")],
+                          rate_limits=RateLimitConfig(overrides={"chat.postMessage": (1.0, 10.0)}))
+
+
 @dataclass(frozen=True)
 class SampleProject:
     """One project as Priya types it into the `/headway project new` form (block id → value)."""

@@ -4,6 +4,13 @@ One process: the emulator (with the playground's page and API, `bot.slack_emulat
 Headway served by uvicorn exactly as `headway serve` does, on a throwaway SQLite file (or `DATABASE_URL`) and a
 `ManualClock` the page moves (`bot.demo.clockwork`), and a `SlackDriver` that turns clicks into signed requests.
 `--scenario` first plays the demo's story (`bot.demo.scenario`, printed nowhere) so the workspace is lived in.
+
+Two workspaces: the cast's (installed from the start) and a second one (`bot.demo.cast.SECOND_TEAM_ID`) where
+Headway is not installed. Headway runs with "Add to Slack" configured (a client id and secret the emulator's
+OAuth app also has), so the page's "Add to Slack" button goes through Headway's /slack/install, the emulator's
+authorize page and /slack/oauth_redirect like a real install, after which Headway answers in the second workspace
+with the token that install issued. The first workspace's installation is stored before Headway serves
+(bot.oauth.store_installation), with the emulator's bot token.
 """
 
 from __future__ import annotations
@@ -27,15 +34,26 @@ import typer
 
 from bot.clock import ManualClock
 from bot.config import ConfigError, load_settings, normalize_database_url
-from bot.demo.cast import CAST, ELENA, TEAM_ID, emulator_config
+from bot.demo.cast import (
+    ADA,
+    CAST,
+    ELENA,
+    SECOND_CAST,
+    SECOND_TEAM_ID,
+    TEAM_ID,
+    emulator_config,
+    second_workspace_config,
+)
 from bot.demo.clockwork import Clockwork
 from bot.demo.printer import Printer
 from bot.demo.run import _mute_uvicorn, _quiet_logs
 from bot.demo.scenario import DemoError, Scenario
 from bot.manifest import build_manifest
 from bot.migrate import SchemaOutdated, upgrade
+from bot.oauth import INSTALL_PATH, store_installation
 from bot.server import HeadwayServer
 from bot.slack_emulator import SlackDriver
+from bot.slack_emulator.oauth import OAuthApp
 from bot.slack_emulator.playground import Playground, PlaygroundEmulator
 
 
@@ -66,23 +84,36 @@ async def running_playground(port: int = 0, scenario: bool = False,
         await asyncio.get_running_loop().run_in_executor(None, upgrade, url)
         config = emulator_config()
         config.port = port
-        async with PlaygroundEmulator(config) as emu:
+        headway_port = free_port()  # known before it starts, so the API instructions name a real address
+        public_url = f"http://127.0.0.1:{headway_port}"
+        app = OAuthApp(client_id=f"{secrets.randbelow(10 ** 12)}.{secrets.randbelow(10 ** 12)}",
+                       client_secret=secrets.token_hex(16), redirect_urls=[public_url + "/slack/oauth_redirect"])
+        async with PlaygroundEmulator(config, oauth=app) as emu:
+            second = emu.add_workspace(second_workspace_config())
+            second.not_installed()  # until someone presses "Add to Slack"
             signing_secret = secrets.token_hex(16)
-            headway_port = free_port()  # known before it starts, so the API instructions name a real address
             settings = load_settings(
-                slack_bot_token=emu.config.bot_token, slack_signing_secret=signing_secret,
+                slack_client_id=app.client_id, slack_client_secret=app.client_secret,
+                slack_authorization_url=emu.base_url + "/oauth/v2/authorize", slack_signing_secret=signing_secret,
                 slack_api_url=emu.api_url, database_url=url, host="127.0.0.1", port=headway_port,
-                scheduler_enabled=False, public_url=f"http://127.0.0.1:{headway_port}",
+                scheduler_enabled=False, public_url=public_url,
             )
             clock = ManualClock(datetime.now(UTC).replace(second=0, microsecond=0))
             async with HeadwayServer(settings, clock=clock) as server, SlackDriver(
                 server.url + "/slack/events", signing_secret, emu, team_id=TEAM_ID
-            ) as driver:
+            ) as driver, SlackDriver(
+                server.url + "/slack/events", signing_secret, second, team_id=SECOND_TEAM_ID
+            ) as second_driver:
                 _mute_uvicorn()
+                assert server.hw.installations is not None  # "Add to Slack" is configured above
+                await store_installation(server.hw.installations, team_id=TEAM_ID, team_name=config.team_name,
+                                         bot_token=config.bot_token, bot_user_id=config.bot_user_id,
+                                         bot_id=config.bot_id, app_id=config.app_id, installer=ADA.id)
                 emu.set_app_endpoint(server.url + "/slack/events", signing_secret)  # events Slack sends by itself
                 hub = emu.playground
                 hub.driver, hub.clock = driver, Clockwork(server.hw, (ELENA.first_name, ELENA.user.tz))
-                hub.notes = {person.id: person.role for person in CAST}
+                hub.drivers, hub.install_url = {SECOND_TEAM_ID: second_driver}, server.url + INSTALL_PATH
+                hub.notes = {person.id: person.role for person in (*CAST, *SECOND_CAST)}
                 hub.functions = build_manifest(None, socket_mode=True)["functions"]  # `/workflow STEP …`
                 if scenario:
                     await Scenario(server, emu, driver, Printer(io.StringIO(), color=False)).run()

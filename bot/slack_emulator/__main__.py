@@ -1,5 +1,9 @@
 """Standalone emulator: `python -m bot.slack_emulator --port 0 --users users.json`.
 
+The users file may list more workspaces (`"workspaces": [{"team_id": …, "bot_token": …, "users": […]}]`), served
+by the same server; the rate-limit options apply to each workspace's own buckets, as Slack limits "per API method
+per app per workspace" (https://docs.slack.dev/apis/web-api/rate-limits), the chat.postMessage budget included.
+
 Prints the Web API base URL (for slack_sdk's `base_url`) as the first stdout
 line and serves until interrupted, so other processes can use it.
 """
@@ -31,26 +35,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def build_config(args: argparse.Namespace) -> EmulatorConfig:
+    return build_configs(args)[0]
+
+
+def build_configs(args: argparse.Namespace) -> list[EmulatorConfig]:
+    """The first workspace (with the command line's host, port and bot token) and the file's other ones."""
     overrides = {"host": args.host, "port": args.port}
     if args.bot_token:
         overrides["bot_token"] = args.bot_token
     if args.trigger_ttl is not None:
         overrides["trigger_ttl_seconds"] = args.trigger_ttl
     config = EmulatorConfig.from_file(args.users, **overrides) if args.users else EmulatorConfig(**overrides)
-    config.rate_limits.enabled = not args.no_rate_limits
-    config.rate_limits.scale = args.rate_scale
-    if args.post_budget is not None:
-        config.rate_limits.post_message_budget_per_minute = args.post_budget or None
-    return config
+    configs = [config, *(EmulatorConfig.more_workspaces(args.users) if args.users else [])]
+    for each in configs:
+        each.rate_limits.enabled = not args.no_rate_limits
+        each.rate_limits.scale = args.rate_scale
+        if args.post_budget is not None:
+            each.rate_limits.post_message_budget_per_minute = args.post_budget or None
+        if args.trigger_ttl is not None:
+            each.trigger_ttl_seconds = args.trigger_ttl
+    return configs
 
 
-async def serve(config: EmulatorConfig) -> None:
+async def serve(config: EmulatorConfig, others: list[EmulatorConfig] | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with SlackEmulator(config) as emu:
+    emulator = SlackEmulator(config)
+    for other in others or []:
+        emulator.add_workspace(other)
+    async with emulator as emu:
         print(emu.api_url, flush=True)
         print(
             f"slack emulator: team {config.team_id}, bot token {config.bot_token}, "
@@ -62,7 +78,8 @@ async def serve(config: EmulatorConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    asyncio.run(serve(build_config(parse_args(argv))))
+    first, *others = build_configs(parse_args(argv))
+    asyncio.run(serve(first, others))
 
 
 if __name__ == "__main__":

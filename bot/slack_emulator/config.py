@@ -127,11 +127,23 @@ class EmulatorConfig:
     def from_file(cls, path: str | Path, **overrides: Any) -> EmulatorConfig:
         """Load users (and optionally channels/team) from JSON: a list of users or an object."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if isinstance(data, list):
-            data = {"users": data}
-        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k not in {"users", "channels", "rate_limits"}}
+        return cls.from_dict({"users": data} if isinstance(data, list) else data, **overrides)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **overrides: Any) -> EmulatorConfig:
+        """One workspace from a JSON object (`workspaces`, the other workspaces of a file, are read by
+        `more_workspaces`)."""
+        kwargs: dict[str, Any] = {k: v for k, v in data.items()
+                                  if k not in {"users", "channels", "rate_limits", "workspaces"}}
         kwargs["users"] = [EmulatorUser.from_dict(u) for u in data.get("users", [])]
         if "channels" in data:
             kwargs["channels"] = [EmulatorChannel.from_dict(c) for c in data["channels"]]
         kwargs.update(overrides)
         return cls(**kwargs)
+
+    @classmethod
+    def more_workspaces(cls, path: str | Path) -> list[EmulatorConfig]:
+        """The file's other workspaces (its `workspaces` list of objects like the file itself): each with rate
+        limits of its own, as Slack limits each workspace separately."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return [cls.from_dict(item) for item in data.get("workspaces", [])] if isinstance(data, dict) else []

@@ -7,7 +7,10 @@ emulator is not in its own process. Also hosts response_url and upload endpoints
 The workspace admin's moves are RPC ops too (see install.py): invite_bot / remove_bot / archive_channel (channel),
 set_scopes (scopes[, token]), granted_scopes, revoke_token, disable_token (error), uninstall, reinstall (returns the
 new bot token), set_app_endpoint (events_url, signing_secret), app_events, set_post_budget (per_minute),
-socket_disconnect (reason), set_status (user_id, text, emoji, expiration: sends `user_change`).
+socket_disconnect (reason), set_status (user_id, text, emoji, expiration: sends `user_change`),
+uninstall_from_workspace (user: an org-wide app removed from one workspace of its organization).
+With several workspaces, `team_id` (an RPC body field, or a query parameter of /_emulator/calls) picks the
+workspace an op or a listing acts on; without it, the first workspace.
 Any listed error can be forced with POST /_emulator/faults
 {"op": "fail_next", "method": …, "error": …, "extra": {…}}.
 """
@@ -64,6 +67,7 @@ RPC_OPS = frozenset(
         "disable_token",
         "revoke_token",
         "uninstall",
+        "uninstall_from_workspace",
         "reinstall",
         "set_app_endpoint",
         "app_events",
@@ -85,8 +89,16 @@ FAULT_OPS = {
 }
 
 
-def _emu(request: web.Request) -> SlackEmulator:
-    return request.app[EMULATOR_KEY]
+def _emu(request: web.Request, team_id: str | None = None) -> SlackEmulator:
+    """The emulator, or the workspace `team_id` (default: the `team_id` query parameter) of it."""
+    emu = request.app[EMULATOR_KEY]
+    team_id = team_id or request.query.get("team_id")
+    if not team_id:
+        return emu
+    found = emu.workspace(team_id)
+    if found is None:
+        raise web.HTTPNotFound(text=f"no workspace {team_id!r}")
+    return found
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -157,7 +169,7 @@ async def rpc(request: web.Request) -> web.Response:
     if op not in RPC_OPS:
         raise web.HTTPBadRequest(text=f"unknown op {op!r}")
     try:
-        result = getattr(_emu(request), op)(**(body.get("args") or {}))
+        result = getattr(_emu(request, body.get("team_id")), op)(**(body.get("args") or {}))
         if inspect.isawaitable(result):
             result = await result
     except (TypeError, ValueError, KeyError) as exc:

@@ -3,7 +3,10 @@
 Every request, before its handler runs:
 - **Host** must be a loopback name (localhost, 127.0.0.1, [::1]) with this server's own port, or 403: a page on
   another site cannot reach it through DNS rebinding although the server binds to loopback only.
-- **Same origin**: on anything but the page and its static files (so every API read, every state-changing route
+- **Same origin**: on anything but the page, its static files and Slack's OAuth authorize page (GET
+  /oauth/v2/authorize, which an app's "Add to Slack" link opens from the app's own site, as a navigation:
+  https://docs.slack.dev/authentication/installing-with-oauth; it only shows the form, whose POST is
+  same-origin) (so every API read, every state-changing route
   and both WebSockets), an `Origin` other than the server's own, or `Sec-Fetch-Site` other than `same-origin` /
   `none`, is 403 — what browsers send for a cross-site form, fetch or WebSocket. Headway, the driver and the tests
   send neither header (they are not browsers) and pass.
@@ -23,6 +26,7 @@ from bot.body_limit import limit_for, too_large_body
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 PAGE_PATHS = ("/playground/static/", "/playground/files/")  # GETs a browser may make as a navigation or <img>
+NAVIGATIONS = ("/", "/playground/", "/oauth/v2/authorize")  # pages another site may send a browser to
 SAFE_FETCH_SITES = frozenset({"same-origin", "none"})
 
 
@@ -55,7 +59,7 @@ def _host_refusal(request: web.Request) -> str | None:
 
 def _page_or_static(request: web.Request) -> bool:
     return request.method in ("GET", "HEAD") and not request.headers.get("Upgrade") and (
-        request.path in ("/", "/playground/") or request.path.startswith(PAGE_PATHS))
+        request.path in NAVIGATIONS or request.path.startswith(PAGE_PATHS))
 
 
 def _origin_refusal(request: web.Request) -> str | None:

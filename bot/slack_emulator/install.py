@@ -9,7 +9,13 @@ Each operation changes what the Web API answers afterwards, as in Slack:
   https://docs.slack.dev/reference/events/tokens_revoked; shapes from ../shared/slack/events-api.asyncapi.v1.json,
   GenericEventWrapper), signed like every request (https://docs.slack.dev/authentication/verifying-requests-from-slack),
   only when the app subscribed to them;
-- reinstalled → a new bot token (the old one stays revoked).
+- reinstalled → a new bot token (the old one stays revoked);
+- an org-wide (Enterprise Grid) app removed from one workspace of its organization, the org install staying →
+  the org token answers `token_revoked` for that workspace alone, and Slack sends the app `app_uninstalled_team`
+  (https://docs.slack.dev/reference/events/app_uninstalled_team: `app_id`, `app_name`, `app_owner_id`, `user_id`
+  "(if available)", `team_id` "the team that the app was uninstalled from", `team_domain`, `event_ts`; "only
+  organization-wide apps can subscribe"). The page's example puts an E… id in `team_id` against its own field
+  description; the emulator sends the workspace's T… id, which is what the description says.
 """
 
 from __future__ import annotations
@@ -113,6 +119,31 @@ class InstallControl:
         self.state.installed = False
         self._send_app_event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.config.bot_user_id]}})
         self._send_app_event({"type": "app_uninstalled"})
+
+    def uninstall_from_workspace(self, user: str | None = None) -> None:
+        """An org admin removes the org-wide app from this one workspace; the organization's other workspaces keep
+        it. Its org token stops working here only (this workspace holds a revoked copy of it), and the app hears
+        `app_uninstalled_team` (sent before the change, so its authorizations still name the org install)."""
+        if not (self.config.enterprise_id and self.state.org_installed):
+            raise ValueError(f"{self.config.team_id} has no org-wide installation to remove it from")
+        event: dict[str, Any] = {"type": "app_uninstalled_team", "app_id": self.config.app_id, "app_name": "Headway",
+                                 "app_owner_id": self.config.bot_user_id, "team_id": self.config.team_id,
+                                 "team_domain": self.config.team_name.lower().replace(" ", "-")}
+        if user:
+            event["user_id"] = user
+        self._send_app_event(event)
+        for value, token in list(self.state.tokens.items()):
+            if token.kind == "bot":
+                self.state.tokens[value] = Token(value, "bot", token.scopes, dead="token_revoked",
+                                                 expires_at=token.expires_at)
+        self.state.installed = self.state.org_installed = False
+
+    def not_installed(self) -> None:
+        """A workspace that has not installed the app yet: no bot token until an install (OAuth) issues one, so
+        a call with another workspace's token cannot act here."""
+        self.state.tokens = {value: token for value, token in self.state.tokens.items() if token.kind != "bot"}
+        self.config.bot_token = ""
+        self.state.installed = False
 
     def reinstall(self, scopes: list[str] | tuple[str, ...] | None = None) -> str:
         """Install again (OAuth or "Reinstall to workspace"): returns the new bot token; old tokens stay revoked."""

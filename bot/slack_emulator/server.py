@@ -106,6 +106,10 @@ class SlackEmulator(DriverSupport, InstallControl, FunctionControl, StatusContro
         """The workspace a call acts on: the one its token belongs to; for a token several workspaces share (an
         org-wide install), the one that knows the channel or user named in the call."""
         holders = [ws for ws in self.all_workspaces() if token and token in ws.state.tokens] or [self]
+        # where the token still works first (an org token revoked in one workspace by uninstall_from_workspace
+        # works in the others): a Grid user is a member of several workspaces, and a call naming only them, or
+        # nothing (auth.test), reaches the organization through the workspaces that still have the app
+        holders.sort(key=lambda ws: getattr(ws.state.tokens.get(token or ""), "dead", "gone") is not None)
         if len(holders) > 1:
             for key, collection in (("trigger_id", "triggers"), ("view_id", "views"), ("file_id", "files")):
                 ref = params.get(key)

@@ -40,8 +40,11 @@ async def note(session: AsyncSession, team_id: str, enterprise_id: str | None, *
 
 
 async def enterprise_of(session: AsyncSession, team_id: str) -> str | None:
+    """The organization whose org-wide installation may serve this workspace: None when not on Grid, unknown, or
+    uninstalled (an org-wide app removed from this one workspace keeps serving the others, not this one, until an
+    install marks it installed again)."""
     row = await session.get(SlackWorkspace, team_id)
-    return row.enterprise_id if row else None
+    return row.enterprise_id if row and not row.uninstalled_at else None
 
 
 async def teams_of(session: AsyncSession, enterprise_id: str) -> list[str]:

@@ -458,3 +458,78 @@ async def _installed_teams_are(url: str, teams: set[str]) -> bool:
 
 async def _has_held(url: str, team_id: str) -> bool:
     return any(m.status == "held" and m.team_id == team_id for m in await _all(url, OutboxMessage))
+
+
+async def _grid_project(server: HeadwayServer, ws: SlackEmulator, key: str, channel: str) -> None:
+    from tests.handlers.test_projects import open_form
+
+    admin, pm, member = "W" + ADMIN[1:], "W" + PM[1:], "W" + MEMBER[1:]
+    slack = driver(server, ws)
+    await (await slack.slash_command(admin, "/headway", f"role <@{pm}> pm", channel_id=channel)).wait_for_response()
+    view_id = await _open_project_form(slack, ws, pm, channel, open_form)
+    result = await slack.view_submission(pm, view_id, dict(FRAUD, key=key, channel=channel, pms=[pm],
+                                                            business_owner=admin, members=[member]))
+    assert result.status == 200 and not result.body, result.body
+    await slack.aclose()
+
+
+async def test_an_org_wide_install_removed_from_one_workspace_pauses_it_alone_and_keeps_its_data(
+        slack_org, server, browser, clean_database, clock, tmp_path):
+    from tests.bot.test_cli import headway
+
+    await install(browser, server, "org:" + ORG)
+    gamma, delta = slack_org.workspace(GAMMA), slack_org.workspace(DELTA)
+    await _grid_project(server, gamma, "fraud", "CGAMMA001")
+    await _grid_project(server, delta, "churn", "CDELTA001")
+
+    gamma.uninstall_from_workspace(user="W" + ADMIN[1:])  # an org admin removes Headway from Gamma alone
+    await slack_org.flush_app_events()
+    assert [e["status"] for e in gamma.app_events() if e["type"] == "app_uninstalled_team"] == [200]
+    await eventually(lambda: server.hw.outbox.paused.why.get(GAMMA) == "app_uninstalled_team")
+    await until(lambda: _uninstalled(clean_database, GAMMA))
+    async with httpx.AsyncClient() as http:
+        health = (await http.get(server.url + "/healthz")).json()
+    assert health["workspaces"] == {GAMMA: "app_uninstalled_team", DELTA: "ok"} and health["status"] == "ok"
+    [org_install] = await installation_rows(clean_database)  # the organization's install stays for Delta
+    assert org_install["is_enterprise_install"] and org_install["enterprise_id"] == ORG
+
+    member = "W" + MEMBER[1:]
+    listed = await command_text(driver(server, delta), member, "project list", "CDELTA001")
+    assert "CHURN" in listed and "FRAUD" not in listed  # Delta goes on with the org token
+    before = [c for c in gamma.calls if c.ok]
+    refused = await driver(server, gamma).slash_command(member, "/headway", "project list", channel_id="CGAMMA001")
+    assert "FRAUD" not in str(refused.body)  # Gamma is no longer served: the org token is not used for it
+    assert [c for c in gamma.calls if c.ok] == before
+
+    cli = headway(tmp_path, "workspaces", "list", DATABASE_URL=clean_database)
+    assert cli.returncode == 0, cli.stderr
+    rows = {line.split()[0]: line for line in cli.stdout.strip().splitlines()[1:]}
+    assert "uninstalled" in rows[GAMMA] and ORG in rows[GAMMA]
+    assert "uninstalled" not in rows[DELTA]
+
+    clock.advance(days=29)
+    assert await delete_uninstalled(server.hw) == 0  # Gamma's data waits out HEADWAY_RETENTION_DAYS_AFTER_UNINSTALL
+    assert {(p.team_id, p.key) for p in await _all(clean_database, Project)} == {(GAMMA, "FRAUD"), (DELTA, "CHURN")}
+    clock.advance(days=2)
+    assert await delete_uninstalled(server.hw) == 1
+    assert {(p.team_id, p.key) for p in await _all(clean_database, Project)} == {(DELTA, "CHURN")}
+    assert len(await installation_rows(clean_database)) == 1  # the organization's install is the organization's
+
+
+async def test_team_access_revoked_pauses_the_named_workspaces_of_the_organization_only(
+        slack_org, server, browser, clean_database):
+    await install(browser, server, "org:" + ORG)
+    gamma, delta = slack_org.workspace(GAMMA), slack_org.workspace(DELTA)
+    await _grid_project(server, delta, "churn", "CDELTA001")
+    slack = driver(server, gamma)  # Slack: the org token can no longer reach Gamma
+    answer = await slack.event({"type": "team_access_revoked", "team_ids": [GAMMA]})
+    assert answer.status == 200
+    await eventually(lambda: server.hw.outbox.paused.why.get(GAMMA) == "team_access_revoked")
+    await until(lambda: _uninstalled(clean_database, GAMMA))
+    async with httpx.AsyncClient() as http:
+        health = (await http.get(server.url + "/healthz")).json()
+    assert health["workspaces"] == {GAMMA: "team_access_revoked", DELTA: "ok"}
+    assert len(await installation_rows(clean_database)) == 1  # the organization's install stays
+    listed = await command_text(driver(server, delta), "W" + MEMBER[1:], "project list", "CDELTA001")
+    assert "CHURN" in listed
+    await slack.aclose()

@@ -142,7 +142,8 @@ def test_the_manifest_asks_for_what_onboarding_needs():
     manifest = build_manifest("https://headway.example")
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == list(BOT_EVENTS) == [
         "app_home_opened", "message.im", "app_uninstalled", "tokens_revoked", "function_executed", "user_change",
-        "member_left_channel", "member_joined_channel", "channel_archive", "group_archive"]
+        "app_uninstalled_team", "team_access_revoked", "member_left_channel", "member_joined_channel",
+        "channel_archive", "group_archive"]
     assert {"im:history", "chat:write", "im:write", "commands", "channels:read", "groups:read"} <= set(BOT_SCOPES)
     assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [s["callback_id"] for s in SHORTCUTS]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True

@@ -35,16 +35,44 @@ class Playground:
     ticks: int = 0  # bumped by anything the emulator does not record itself (clock moves)
     stamps: dict[str, str | None] = field(default_factory=dict)  # message ts → the app's clock when it was posted
     functions: dict[str, Any] = field(default_factory=dict)  # the app manifest's custom steps (`/workflow`)
+    # The emulator's other workspaces: a driver towards the app for each (its requests carry that team), and
+    # where "Add to Slack" starts (the app's install page; None when the app runs without OAuth)
+    drivers: dict[str, Any] = field(default_factory=dict)
+    install_url: str | None = None
+    root: Playground | None = None  # the first workspace's hub, for another workspace's
+    _teams: dict[str, Playground] = field(default_factory=dict)
 
     @property
     def state(self) -> Any:
         return self.emulator.state
 
+    def for_team(self, team_id: str | None) -> Playground | None:
+        """The reading of workspace `team_id` (None: the first); None when the emulator has no such workspace.
+        Read marks, clock stamps and notes are shared: they are the visitor's, not a workspace's."""
+        root = self.root or self
+        if not team_id or team_id == root.emulator.config.team_id:
+            return root
+        if team_id not in root._teams:
+            workspace = root.emulator.workspace(team_id)
+            if workspace is None:
+                return None
+            root._teams[team_id] = Playground(workspace, driver=root.drivers.get(team_id), clock=root.clock,
+                                              notes=root.notes, read=root.read, stamps=root.stamps,
+                                              functions=root.functions, root=root)
+        return root._teams[team_id]
+
     def version(self) -> tuple[int, ...]:
-        """Changes whenever something a page may show changed (cheap enough to poll several times a second)."""
-        state = self.state
-        stored = sum(len(m) for m in state.messages_by_channel.values())
-        return (len(state.calls), len(state.responses), len(state.ephemerals), stored, len(state.views), self.ticks)
+        """Changes whenever something a page may show changed, in any workspace (cheap enough to poll several
+        times a second)."""
+        root = self.root or self
+        counts = [0, 0, 0, 0, 0]
+        for workspace in root.emulator.all_workspaces():
+            state = workspace.state
+            stored = sum(len(m) for m in state.messages_by_channel.values())
+            for index, value in enumerate((len(state.calls), len(state.responses), len(state.ephemerals), stored,
+                                           len(state.views))):
+                counts[index] += value
+        return (*counts, root.ticks, sum(ws.state.installed for ws in root.emulator.all_workspaces()))
 
     # ------------------------------------------------------------------ people and places
     def people(self) -> list[dict[str, Any]]:
@@ -68,7 +96,11 @@ class Playground:
                 dms.append({"id": channel_id, "name": ", ".join(names) or "you", "user": None,
                             "unread": self._unread(user_id, channel_id)})
         users = {u.id: self._user(u) for u in state.users.values()}
-        return {"team": {"id": config.team_id, "name": config.team_name}, "me": user_id, "people": self.people(),
+        root = self.root or self
+        workspaces = [{"id": ws.config.team_id, "name": ws.config.team_name, "installed": ws.state.installed}
+                      for ws in root.emulator.all_workspaces()]
+        return {"team": {"id": config.team_id, "name": config.team_name, "installed": state.installed},
+                "workspaces": workspaces, "install_url": root.install_url, "me": user_id, "people": self.people(),
                 "users": users, "channels": channels, "dms": dms, "bot": config.bot_user_id,
                 "clock": self.clock.describe() if self.clock else None,
                 "names": {c.id: c.name for c in state.channels.values()}}

@@ -3,6 +3,7 @@ authors and for the schemathesis test that fuzzes it (tests/bot/slack_emulator/t
 
 Every route answers 403 to a foreign Host/Origin and 413 over its body limit (bot/slack_emulator/guard.py); the
 writes take application/json only (415). A person (`as`) is a user id of the workspace; anything else is 400.
+`team` (a query parameter of every route) picks the workspace, the first by default; an unknown one is 404.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 PERSON = {"type": "string", "maxLength": 40, "description": "the user id of the person the page acts as"}
 TEXT = {"type": "string", "maxLength": 4000}
 ID = {"type": "string", "maxLength": 100}
+TEAM = {"name": "team", "in": "query", "required": False,
+        "schema": {"type": "string", "maxLength": 40, "description": "the workspace (T…); default: the first"}}
 GUARD = {"403": {"description": "Foreign Host, Origin or Sec-Fetch-Site"},
          "413": {"description": "Body over the route's limit"}}
 ANSWER = {"200": {"description": "Done (ok says whether the app accepted it)",
@@ -46,11 +49,11 @@ def playground_openapi() -> dict[str, Any]:
         paths[f"/playground/api/{name}"] = {"get": {
             "operationId": f"get_{name}", "summary": f"What the page shows: {name}",
             "parameters": [{"name": key, "in": "query", "required": key != "as" or name != "workspace",
-                            "schema": schema} for key, schema in params.items()],
+                            "schema": schema} for key, schema in params.items()] + [TEAM],
             "responses": ANSWER}}
     for name, (summary, properties, required) in WRITES.items():
         paths[f"/playground/api/{name}"] = {"post": {
-            "operationId": f"post_{name}", "summary": summary,
+            "operationId": f"post_{name}", "summary": summary, "parameters": [TEAM],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": properties, "required": required}}}},
             "responses": ANSWER}}

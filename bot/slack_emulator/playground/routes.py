@@ -26,7 +26,11 @@ POLL_SECONDS = 0.15
 
 
 def _hub(request: web.Request) -> Playground:
-    return request.app[PLAYGROUND_KEY]
+    """The workspace the page shows: `?team=T…` (the workspace switcher), by default the first."""
+    found = request.app[PLAYGROUND_KEY].for_team(request.query.get("team"))
+    if found is None:
+        raise web.HTTPNotFound(text="no such workspace")
+    return found
 
 
 def _fail(status: int, message: str) -> web.Response:
@@ -208,7 +212,7 @@ async def clock(request: web.Request) -> web.Response:
         moved = await hub.clock.move(str(body.get("op") or ""))
     except ValueError as error:
         return _fail(400, str(error))
-    hub.ticks += 1
+    (hub.root or hub).ticks += 1
     return web.json_response({"ok": True, **moved})
 
 
@@ -262,14 +266,23 @@ class PlaygroundEmulator(SlackEmulator):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.playground = Playground(self)
-        store = self.state.store_message
+        self._stamp(self)
+
+    def add_workspace(self, config: Any) -> SlackEmulator:
+        """Another workspace, its messages stamped with the app's clock too."""
+        child = super().add_workspace(config)
+        self._stamp(child)
+        return child
+
+    def _stamp(self, workspace: SlackEmulator) -> None:
+        store = workspace.state.store_message
 
         def stamped(channel_id: str, message: dict[str, Any]) -> dict[str, Any]:
             """Note the app's clock on each message, so the page shows story time, not wall-clock time."""
             self.playground.stamps.setdefault(str(message.get("ts")), self.playground.clock_now())
             return store(channel_id, message)
 
-        self.state.store_message = stamped  # type: ignore[method-assign]
+        workspace.state.store_message = stamped  # type: ignore[method-assign]
 
     def build_app(self) -> web.Application:
         app = super().build_app()

@@ -268,3 +268,34 @@ def test_block_kit_and_mrkdwn_are_drawn_as_slack_draws_them(web, playground) -> 
     web.shot("00-block-kit-confirm")
     dialog.locator("button", has_text="No").click()
     expect(web.page.locator("#confirm-layer")).to_be_hidden()
+
+
+def test_add_to_slack_installs_headway_in_the_second_workspace_and_it_answers_there(web, playground) -> None:
+    """Last in this module: it installs Headway in the second workspace for good."""
+    from bot.demo.cast import NOOR, SECOND_TEAM_ID
+
+    web.open()
+    page = web.page
+    switcher = page.locator("#workspace")
+    expect(switcher.locator("option")).to_have_count(2)
+    expect(switcher).to_contain_text("Borealis Bio (Headway not installed)")
+    with page.context.expect_page() as opened:  # the button opens Headway's install page in a new tab
+        page.locator("#add-to-slack").click()
+    tab = opened.value
+    tab.set_default_timeout(30_000)
+    tab.locator("a.button", has_text="Add to Slack").click()  # Headway's page → Slack's (the emulator's) authorize
+    tab.locator("select[name=team]").select_option(SECOND_TEAM_ID)
+    tab.locator("select[name=user]").select_option(NOOR.id)
+    tab.locator("button[value=allow]").click()  # → Headway's /slack/oauth_redirect
+    expect(tab.locator("body")).to_contain_text("Borealis Bio")
+    assert "oauth_redirect" in tab.url, tab.url
+    tab.close()
+    expect(switcher).not_to_contain_text("not installed")  # the page heard of the install
+    switcher.select_option(SECOND_TEAM_ID)
+    page.wait_for_function("id => window.playground && window.playground.team === 'T0DEMO002'"
+                           " && document.body.dataset.me === id", arg=NOOR.id)
+    expect(page.locator("#team")).to_have_text("Borealis Bio")
+    web.channel("general")
+    web.type("/headway help")
+    expect(web.last_message("/headway project")).to_be_visible()  # Headway answers, with Borealis Bio's token
+    web.shot("20-add-to-slack-second-workspace")

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack_emulator import EmulatorConfig, EmulatorUser, SlackEmulator
 from bot.slack_emulator.oauth import OAuthApp
 
-from .conftest import make_config
+from .conftest import SIGNING_SECRET, make_config
 
 REDIRECT = "https://headway.example.com/slack/oauth_redirect"
 
@@ -145,3 +145,36 @@ async def test_kick_invite_and_archive_are_told_to_the_app(org: SlackEmulator) -
     kinds = [e["type"] for e in org.app_events()]
     assert kinds == ["member_left_channel", "member_joined_channel", "channel_archive"]
     assert org.app_events()[0]["status"] == "no_endpoint"
+
+
+async def test_an_org_wide_app_removed_from_one_workspace_hears_app_uninstalled_team(org: SlackEmulator,
+                                                                                     receiver) -> None:
+    answer = await exchange(org, (await authorize(org, "org:E0ACME"))["code"][0])
+    org.set_app_endpoint(receiver.url + "/slack/events", SIGNING_SECRET)
+    beta, gamma = org.workspace("T0BBBB"), org.workspace("T0CCCC")
+    for ws, channel in ((beta, "C0BETA"), (gamma, "C0GAMMA")):
+        ws.add_channel(id=channel, name=channel.lower(), bot_member=True)
+    async with httpx.AsyncClient(base_url=org.base_url) as http:  # the control API, as the playground uses it
+        refused = await http.post("/_emulator/rpc", json={"op": "uninstall_from_workspace", "team_id": "T0AAAA"})
+        assert refused.status_code == 400  # Alpha has no org-wide install to remove
+        removed = await http.post("/_emulator/rpc", json={"op": "uninstall_from_workspace", "team_id": "T0CCCC",
+                                                          "args": {"user": "W0ORGADMIN"}})
+        assert removed.status_code == 200, removed.text
+    await org.flush_app_events()
+    [delivery] = receiver.requests
+    assert delivery["valid"]
+    body = delivery["body"]
+    assert body["type"] == "event_callback" and body["team_id"] == "T0CCCC" and body["enterprise_id"] == "E0ACME"
+    assert body["is_enterprise_install"] is True
+    event = body["event"]
+    assert {k: event[k] for k in ("type", "team_id", "user_id", "app_id")} == {
+        "type": "app_uninstalled_team", "team_id": "T0CCCC", "user_id": "W0ORGADMIN", "app_id": gamma.config.app_id}
+    assert event["app_name"] and event["app_owner_id"] and event["team_domain"] and event["event_ts"]
+    client = sdk(org, answer["access_token"])
+    assert await error_of(client.chat_postMessage(channel="C0GAMMA", text="x")) == "token_revoked"
+    await client.chat_postMessage(channel="C0BETA", text="beta goes on")  # the org install stays for Beta
+    assert [m["text"] for m in beta.messages("C0BETA")] == ["beta goes on"]
+    assert (await client.auth_test())["team_id"] == "T0BBBB"
+    again = await exchange(org, (await authorize(org, "org:E0ACME"))["code"][0])  # installed org-wide again
+    await sdk(org, again["access_token"]).chat_postMessage(channel="C0GAMMA", text="back")
+    assert [m["text"] for m in gamma.messages("C0GAMMA")] == ["back"]

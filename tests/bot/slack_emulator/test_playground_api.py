@@ -197,3 +197,69 @@ async def test_a_person_sets_their_slack_status_and_the_app_hears_of_it(page: ht
     assert [e["status"] for e in playground.emulator.app_events() if e["type"] == "user_change"] == [200]
     assert (await page.post("/api/status", json={"as": KENJI.id, "emoji": "palm_tree"})).status_code == 400
     assert (await page.post("/api/status", json={"as": "U0NOBODY1", "text": "x"})).status_code == 400
+
+
+async def test_add_to_slack_installs_headway_in_the_second_workspace_which_it_then_serves_with_its_own_token(
+        page: httpx.AsyncClient, playground: Running) -> None:
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    from bot.demo.cast import NOOR, SECOND_TEAM_ID, TEAM_ID
+
+    second = playground.emulator.workspace(SECOND_TEAM_ID)
+    data = (await page.get("/api/workspace")).json()
+    assert [(w["id"], w["installed"]) for w in data["workspaces"]] == [(TEAM_ID, True), (SECOND_TEAM_ID, False)]
+    theirs = (await page.get("/api/workspace", params={"team": SECOND_TEAM_ID})).json()
+    assert theirs["team"] == {"id": SECOND_TEAM_ID, "name": "Borealis Bio", "installed": False}
+    assert [p["id"] for p in theirs["people"]][0] == NOOR.id and ADA.id not in theirs["users"]
+    assert (await page.get("/api/workspace", params={"team": "T0NOWHERE"})).status_code == 404
+    asked = await page.post("/api/compose", params={"team": SECOND_TEAM_ID},
+                            json={"as": NOOR.id, "channel": "C0BOREAL1", "text": "/headway help"})
+    assert "/headway project" not in asked.text  # not installed there: Headway has no token for it
+    assert not [c for c in second.calls if c.ok]
+
+    async with httpx.AsyncClient(timeout=20) as browser:  # the visitor's browser, from the page's button
+        install = await browser.get(data["install_url"])
+        assert install.status_code == 200 and "Add to Slack" in install.text
+        # Bolt's state cookie is `Secure`; this browser keeps it as one on a loopback page would
+        name, _, value = install.headers["set-cookie"].split(";")[0].partition("=")
+        browser.cookies.set(name, value)
+        authorize = unescape(re.search(r"href='([^']+)'", install.text).group(1))
+        assert authorize.startswith(playground.emulator.base_url + "/oauth/v2/authorize")
+        form = await browser.get(authorize)
+        assert form.status_code == 200 and "Borealis Bio" in form.text
+        query = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+        allowed = await browser.post(authorize.split("?")[0], data={**query, "team": SECOND_TEAM_ID,
+                                                                   "user": NOOR.id, "decision": "allow"})
+        assert allowed.status_code == 302
+        back = await browser.get(allowed.headers["location"])  # Headway's /slack/oauth_redirect
+        assert back.status_code == 200 and "Borealis Bio" in back.text, back.text
+
+    data = (await page.get("/api/workspace")).json()
+    assert [(w["id"], w["installed"]) for w in data["workspaces"]] == [(TEAM_ID, True), (SECOND_TEAM_ID, True)]
+    [token] = [t for t in second.state.tokens.values() if t.kind == "bot"]  # the one the install issued
+    assert token.value != playground.emulator.config.bot_token
+    stored = await playground.server.hw.installations.async_find_installation(enterprise_id=None,
+                                                                              team_id=SECOND_TEAM_ID)
+    assert stored.bot_token == token.value
+    sent = await page.post("/api/compose", params={"team": SECOND_TEAM_ID},
+                           json={"as": NOOR.id, "channel": "C0BOREAL1", "text": "/headway help"})
+    assert sent.json()["ok"], sent.text
+    shown = await until(lambda: _conversation_text(page, NOOR.id, "C0BOREAL1", SECOND_TEAM_ID))
+    assert "/headway project" in shown  # Headway's help, answered in Borealis Bio
+    opened = await page.post("/api/home", params={"team": SECOND_TEAM_ID}, json={"as": NOOR.id})
+    assert opened.json()["ok"], opened.text
+    home = await until(lambda: _home(page, NOOR.id, SECOND_TEAM_ID))
+    assert home["type"] == "home"
+    assert [c for c in second.calls if c.method == "views.publish" and c.ok]  # with Borealis Bio's own token
+    first = (await page.get("/api/workspace", params={"as": ADA.id})).json()
+    assert first["team"]["id"] == TEAM_ID and NOOR.id not in first["users"]  # the first workspace is untouched
+
+
+async def _conversation_text(page: httpx.AsyncClient, user: str, channel: str, team: str) -> str:
+    found = (await page.get("/api/conversation", params={"as": user, "channel": channel, "team": team})).json()
+    return json.dumps(found.get("messages") or [])[:100000] if found.get("messages") else ""
+
+
+async def _home(page: httpx.AsyncClient, user: str, team: str):
+    return (await page.get("/api/views", params={"as": user, "team": team})).json().get("home")

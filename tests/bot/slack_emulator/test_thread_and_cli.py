@@ -56,3 +56,35 @@ def test_standalone_process_prints_api_url(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_standalone_process_serves_more_workspaces_each_with_its_own_post_budget(tmp_path: Path) -> None:
+    """Slack limits "per API method per app per workspace" (docs.slack.dev/apis/web-api/rate-limits): a second
+    workspace of the users file has its own token and its own chat.postMessage budget (burst 1 at 6 a minute)."""
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps({"team_id": "T0AAAA", "users": [{"id": "U0ANA", "name": "ana"}],
+                                 "workspaces": [{"team_id": "T0BBBB", "bot_token": "xoxb-emulator-b",
+                                                 "users": [{"id": "U0BEA", "name": "bea"}]}]}))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.slack_emulator", "--port", "0", "--users", str(users), "--post-budget", "6"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=REPO,
+    )
+    try:
+        api_url = process.stdout.readline().strip()
+        alpha = WebClient(token="xoxb-emulator", base_url=api_url, retry_handlers=[])
+        beta = WebClient(token="xoxb-emulator-b", base_url=api_url, retry_handlers=[])
+        alpha.chat_postMessage(channel="U0ANA", text="one")
+        with pytest.raises(SlackApiError) as refused:  # Alpha's budget is spent…
+            alpha.chat_postMessage(channel="C0GENERAL", text="two")
+        assert refused.value.response.status_code == 429
+        beta.chat_postMessage(channel="U0BEA", text="…Beta's is its own")
+        assert beta.auth_test()["team_id"] == "T0BBBB"
+        control = api_url.removesuffix("api/") + "_emulator/calls"
+        by_team = {team: [(c["method"], c["status"]) for c in httpx.get(control, params={"team_id": team}).json()[
+            "calls"]] for team in ("T0AAAA", "T0BBBB")}
+        assert by_team == {"T0AAAA": [("chat.postMessage", 200), ("chat.postMessage", 429)],
+                           "T0BBBB": [("chat.postMessage", 200), ("auth.test", 200)]}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -14,6 +14,7 @@
   class App {
     constructor() {
       const params = new URLSearchParams(location.search);
+      this.team = params.get("team") || localStorage.getItem("hw-team") || "";  // "": the first workspace
       this.me = params.get("as") || localStorage.getItem("hw-as") || "";
       this.channel = params.get("channel") || localStorage.getItem("hw-channel") || "";
       this.tab = "messages";
@@ -26,13 +27,17 @@
 
     // ------------------------------------------------------------ plumbing
     async get(name, query = {}) {
-      const url = `/playground/api/${name}?` + new URLSearchParams({ as: this.me, ...query });
+      const url = `/playground/api/${name}?` + new URLSearchParams({ as: this.me, ...this.where(), ...query });
       const response = await fetch(url);
       return response.ok ? response.json() : null;
     }
 
+    where() {  // which workspace every read and write is for (the switcher's)
+      return this.team ? { team: this.team } : {};
+    }
+
     async post(name, body = {}) {
-      const response = await fetch(`/playground/api/${name}`, { method: "POST",
+      const response = await fetch(`/playground/api/${name}?` + new URLSearchParams(this.where()), { method: "POST",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify({ as: this.me, ...body }) });
       const text = await response.text();
       try { return { status: response.status, ...JSON.parse(text) }; } catch (e) { return { ok: false, error: text }; }
@@ -71,8 +76,13 @@
         [...this.data.channels, ...this.data.dms].some((p) => p.id === this.channel);
       const early = known && this.tab === "messages" ? await this.get("conversation", { channel: this.channel })
         : null;
-      const data = await this.get("workspace");
+      let data = await this.get("workspace");
+      if (!data && this.me) {  // a person of another workspace (remembered from before a switch): its first person
+        this.me = "";
+        data = await this.get("workspace");
+      }
       if (!data) return;
+      this.team = data.team.id;
       // The person was switched while this was read: it is the previous person's page, so read again.
       if (this.me && data.me !== this.me) { this.again = true; return; }
       this.data = data;
@@ -115,6 +125,7 @@
     drawTop() {
       const d = this.data;
       document.getElementById("team").textContent = d.team.name;
+      this.drawWorkspaces();
       const picker = document.getElementById("acting-as");
       if (!picker.options.length) {
         for (const p of d.people) {
@@ -122,8 +133,11 @@
           picker.appendChild(h("option", { value: p.id, title: `${p.real_name}${p.note ? " — " + p.note : ""}` },
             escapeHtml(p.real_name)));
         }
-        picker.addEventListener("change", () => this.switchTo(picker.value));
-        document.getElementById("set-status").addEventListener("click", () => this.setStatus());
+        if (!picker.dataset.listening) {  // once: the list is drawn again after a workspace switch
+          picker.dataset.listening = "1";
+          picker.addEventListener("change", () => this.switchTo(picker.value));
+          document.getElementById("set-status").addEventListener("click", () => this.setStatus());
+        }
       }
       picker.value = this.me;
       const person = d.people.find((p) => p.id === this.me);
@@ -204,12 +218,48 @@
       this.toast(answer.ok ? (typed.trim() ? `Status set: ${typed.trim()}` : "Status cleared") : answer.error);
     }
 
+    // The workspace switcher (every workspace of the emulator; "not installed" until Headway is) and the "Add to
+    // Slack" button (Headway's own install page, when the app runs with OAuth configured).
+    drawWorkspaces() {
+      const d = this.data;
+      const switcher = document.getElementById("workspace");
+      const drawn = JSON.stringify(d.workspaces);
+      if (switcher.dataset.drawn !== drawn) {
+        switcher.dataset.drawn = drawn;
+        switcher.replaceChildren(...d.workspaces.map((w) => h("option", { value: w.id },
+          escapeHtml(w.name + (w.installed ? "" : " (Headway not installed)")))));
+        if (!switcher.dataset.listening) {
+          switcher.dataset.listening = "1";
+          switcher.addEventListener("change", () => this.switchTeam(switcher.value));
+        }
+      }
+      switcher.value = d.team.id;
+      const install = document.getElementById("add-to-slack");
+      install.hidden = !d.install_url;
+      if (d.install_url) install.href = d.install_url;
+    }
+
+    switchTeam(teamId) {
+      this.team = teamId;
+      this.me = "";
+      this.channel = "";
+      this.threadTs = null;
+      this.tab = "messages";
+      this.drawn = this.drawnThread = null;
+      localStorage.setItem("hw-team", teamId);
+      localStorage.removeItem("hw-as");
+      document.getElementById("acting-as").replaceChildren();  // the other workspace's people
+      history.replaceState(null, "", `?team=${encodeURIComponent(teamId)}`);
+      this.modals.shown = null;
+      this.refresh();
+    }
+
     switchTo(userId) {
       this.me = userId;
       this.threadTs = null;
       this.tab = "messages";
       localStorage.setItem("hw-as", userId);
-      history.replaceState(null, "", `?as=${encodeURIComponent(userId)}`);
+      history.replaceState(null, "", `?` + new URLSearchParams({ as: userId, ...this.where() }));
       this.modals.shown = null;
       this.refresh();
     }
