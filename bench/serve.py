@@ -11,8 +11,9 @@ adapter, same signing) that acks and then does the least a person would see. Bot
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
 `tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits. EOF stops the server.
-HEADWAY_BENCH_LOOP=uvloop and HEADWAY_BENCH_HTTP=h11|httptools pick the event loop and HTTP parser (both servers
-alike), to measure whether uvloop and httptools help.
+Both servers run on `headway serve`'s stack (bot/serving.py: uvloop and httptools where installed);
+HEADWAY_BENCH_LOOP=asyncio|uvloop and HEADWAY_BENCH_HTTP=h11|httptools pick another event loop and HTTP parser
+(both servers alike), to measure what uvloop and httptools do.
 """
 
 from __future__ import annotations
@@ -164,8 +165,12 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="", help="write a cProfile of the whole run to this file")
     args = parser.parse_args(argv)
     profiler = cProfile.Profile() if args.profile else None
-    loop_factory = None
-    if os.environ.get("HEADWAY_BENCH_LOOP") == "uvloop":  # to compare event loops (bench/RESULTS.md)
+    from bot.serving import event_loop_factory
+
+    loop_factory = event_loop_factory()  # as `headway serve`
+    if os.environ.get("HEADWAY_BENCH_LOOP") == "asyncio":  # to compare event loops (bench/RESULTS.md)
+        loop_factory = None
+    elif os.environ.get("HEADWAY_BENCH_LOOP") == "uvloop":
         import uvloop
 
         loop_factory = uvloop.new_event_loop

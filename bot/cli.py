@@ -94,9 +94,11 @@ def serve(
         settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
         settings.slack_client_secret) if secret is not None))
     from bot.server import HeadwayServer
+    from bot.serving import event_loop_factory
 
     try:
-        asyncio.run(HeadwayServer(settings, log_level=settings.log_level).serve_forever(socket_mode=socket))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # uvloop where installed
+            runner.run(HeadwayServer(settings, log_level=settings.log_level).serve_forever(socket_mode=socket))
     except SchemaOutdated as error:
         raise _fail(str(error)) from None
     except ConfigError as error:  # e.g. an app token Slack refuses (Socket Mode)

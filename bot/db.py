@@ -12,8 +12,6 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -142,6 +140,11 @@ async def insert_many_or_ignore(session: AsyncSession, model: type, keys: list[s
 
 
 def _insert_ignoring(session: AsyncSession, model: type, keys: list[str]) -> Any:
+    # The dialect's insert, imported here: the engine has already loaded its own dialect, and a SQLite server
+    # need not carry PostgreSQL's (~2 MiB resident).
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     return insert(model).on_conflict_do_nothing(index_elements=keys)

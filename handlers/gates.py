@@ -112,8 +112,7 @@ async def status(hw: Headway, req: CommandRequest) -> None:
             gates = (await queries.gates_of(session, project.id))[-5:][::-1]  # type: ignore[arg-type]
             title, empty = f"Gates · {project.key}", f"No gates yet. `/gate request {project.key}` asks for one."
         else:
-            gates = [*await queries.open_gates(session, req.team_id),
-                     *await queries.open_conditions(session, req.team_id)]
+            gates = await queries.awaiting(session, req.team_id)
             title, empty = "Open gates and conditions", "No open gates. `/gate request KEY` asks for a decision."
         views = await queries.load_views(session, gates, hw.lifecycle)
     await respond(hw, req.response_url, "gates/status.json.j2", views=views, title=title, empty=empty,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import and_, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import NotFound
@@ -159,18 +159,15 @@ async def gates_of(session: AsyncSession, project_id: int) -> list[Gate]:
     return list((await session.exec(select(Gate).where(Gate.project_id == project_id).order_by(Gate.id))).all())
 
 
-async def open_gates(session: AsyncSession, team_id: str | None = None) -> list[Gate]:
-    query = select(Gate).where(Gate.status == GateStatus.OPEN)
-    if team_id is not None:
-        query = query.where(Gate.team_id == team_id)
-    return list((await session.exec(query.order_by(Gate.deadline_at, Gate.id))).all())
-
-
-async def open_conditions(session: AsyncSession, team_id: str) -> list[Gate]:
-    """Closed gates whose Go came with conditions nobody has marked as met yet."""
-    return list((await session.exec(select(Gate).where(
-        Gate.team_id == team_id, Gate.outcome == GateDecision.GO_CONDITIONS,
-        Gate.conditions_met_at.is_(None)).order_by(Gate.id))).all())  # type: ignore[union-attr]
+async def awaiting(session: AsyncSession, team_id: str) -> list[Gate]:
+    """What `/gate status` lists: the workspace's open gates (soonest deadline first), then the closed gates whose
+    Go came with conditions nobody has marked as met yet (oldest first) — read in one query, not two: each
+    statement is a round trip (on SQLite a hop to its thread and back) on the loop that also acks."""
+    rows = (await session.exec(select(Gate).where(Gate.team_id == team_id, or_(
+        Gate.status == GateStatus.OPEN,
+        and_(Gate.outcome == GateDecision.GO_CONDITIONS, Gate.conditions_met_at.is_(None)))))).all()  # type: ignore[union-attr]
+    open_ = sorted((g for g in rows if g.status == GateStatus.OPEN), key=lambda g: (g.deadline_at, g.id))
+    return [*open_, *sorted((g for g in rows if g.status != GateStatus.OPEN), key=lambda g: g.id)]  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import httpx
 
 from bot.errors import HeadwayError
 from bot.outbound import OutboundPolicy, OutboundRefused
 from bot.people.time_off import Period
+
+if TYPE_CHECKING:  # httpx (with the rich/pygments its CLI module pulls in, ~5 MiB) loads when a feed is linked
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ class Feed:
 
 def check_url(text: str) -> httpx.URL:
     """An http(s) address (webcal:// is https:// to a calendar app). FeedProblem otherwise."""
+    import httpx
+
     raw = text.strip().strip("<>")
     if "|" in raw:  # Slack's <url|label>
         raw = raw.split("|", 1)[0]
@@ -71,6 +74,8 @@ def hint(url: httpx.URL) -> str:
 
 async def fetch(policy: OutboundPolicy, url: str) -> bytes:
     """The feed's bytes, through the outbound policy with the feed's own size and time limits."""
+    import httpx
+
     capped = OutboundPolicy(allow=policy.allow, own_ports=policy.own_ports, own_hosts=policy.own_hosts,
                             max_bytes=min(policy.max_bytes, MAX_FEED_BYTES), seconds=min(policy.seconds, FEED_SECONDS))
     try:
