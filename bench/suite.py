@@ -43,14 +43,15 @@ def run_suite(database: str | None) -> tuple[float, str]:
         if database:
             env["HEADWAY_TEST_DATABASE_URL"] = database
         started = time.monotonic()
-        result = subprocess.run(["bash", "-c", readme_test_command() + " --durations=10"], cwd=clone, env=env,
+        result = subprocess.run(["bash", "-c", readme_test_command() + " --durations=10 -rs"], cwd=clone, env=env,
                                 capture_output=True, text=True)
         seconds = time.monotonic() - started
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-300:]
     if result.returncode != 0:
         raise SystemExit(f"the test command failed ({summary}):\n{result.stdout[-3000:]}")
     slowest = result.stdout.split("slowest 10 durations", 1)[-1].split("\n=", 1)[0] if result.stdout else ""
-    return seconds, summary + "\n" + slowest.strip("= \n")
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
+    return seconds, summary + "\n" + slowest.strip("= \n") + "".join("\n" + line for line in skipped)
 
 
 def run_demo() -> float:
