@@ -166,8 +166,10 @@ def demo(
     Prints what each person sees in Slack.
     """
     from bot.demo.run import run_demo
+    from bot.serving import event_loop_factory
 
-    asyncio.run(run_demo(keep_database=keep))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # on serve's loop: the story is CPU-bound
+        runner.run(run_demo(keep_database=keep))
 
 
 @cli.command()

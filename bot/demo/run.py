@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import secrets
@@ -91,6 +92,10 @@ def _interrupted(server: HeadwayServer) -> bool:
 
 async def run_demo(keep_database: str | None = None) -> None:
     """Run the scripted scenario and print it; raise typer.Exit(1) after one clear line if anything fails."""
+    # A short CPU-bound run: what the imports built lives to the end, so it leaves the cyclic collector's sight,
+    # and the young generation is collected less often (together ~0.2 s of the story's ~2.7 s).
+    gc.freeze()
+    gc.set_threshold(7000, 10, 10)
     printer = Printer()
     started = time.monotonic()
     with _quiet_logs() as problems:

@@ -24,11 +24,12 @@ class OrganizationCache:
         return found  # type: ignore[return-value]
 
     async def note(self, team_id: str, enterprise_id: str | None) -> None:
-        """A request from `team_id` (of organization `enterprise_id`): written once, then only remembered."""
+        """A request from `team_id` (of organization `enterprise_id`) that an installation answers: written once,
+        then only remembered."""
         if team_id in self._known and self._known[team_id] == enterprise_id:
             return
         async with self._db.unit_of_work() as session:
-            await service.note(session, team_id, enterprise_id)
+            await service.note(session, team_id, enterprise_id, served=True)
         self._known[team_id] = enterprise_id
 
     def forget(self, team_id: str) -> None:

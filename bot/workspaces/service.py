@@ -27,8 +27,10 @@ class WorkspaceInfo:
 
 
 async def note(session: AsyncSession, team_id: str, enterprise_id: str | None, *, name: str = "",
-               installed: bool = False) -> None:
-    """Remember a workspace (and its organization); `installed`: it installed the app just now."""
+               installed: bool = False, served: bool = False) -> None:
+    """Remember a workspace (and its organization); `installed`: it installed the app just now; `served`: an
+    installation answers for it (a workspace of an organization first seen after the org-wide install is installed
+    from its first request; one marked uninstalled stays so until an install)."""
     row = await session.get(SlackWorkspace, team_id)
     if row is None:
         row = SlackWorkspace(team_id=team_id)
@@ -36,6 +38,8 @@ async def note(session: AsyncSession, team_id: str, enterprise_id: str | None, *
     row.team_name = (name or row.team_name)[:200]
     if installed:
         row.installed_at, row.uninstalled_at = utcnow(), None
+    elif served and row.installed_at is None and row.uninstalled_at is None:
+        row.installed_at = utcnow()
     session.add(row)
 
 

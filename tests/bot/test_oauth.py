@@ -287,8 +287,10 @@ async def test_an_org_wide_grid_install_serves_two_workspaces_apart(slack_org, s
         await slack.aclose()
     projects = {(p.team_id, p.key) for p in await _all(clean_database, Project)}
     assert projects == {(GAMMA, "FRAUD"), (DELTA, "CHURN")}
-    teams = {w.team_id: w.enterprise_id for w in await _all(clean_database, SlackWorkspace)}
-    assert teams == {GAMMA: ORG, DELTA: ORG}
+    workspaces = await _all(clean_database, SlackWorkspace)
+    assert {w.team_id: w.enterprise_id for w in workspaces} == {GAMMA: ORG, DELTA: ORG}
+    # first seen after the org-wide install, each is installed from its first request (`headway workspaces list`)
+    assert all(w.installed_at is not None and w.uninstalled_at is None for w in workspaces)
     listed = await command_text(driver(server, delta), member, "project list", "CDELTA001")
     assert "CHURN" in listed and "FRAUD" not in listed
 
