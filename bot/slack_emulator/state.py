@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .auth import Token
@@ -81,14 +81,14 @@ class WorkspaceState:
         self.users: dict[str, EmulatorUser] = {}
         self.channels: dict[str, EmulatorChannel] = {}
         self.dm_channels: dict[str, list[str]] = {}
-        for user in config.users:
-            self.users[user.id] = user
+        for user in config.users:  # copies: a status set in one emulator must not show in another built from it
+            self.users[user.id] = replace(user)
         if config.bot_user_id not in self.users:
             self.users[config.bot_user_id] = EmulatorUser(
                 id=config.bot_user_id, name=config.bot_name, real_name=config.bot_name.title(), is_bot=True
             )
         if config.include_slackbot and SLACKBOT.id not in self.users:
-            self.users[SLACKBOT.id] = SLACKBOT
+            self.users[SLACKBOT.id] = replace(SLACKBOT)
         for channel in config.channels:  # copies: one config may seed several emulators
             self.channels[channel.id] = copy.deepcopy(channel)
         self._counter = itertools.count(1)
