@@ -10,7 +10,8 @@ adapter, same signing) that acks and then does the least a person would see. Bot
 `headway serve` does (its logging and uvicorn configuration, access log included).
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
-`tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits. EOF stops the server.
+`tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits; `drain METHOD`
+waits for that method's rows only (the messages, while Tier 3 updates keep their own pace). EOF stops the server.
 Both servers run on `headway serve`'s stack (bot/serving.py: uvloop and httptools where installed);
 HEADWAY_BENCH_LOOP=asyncio|uvloop and HEADWAY_BENCH_HTTP=h11|httptools pick another event loop and HTTP parser
 (both servers alike), to measure what uvloop and httptools do.
@@ -100,18 +101,20 @@ async def serve(app: Starlette) -> tuple[str, Any]:
     return f"http://127.0.0.1:{port}", stop
 
 
-async def outbox_counts(hw: Headway) -> dict[str, int]:
+async def outbox_counts(hw: Headway, method: str | None = None) -> dict[str, int]:
     from sqlalchemy import text
 
+    where = "WHERE method = :method" if method else ""
     async with hw.db.engine.connect() as connection:
-        rows = await connection.execute(text("SELECT status, count(*) FROM outbox_messages GROUP BY status"))
+        rows = await connection.execute(
+            text(f"SELECT status, count(*) FROM outbox_messages {where} GROUP BY status"), {"method": method})
         return {status: count for status, count in rows.all()}
 
 
-async def drained(hw: Headway) -> dict[str, int]:
-    """Wait until no outbox row is pending or sending; the final counts by status."""
+async def drained(hw: Headway, method: str | None = None) -> dict[str, int]:
+    """Wait until no outbox row (of `method`, if given) is pending or sending; the final counts by status."""
     while True:
-        counts = await outbox_counts(hw)
+        counts = await outbox_counts(hw, method)
         if not counts.get("pending") and not counts.get("sending"):
             return counts
         await asyncio.sleep(0.02)
@@ -150,6 +153,9 @@ async def main(args: argparse.Namespace) -> None:
             answer: dict[str, Any] = await tick(server.hw)
         elif line == "drain" and server is not None:
             answer = {"outbox": await drained(server.hw)}
+        elif line.startswith("drain ") and server is not None:  # one method's rows: "drain chat.postMessage"
+            answer = {"outbox": await drained(server.hw, line.split()[1]),
+                      "all": await outbox_counts(server.hw)}
         else:
             answer = {"error": f"unknown command {line!r}"}
         print(json.dumps(answer), file=protocol, flush=True)

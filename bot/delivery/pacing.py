@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from bot.delivery.tokens import current_team
@@ -66,6 +66,17 @@ class Bucket:
         self.tat = max(self.tat, now, self.blocked_until) + interval
         return start - now
 
+    def wait(self, now: float) -> float:
+        """How long the next call would wait for its slot (nothing is booked)."""
+        return max(now, self.tat - (self.burst - 1) / self.rate, self.blocked_until) - now
+
+    def room(self, now: float, horizon: float) -> int:
+        """How many calls could start within `horizon` seconds (nothing is booked)."""
+        if self.blocked_until > now + horizon:
+            return 0
+        behind = max(self.tat, now, self.blocked_until) - now  # booked work not yet started
+        return max(0, int((horizon - behind) * self.rate + self.burst))
+
 
 @dataclass
 class Pacer:
@@ -111,6 +122,24 @@ class Pacer:
         bucket = self._bucket(method) or self._buckets.setdefault((current_team() or "", method, ""),
                                                                   Bucket(rate=1e6, burst=1e6))
         bucket.blocked_until = max(bucket.blocked_until, self.clock() + retry_after)
+
+    def slot_wait(self, method: str) -> float:
+        """Seconds until a call of a tiered `method` would get its slot in this workspace (nothing is booked)."""
+        bucket = self._buckets.get((current_team() or "", method, ""))
+        return bucket.wait(self.clock()) if bucket else 0.0
+
+    def scarce(self, methods: Collection[str], horizon: float, below: int) -> dict[tuple[str | None, str], int]:
+        """(workspace, method) among `methods` whose tier lets fewer than `below` calls start within `horizon`
+        seconds, and how many it lets; workspace None: any workspace that has not called that method yet. The
+        sender claims no more of those than can go out soon, so they hold nothing else up."""
+        now = self.clock()
+        tiered = [method for method in methods if method in METHOD_TIERS]
+        rooms: dict[tuple[str | None, str], int] = {
+            (None, method): Bucket(rate=METHOD_TIERS[method][0] * self.scale, burst=METHOD_TIERS[method][1])
+            .room(now, horizon) for method in tiered}
+        rooms.update({(team, method): bucket.room(now, horizon)
+                      for (team, method, scope), bucket in self._buckets.items() if not scope and method in tiered})
+        return {place: room for place, room in rooms.items() if room < below}
 
     def blocked_for(self, method: str) -> float:
         """Seconds until `method` may be called again after a 429 (0 when it is not blocked)."""

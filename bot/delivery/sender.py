@@ -24,10 +24,11 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from itertools import zip_longest
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, update
+from sqlalchemy import Subquery, and_, case, func, not_, or_, update
 from sqlmodel import col, select
 
 from bot.canvases.delivery import deliver_canvas  # a canvas's own rules: create, share, edit, gone
@@ -52,6 +53,8 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 PER_CHANNEL_PER_DRAIN = 4  # a busy channel goes at ~1 message/s: leave the rest for the next drain
 MAX_WORKSPACES_PER_CLAIM = 16  # workspaces served by one drain (the others' turn comes at the next)
 CHANNEL_CLAIM = bundles.BUNDLE_ROWS * PER_CHANNEL_PER_DRAIN  # a thread's waiting replies, taken at once
+TIERED = [str(method) for method in OutboxMethod if method != OutboxMethod.POST]  # paced by tier, not budget
+CLAIM_SECONDS = 4.0  # a claim holds what goes out in about this long: the budget's messages, a tier's calls
 
 
 class Dependency(Exception):
@@ -120,7 +123,7 @@ class OutboxSender:
     def _claim_size(self) -> int:
         """Claim what the budget sends in a few seconds: a crash then leaves few rows waiting for their lease."""
         rate = self._pacer.message_rate * self._pacer.scale
-        return max(self._concurrency, min(self._batch, int(rate * 4)))
+        return max(self._concurrency, min(self._batch, int(rate * CLAIM_SECONDS)))
 
     async def drain(self) -> int:
         """Send every row that is due now; returns how many were sent."""
@@ -197,8 +200,10 @@ class OutboxSender:
             due.append(col(OutboxMessage.team_id).not_in(list(self.paused.why)))
         # `size` rows per workspace, each workspace's oldest: every workspace has a budget of its own, so one
         # workspace's fan-out (a thousand prompts) does not keep another's waiting until it is out
-        place = func.row_number().over(partition_by=OutboxMessage.team_id, order_by=OutboxMessage.id).label("place")
-        ranked = select(OutboxMessage.id, OutboxMessage.attempted_at, place).where(*due).subquery()
+        scarce = self._pacer.scarce(TIERED, CLAIM_SECONDS, size)
+        candidates = _within_tiers(due, scarce)
+        place = func.row_number().over(partition_by=candidates.c.team_id, order_by=candidates.c.id).label("place")
+        ranked = select(candidates.c.id, candidates.c.attempted_at, place).subquery()
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
                 select(ranked.c.id, ranked.c.attempted_at).where(ranked.c.place <= size)  # type: ignore[call-overload]
@@ -229,7 +234,8 @@ class OutboxSender:
                 return rows
             more = (await session.exec(
                 select(OutboxMessage.id, OutboxMessage.attempted_at)
-                .where(*due, col(OutboxMessage.channel).in_(threads), col(OutboxMessage.id).not_in(ids))
+                .where(*due, col(OutboxMessage.channel).in_(threads), col(OutboxMessage.id).not_in(ids),
+                       col(OutboxMessage.method).not_in({method for _, method in scarce}))
                 .order_by(OutboxMessage.id).limit(CHANNEL_CLAIM)
             )).all()
             if not more:
@@ -257,7 +263,12 @@ class OutboxSender:
     def _not_before(self, row: OutboxMessage) -> datetime:
         if row.team_id in self.paused:
             return utcnow() + timedelta(seconds=self.paused.probe_seconds)
-        return utcnow() + timedelta(seconds=self._pacer.blocked_for(row.method))
+        return utcnow() + timedelta(seconds=max(self._pacer.blocked_for(row.method), self._slot_wait(row)))
+
+    def _slot_wait(self, row: OutboxMessage) -> float:
+        """How long a tiered call (chat.update at 50 a minute…) would wait for its slot; chat.postMessage's budget
+        is what a claim is sized by, so it is not counted here."""
+        return 0.0 if row.method == OutboxMethod.POST else self._pacer.slot_wait(row.method)
 
     async def _release(self, rows: list[OutboxMessage], when: datetime) -> None:
         if not rows:
@@ -302,7 +313,8 @@ class OutboxSender:
     async def _deliver(self, send: list[OutboxMessage]) -> str:
         """One call to Slack: one row, or a bundle of replies to one thread (each row keeps its own outcome)."""
         row, rest = send[0], send[1:]
-        if row.team_id in self.paused or self._pacer.blocked_for(row.method) > 0:
+        if (row.team_id in self.paused or self._pacer.blocked_for(row.method) > 0
+                or self._slot_wait(row) > CLAIM_SECONDS):  # a far slot goes back to the queue, not in the way
             await self._release(send, self._not_before(row))
             return "blocked"
         try:
@@ -520,3 +532,24 @@ class OutboxSender:
         finally:
             for key, _ in marks:
                 self._sent_refs.pop(key, None)
+
+
+def _within_tiers(due: list[Any], scarce: dict[tuple[str | None, str], int]) -> Subquery:
+    """The due rows a claim may take: of a tiered method that is short of slots (`scarce`: workspace and method ->
+    calls that can start soon), only that many, the others first and settles of answered questions last (a
+    thousand DM prompts turning into "Answered" at 50 a minute must not keep the report's refresh waiting)."""
+    columns = (OutboxMessage.id, OutboxMessage.attempted_at, OutboxMessage.team_id)
+    if not scarce:
+        return select(*columns).where(*due).subquery()
+    settle_last = case((col(OutboxMessage.kind).endswith("_settled"), 1), else_=0)
+    in_method = func.row_number().over(partition_by=(OutboxMessage.team_id, OutboxMessage.method),
+                                       order_by=(settle_last, OutboxMessage.id)).label("in_method")
+    inner = select(*columns, OutboxMessage.method, in_method).where(*due).subquery()
+    over = []
+    for (team, method), room in scarce.items():
+        if team is not None:
+            over.append(and_(inner.c.team_id == team, inner.c.method == method, inner.c.in_method > room))
+        else:  # the workspaces that have not called it yet (their own entries, if any, say otherwise)
+            called = [t for t, m in scarce if t is not None and m == method]
+            over.append(and_(inner.c.method == method, inner.c.in_method > room, inner.c.team_id.not_in(called)))
+    return select(inner.c.id, inner.c.attempted_at, inner.c.team_id).where(not_(or_(*over))).subquery()

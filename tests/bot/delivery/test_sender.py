@@ -177,3 +177,26 @@ async def test_the_sender_paces_itself_to_the_workspace_budget(settings, clock, 
     assert not [c for c in calls if c.status == 429]
     # two at once (the burst), then one every 0.1 s: the last goes out no sooner than 1 s after the first
     assert calls[-1].at - calls[0].at >= 0.95
+
+
+@pytest.mark.real_pace
+async def test_updates_waiting_for_their_tier_do_not_hold_up_messages(settings, clock, emulator, clean_database):
+    """Forty prompts settled at once: chat.update is Tier 3 (50 a minute, bursts of 20), so the last of them go
+    out ~24 s later. The DMs queued behind them go at the workspace's budget meanwhile, and Slack sees no 429."""
+    prompts, others = add_people(emulator, 40), [f"UOTHER{i:03d}" for i in range(20)]
+    for user_id in others:
+        emulator.add_user(EmulatorUser(id=user_id, name=user_id.lower(), tz="UTC"))
+    async with HeadwayServer(settings, clock=clock) as server:  # 5 messages a second, bursts of 20
+        await queue(server, [{"key": f"prompt:{p}", "channel": p} for p in prompts])
+        await wait_settled(clean_database)
+        await queue(server, [{"key": f"prompt:{p}:settled", "kind": "prompt_settled", "channel": p,
+                              "method": OutboxMethod.UPDATE, "target_key": f"prompt:{p}", "text": "Answered"}
+                             for p in prompts])
+        await queue(server, [{"key": f"confirm:{p}", "channel": p} for p in others])
+        await eventually(lambda: delivered_keys(emulator) >= Counter({f"confirm:{p}": 1 for p in others}),
+                         timeout=10.0)
+        updates = [c for c in emulator.calls_to("chat.update") if c.response.get("ok")]
+        assert 20 <= len(updates) < 40  # the burst went at once; the rest keep Slack's pace
+        waiting = {r.key: r.status for r in await rows(clean_database, OutboxMessage) if r.method == "chat.update"}
+        assert set(waiting.values()) <= {OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.SENDING}
+    assert not [c for c in emulator.calls if c.status == 429]
