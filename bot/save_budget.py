@@ -41,6 +41,12 @@ def arrived() -> None:
     _arrived.set(asyncio.get_running_loop().time())
 
 
+def since_arrival() -> float:
+    """Seconds since the current request reached Headway (0 outside a request)."""
+    began = _arrived.get()
+    return 0.0 if began is None else asyncio.get_running_loop().time() - began
+
+
 @contextlib.contextmanager
 def within_budget(budget: float | None = None) -> Iterator[None]:
     """Bound the saves inside: each must get its turn at the database (`remaining`) before the deadline."""

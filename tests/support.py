@@ -15,6 +15,20 @@ from sqlmodel import select
 from bot.db import Database
 
 T = TypeVar("T")
+LOADING = "Loading…"  # handlers/modals.py's loading view says this until the modal is filled
+
+
+def filled_views(emulator: Any, since: int) -> list[dict[str, Any]]:
+    """Views Headway showed (opened or updated) since call number `since`, loading views left out."""
+    return [c.response["view"] for c in emulator.calls[since:]
+            if c.method in ("views.open", "views.update") and c.response.get("ok")
+            and LOADING not in json.dumps(c.response["view"], ensure_ascii=False)]
+
+
+async def filled_view(emulator: Any, since: int, timeout: float = 10.0) -> dict[str, Any]:
+    """The modal once Headway has filled it (opened filled, or loading and then updated): mark `since` with
+    `len(emulator.calls)` before the click or command that opens it."""
+    return (await eventually(lambda: filled_views(emulator, since), timeout))[-1]
 
 
 async def eventually(probe: Callable[[], T], timeout: float = 10.0, interval: float = 0.01) -> T:

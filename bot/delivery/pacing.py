@@ -128,10 +128,9 @@ class Pacer:
         bucket = self._buckets.get((current_team() or "", method, ""))
         return bucket.wait(self.clock()) if bucket else 0.0
 
-    def scarce(self, methods: Collection[str], horizon: float, below: int) -> dict[tuple[str | None, str], int]:
-        """(workspace, method) among `methods` whose tier lets fewer than `below` calls start within `horizon`
-        seconds, and how many it lets; workspace None: any workspace that has not called that method yet. The
-        sender claims no more of those than can go out soon, so they hold nothing else up."""
+    def rooms(self, methods: Collection[str], horizon: float) -> dict[tuple[str | None, str], int]:
+        """How many calls of each tiered method in `methods` could start within `horizon` seconds, by workspace;
+        workspace None: any workspace that has not called that method yet. Nothing is booked."""
         now = self.clock()
         tiered = [method for method in methods if method in METHOD_TIERS]
         rooms: dict[tuple[str | None, str], int] = {
@@ -139,7 +138,7 @@ class Pacer:
             .room(now, horizon) for method in tiered}
         rooms.update({(team, method): bucket.room(now, horizon)
                       for (team, method, scope), bucket in self._buckets.items() if not scope and method in tiered})
-        return {place: room for place, room in rooms.items() if room < below}
+        return rooms
 
     def blocked_for(self, method: str) -> float:
         """Seconds until `method` may be called again after a 429 (0 when it is not blocked)."""

@@ -28,7 +28,7 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Subquery, and_, case, func, not_, or_, update
+from sqlalchemy import Subquery, and_, case, func, or_, update
 from sqlmodel import col, select
 
 from bot.canvases.delivery import deliver_canvas  # a canvas's own rules: create, share, edit, gone
@@ -53,7 +53,9 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 PER_CHANNEL_PER_DRAIN = 4  # a busy channel goes at ~1 message/s: leave the rest for the next drain
 MAX_WORKSPACES_PER_CLAIM = 16  # workspaces served by one drain (the others' turn comes at the next)
 CHANNEL_CLAIM = bundles.BUNDLE_ROWS * PER_CHANNEL_PER_DRAIN  # a thread's waiting replies, taken at once
-TIERED = [str(method) for method in OutboxMethod if method != OutboxMethod.POST]  # paced by tier, not budget
+# Calls paced by their method's tier alone: they edit or show in place, so they need not keep a channel's order
+# with the messages (a file or canvas shared into a channel does, and goes with the messages)
+TIERED = [str(OutboxMethod.UPDATE), str(OutboxMethod.EPHEMERAL), str(OutboxMethod.PUBLISH_HOME)]
 CLAIM_SECONDS = 4.0  # a claim holds what goes out in about this long: the budget's messages, a tier's calls
 
 
@@ -198,16 +200,19 @@ class OutboxSender:
                OutboxMessage.next_attempt_at <= now]
         if self.paused:
             due.append(col(OutboxMessage.team_id).not_in(list(self.paused.why)))
-        # `size` rows per workspace, each workspace's oldest: every workspace has a budget of its own, so one
-        # workspace's fan-out (a thousand prompts) does not keep another's waiting until it is out
-        scarce = self._pacer.scarce(TIERED, CLAIM_SECONDS, size)
-        candidates = _within_tiers(due, scarce)
-        place = func.row_number().over(partition_by=candidates.c.team_id, order_by=candidates.c.id).label("place")
-        ranked = select(candidates.c.id, candidates.c.attempted_at, place).subquery()
+        # Per workspace: `size` of its oldest messages (chat.postMessage and what shares into a channel), since
+        # every workspace has a budget of its own, so one workspace's fan-out (a thousand prompts) does not keep
+        # another's waiting until it is out; and of each tiered call (chat.update…) what its tier lets start
+        # within a claim's time: they spend no message budget, so they neither wait behind the messages nor,
+        # waiting for their own slots, hold the messages up.
+        rooms = self._pacer.rooms(TIERED, CLAIM_SECONDS)
+        ranked = _ranked(due)
         async with self._db.unit_of_work() as session:
             found = (await session.exec(
-                select(ranked.c.id, ranked.c.attempted_at).where(ranked.c.place <= size)  # type: ignore[call-overload]
-                .order_by(ranked.c.id).limit(size * MAX_WORKSPACES_PER_CLAIM)
+                select(ranked.c.id, ranked.c.attempted_at).where(or_(  # type: ignore[call-overload]
+                    and_(ranked.c.method.not_in(TIERED), ranked.c.place <= size),
+                    and_(ranked.c.method.in_(TIERED), ranked.c.place <= _room(ranked, rooms))))
+                .order_by(ranked.c.id).limit(size * MAX_WORKSPACES_PER_CLAIM + sum(rooms.values()))
             )).all()
             if not found:
                 return []
@@ -235,7 +240,7 @@ class OutboxSender:
             more = (await session.exec(
                 select(OutboxMessage.id, OutboxMessage.attempted_at)
                 .where(*due, col(OutboxMessage.channel).in_(threads), col(OutboxMessage.id).not_in(ids),
-                       col(OutboxMessage.method).not_in({method for _, method in scarce}))
+                       col(OutboxMessage.method).not_in(TIERED))
                 .order_by(OutboxMessage.id).limit(CHANNEL_CLAIM)
             )).all()
             if not more:
@@ -534,22 +539,22 @@ class OutboxSender:
                 self._sent_refs.pop(key, None)
 
 
-def _within_tiers(due: list[Any], scarce: dict[tuple[str | None, str], int]) -> Subquery:
-    """The due rows a claim may take: of a tiered method that is short of slots (`scarce`: workspace and method ->
-    calls that can start soon), only that many, the others first and settles of answered questions last (a
-    thousand DM prompts turning into "Answered" at 50 a minute must not keep the report's refresh waiting)."""
-    columns = (OutboxMessage.id, OutboxMessage.attempted_at, OutboxMessage.team_id)
-    if not scarce:
-        return select(*columns).where(*due).subquery()
-    settle_last = case((col(OutboxMessage.kind).endswith("_settled"), 1), else_=0)
-    in_method = func.row_number().over(partition_by=(OutboxMessage.team_id, OutboxMessage.method),
-                                       order_by=(settle_last, OutboxMessage.id)).label("in_method")
-    inner = select(*columns, OutboxMessage.method, in_method).where(*due).subquery()
-    over = []
-    for (team, method), room in scarce.items():
-        if team is not None:
-            over.append(and_(inner.c.team_id == team, inner.c.method == method, inner.c.in_method > room))
-        else:  # the workspaces that have not called it yet (their own entries, if any, say otherwise)
-            called = [t for t, m in scarce if t is not None and m == method]
-            over.append(and_(inner.c.method == method, inner.c.in_method > room, inner.c.team_id.not_in(called)))
-    return select(inner.c.id, inner.c.attempted_at, inner.c.team_id).where(not_(or_(*over))).subquery()
+def _ranked(due: list[Any]) -> Subquery:
+    """Due rows with their place in their workspace's queue: the messages in order of arrival, each tiered
+    method's on its own, settles of answered questions last (a thousand DM prompts turning into "Answered" at 50
+    a minute must not keep the report's refresh waiting)."""
+    tiered = col(OutboxMessage.method).in_(TIERED)
+    settle_last = case((and_(tiered, col(OutboxMessage.kind).endswith("_settled")), 1), else_=0)
+    queue = case((tiered, OutboxMessage.method), else_="")
+    place = func.row_number().over(partition_by=(OutboxMessage.team_id, queue),
+                                   order_by=(settle_last, OutboxMessage.id)).label("place")
+    return select(OutboxMessage.id, OutboxMessage.attempted_at, OutboxMessage.team_id, OutboxMessage.method,
+                  place).where(*due).subquery()
+
+
+def _room(ranked: Subquery, rooms: dict[tuple[str | None, str], int]) -> Any:
+    """SQL for how many of a row's method its workspace may claim now (`rooms` from the pacer)."""
+    known = [(and_(ranked.c.team_id == team, ranked.c.method == method), room)
+             for (team, method), room in rooms.items() if team is not None]
+    fresh = [(ranked.c.method == method, room) for (team, method), room in rooms.items() if team is None]
+    return case(*known, *fresh, else_=0)

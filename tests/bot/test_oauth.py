@@ -28,7 +28,7 @@ from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM, SIGNING_SECRET, emu
 from tests.handlers.standup_support import answer, create_standup, dms_to, tick, wait_prompt
 from tests.handlers.test_home import open_home
 from tests.handlers.test_projects import FRAUD, create, make_pm
-from tests.support import all_text, eventually
+from tests.support import all_text, eventually, filled_view
 
 PUBLIC = "https://headway.test"  # HEADWAY_PUBLIC_URL: Slack sends the browser back to PUBLIC/slack/oauth_redirect
 REDIRECT = PUBLIC + "/slack/oauth_redirect"
@@ -296,11 +296,10 @@ async def test_an_org_wide_grid_install_serves_two_workspaces_apart(slack_org, s
 
 
 async def _open_project_form(slack, ws, user, channel, open_form) -> str:
-    before = len(ws.calls_to("views.update"))
+    shown = len(ws.calls)
     result = await slack.slash_command(user, "/headway", "project new", channel_id=channel)
     assert result.status == 200 and not result.body, result.body
-    await eventually(lambda: len(ws.calls_to("views.update")) > before)
-    return ws.calls_to("views.open")[-1].response["view"]["id"]
+    return (await filled_view(ws, shown))["id"]
 
 
 async def test_a_rotating_token_is_refreshed_by_a_scheduled_send_after_it_expired(

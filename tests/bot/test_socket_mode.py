@@ -18,7 +18,7 @@ from bot.slack_emulator import SlackDriver, SlackEmulator
 from tests.bot.test_cli import run_headway
 from tests.conftest import CHANNEL, MEMBER, PM, TEAM_ID
 from tests.handlers.test_projects import FRAUD, create, make_pm
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,10 +59,10 @@ async def test_events_and_home_actions_over_the_socket(socket, emulator):
     publish = (await eventually(lambda: emulator.calls_to("views.publish")))[-1]
     assert publish.ok and "Portfolio by stage" in all_text(publish.response["view"]["blocks"])
 
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     action = await socket.block_action(PM, "home_log_metric", view=publish.response["view"]["id"])
     assert action.status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
+    await filled_view(emulator, shown)
 
 
 async def test_slack_events_about_the_app_travel_over_the_socket(socket, emulator):

@@ -9,7 +9,7 @@ from bot.models import Gate, OutboxMessage
 from tests.conftest import CHANNEL, EXEC, PM
 from tests.handlers.standup_support import outbox_key, where
 from tests.handlers.test_projects import FRAUD, create, make_pm
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 FEASIBILITY_CRITERIA = ("data-available", "data-quality", "baseline", "evaluation-pipeline", "gap-and-risks",
                         "value-estimate")
@@ -38,11 +38,10 @@ def answer_text(answer: dict[str, Any]) -> str:
 
 async def open_request(slack, emulator, user: str = PM, text: str = "request FRAUD") -> str:
     """Run `/gate request …`; the id of the modal once Headway filled it."""
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     result = await slack.slash_command(user, "/gate", text, channel_id=CHANNEL)
     assert result.status == 200 and not result.body
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    return emulator.calls_to("views.open")[-1].response["view"]["id"]
+    return (await filled_view(emulator, shown))["id"]
 
 
 def request_values(approvers: list[str] | None = None, rule: str = "majority", view: dict[str, Any] | None = None,
@@ -114,11 +113,10 @@ async def go(slack, user: str, dm, timeout: float = 10) -> str:
 
 async def open_vote(slack, emulator, user: str, decision: str, dm) -> str:
     """Click a rationale button; the id of the modal once Headway filled it (or put a notice in it)."""
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     clicked = await slack.block_action(user, FORM_ACTIONS[decision], message=where(dm))
     assert clicked.status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates, timeout=10)
-    return emulator.calls_to("views.open")[-1].response["view"]["id"]
+    return (await filled_view(emulator, shown))["id"]
 
 
 VOTE_VALUES = {

@@ -8,7 +8,7 @@ from typing import Any
 from bot.jobs import standup_tick
 from tests.conftest import CHANNEL
 from tests.handlers.test_projects import make_pm
-from tests.support import eventually
+from tests.support import eventually, filled_view
 
 STANDUP = {"name": "fraud-team", "channel": CHANNEL, "weekdays": ["mon", "tue", "wed", "thu", "fri"],
            "local_time": "09:30", "reminder_minutes": "60", "cutoff_minutes": "600"}
@@ -79,9 +79,8 @@ def where(call) -> tuple[str, str]:
 
 async def answer(slack, emulator, user_id: str, dm, values: dict[str, Any], action="standup_answer"):
     """Click Answer (or Edit) on the DM `dm` (a recorded chat.postMessage call) and submit the modal."""
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     clicked = await slack.block_action(user_id, action, message=where(dm))
     assert clicked.status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    view_id = emulator.calls_to("views.open")[-1].response["view"]["id"]
+    view_id = (await filled_view(emulator, shown))["id"]
     return await slack.view_submission(user_id, view_id, values)

@@ -19,7 +19,7 @@ from tests.handlers.gate_support import (
     vote,
 )
 from tests.handlers.test_projects import open_form
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 
 async def edit(slack, emulator, user, values):
@@ -84,10 +84,10 @@ async def test_pms_move_the_stage_only_through_a_gate(slack, emulator, clean_dat
     assert (project.name, project.stage, project.state) == ("Card fraud", "feasibility", "active")
     # The button opens the gate request form.
     view_id = await open_form(slack, emulator, PM, "project edit FRAUD")
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     opened = len(emulator.calls_to("views.open"))
     await slack.block_action(PM, "gate_request_open", value="FRAUD", view=view_id)
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
+    await filled_view(emulator, shown)
     assert emulator.views[view_id]["callback_id"] == "gate_request"  # the request form takes the form's place
     assert len(emulator.calls_to("views.open")) == opened
     submitted = await slack.view_submission(PM, view_id, request_values([EXEC], view=emulator.views[view_id]))

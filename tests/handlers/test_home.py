@@ -6,7 +6,7 @@ from bot.models import Measurement
 from tests.conftest import EXEC, MEMBER, PM
 from tests.handlers.standup_support import create_standup, tick, wait_prompt
 from tests.handlers.test_projects import FRAUD, create, make_pm
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 
 async def open_home(slack, emulator, user, **opts):
@@ -38,20 +38,19 @@ async def test_home_shows_the_board_and_each_persons_part(slack, emulator, headw
     assert "Your standups" not in exec_home and "Portfolio by stage" in exec_home
 
     # the Answer button on the Home opens the standup modal
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(MEMBER, "standup_answer", view=member_view["id"])
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    assert "Experiment" in all_text(emulator.calls_to("views.update")[-1].params.get("view", {}))
+    modal = await filled_view(emulator, shown)
+    assert "Experiment" in all_text(modal)
 
 
 async def test_log_a_metric_from_home(slack, emulator, headway, clean_database):
     await make_pm(slack)
     await create(slack, emulator)
     home = await open_home(slack, emulator, PM)
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(PM, "home_log_metric", view=home["id"])
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    view_id = emulator.calls_to("views.open")[-1].response["view"]["id"]
+    view_id = (await filled_view(emulator, shown))["id"]
     publishes = len(emulator.calls_to("views.publish"))
     result = await slack.view_submission(PM, view_id, {"value": "1.5"})
     assert "recall is between 0 and 1" in result.body["errors"]["value"]

@@ -10,7 +10,7 @@ from bot.models import Project, StageTransition, Workspace
 from tests.conftest import ADMIN, CHANNEL, PM
 from tests.handlers.gate_support import fraud_project, ordered
 from tests.handlers.test_projects import FRAUD, make_pm, open_form
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "bot" / "lifecycle" / "example.yaml"
 
@@ -23,13 +23,12 @@ async def lifecycle_answer(slack, user):
 async def open_switch(slack, emulator, user, answer, key="research"):
     """Click "Switch to this" on the private `/headway lifecycle` answer; the id of the modal it opens."""
     [shown] = [e for e in emulator.ephemerals if e.get("blocks") == answer["blocks"]][-1:]
-    updates = len(emulator.calls_to("views.update"))
+    mark = len(emulator.calls)
     block_id = next((b["block_id"] for b in shown["blocks"] if b.get("accessory", {}).get("value") == key), None)
     clicked = await slack.block_action(user, "lifecycle_pick", value=key, block_id=block_id,
                                        message=(shown["channel"], shown["ts"]))
     assert clicked.status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates, timeout=10)
-    return emulator.calls_to("views.open")[-1].response["view"]["id"]
+    return (await filled_view(emulator, mark))["id"]
 
 
 async def test_everyone_sees_the_lifecycle_and_only_admins_get_switch_buttons(slack, emulator):

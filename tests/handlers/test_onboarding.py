@@ -9,7 +9,7 @@ from bot.models import DigestSubscription, Measurement, OutboxMessage, WeeklyGoa
 from tests.conftest import ADMIN, EXEC, MEMBER, PM
 from tests.handlers.test_home import open_home
 from tests.handlers.test_projects import create, make_pm
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 
 def blocks_of(call) -> list:
@@ -78,10 +78,10 @@ async def test_subscribe_and_create_from_get_started(slack, emulator, clean_data
     assert "home_subscribe_digest" not in buttons(emulator.calls_to("views.publish")[-1].response["view"])
 
     home = await open_home(slack, emulator, ADMIN)
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(ADMIN, "home_new_project", view=home["id"])
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    assert emulator.calls_to("views.update")[-1].response["view"]["callback_id"] == "project_form"
+    modal = await filled_view(emulator, shown)
+    assert modal["callback_id"] == "project_form"
 
 
 async def test_a_dm_to_the_bot_gets_help_or_a_did_you_mean(slack, emulator):
@@ -107,11 +107,10 @@ async def test_a_dm_to_the_bot_gets_help_or_a_did_you_mean(slack, emulator):
 async def test_log_a_metric_shortcut(slack, emulator, clean_database):
     await make_pm(slack)
     await create(slack, emulator)
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     result = await shortcut(slack, PM, "shortcut_log_metric")
     assert result.status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    view = emulator.calls_to("views.update")[-1].response["view"]
+    view = await filled_view(emulator, shown)
     assert view["callback_id"] == "shortcut_log_metric"
     bad = await slack.view_submission(PM, view["id"], {"project": "FRAUD", "value": "7"})
     assert "between 0 and 1" in bad.body["errors"]["value"]
@@ -125,12 +124,11 @@ async def test_log_a_metric_shortcut(slack, emulator, clean_database):
 async def test_set_as_weekly_goal_message_shortcut(slack, emulator, clean_database):
     await make_pm(slack)
     await create(slack, emulator)
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await shortcut(slack, PM, "shortcut_weekly_goal",
                    message={"type": "message", "user": MEMBER, "text": "try merchant features target=0.8",
                             "ts": "1700000000.000100"})
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    view = emulator.calls_to("views.update")[-1].response["view"]
+    view = await filled_view(emulator, shown)
     assert "try merchant features" in json.dumps(view)
     result = await slack.view_submission(PM, view["id"], {"project": "FRAUD"})
     assert result.status == 200 and not result.body, result.body

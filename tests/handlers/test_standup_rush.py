@@ -9,7 +9,7 @@ from collections import Counter
 from bot.slack_emulator import EmulatorUser
 from tests.conftest import CHANNEL, PM
 from tests.handlers.standup_support import create_standup, dms_to, outbox_keys, tick, wait_prompt, where
-from tests.support import all_text, eventually
+from tests.support import all_text, eventually, filled_view
 
 PEOPLE = [f"URUSH{i:03d}" for i in range(10)]
 
@@ -26,11 +26,12 @@ def text_of(call) -> str:
 
 async def open_answer(slack, emulator, user: str, dm, action: str = "standup_answer") -> str:
     opened = len(emulator.calls_to("views.open"))
-    updated = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     assert (await slack.block_action(user, action, message=where(dm))).status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updated)
+    modal = await filled_view(emulator, shown)
     [view] = [c for c in emulator.calls_to("views.open")[opened:] if c.response.get("ok")]
-    return view.response["view"]["id"]
+    assert view.response["view"]["id"] == modal["id"]
+    return modal["id"]
 
 
 async def test_a_rush_of_answers_shares_thread_posts_each_answer_once_and_an_edit_updates_its_post(

@@ -11,7 +11,7 @@ from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM
 from tests.handlers.gate_support import blocks_of
 from tests.handlers.standup_support import answer, create_standup, dms_to, outbox_key, tick, wait_prompt, where
 from tests.handlers.test_projects import FRAUD, create, make_pm
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 
 def report_calls(emulator, method="chat.postMessage"):
@@ -142,9 +142,9 @@ async def test_someone_elses_prompt_cannot_be_answered_or_skipped(slack, emulato
     clock.set(clock.now().replace(hour=8, minute=35))
     await tick(headway, clock)
     dm = await wait_prompt(emulator, EXEC)
+    shown = len(emulator.calls)
     await slack.block_action(MEMBER, "standup_answer", message=where(dm))
-    await eventually(lambda: any("belongs to someone else" in all_text(c.params.get("view", {}))
-                                 for c in emulator.calls_to("views.update")))
+    assert "belongs to someone else" in all_text(await filled_view(emulator, shown))
     skipped = await slack.block_action(MEMBER, "standup_skip", message=where(dm))
     await skipped.wait_for_response()
     assert "belongs to someone else" in all_text(skipped.responses[-1].get("blocks", []))

@@ -200,3 +200,18 @@ async def test_updates_waiting_for_their_tier_do_not_hold_up_messages(settings, 
         waiting = {r.key: r.status for r in await rows(clean_database, OutboxMessage) if r.method == "chat.update"}
         assert set(waiting.values()) <= {OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.SENDING}
     assert not [c for c in emulator.calls if c.status == 429]
+
+
+@pytest.mark.real_pace
+async def test_an_update_does_not_wait_behind_the_workspaces_message_backlog(settings, clock, emulator,
+                                                                             clean_database):
+    """chat.update spends no chat.postMessage budget: a report's refresh goes out while a fan-out's DMs queue."""
+    people = add_people(emulator, 60)
+    async with HeadwayServer(settings, clock=clock) as server:  # 5 messages a second: the DMs take ~8 s
+        await queue(server, [{"key": "report", "channel": CHANNEL}])
+        await wait_settled(clean_database)
+        await queue(server, [{"key": f"dm:{p}", "channel": p} for p in people])
+        await queue(server, [{"key": "report:refresh", "channel": CHANNEL, "method": OutboxMethod.UPDATE,
+                              "target_key": "report", "text": "refreshed"}])
+        await eventually(lambda: [c for c in emulator.calls_to("chat.update") if c.response.get("ok")], timeout=3.0)
+        assert sum(delivered_keys(emulator).values()) < 50  # most of the DMs are still waiting their turn

@@ -29,7 +29,7 @@ from tests.handlers.gate_support import (
 from tests.handlers.standup_support import where
 from tests.handlers.test_experiments import log
 from tests.handlers.test_projects import open_form
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 
 async def keys(database_url: str, prefix: str) -> list[str]:
@@ -112,15 +112,14 @@ async def test_reminders_each_working_day_a_last_call_and_a_question_at_the_dead
     assert "without a decision: 1 of 2 approvers voted" in text_of(question)
     await latest_card_text(emulator, clean_database, gate.id, "channel",
                            "deadline passed on *Mon 30 Nov 2026* without a decision")  # not "decide by" a past day
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     assert (await slack.block_action(MEMBER, "gate_extend", message=where(question))).status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    assert "Only FRAUD's PMs" in all_text(emulator.views[emulator.calls_to("views.open")[-1].response["view"]["id"]]
+    modal = await filled_view(emulator, shown)
+    assert "Only FRAUD's PMs" in all_text(modal
                                           ["blocks"])
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(PM, "gate_extend", message=where(question))
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    view_id = emulator.calls_to("views.open")[-1].response["view"]["id"]
+    view_id = (await filled_view(emulator, shown))["id"]
     bad = await slack.view_submission(PM, view_id, {"deadline": "2026-11-01"})
     assert "today or a later date" in bad.body["errors"]["deadline"]
     assert (await slack.view_submission(PM, view_id, {"deadline": "2026-12-03"})).body is None
@@ -177,10 +176,10 @@ async def test_stuck_projects_prompt_their_pms_once_per_reason_per_week(slack, e
 
     denied = await slack.block_action(MEMBER, "gate_request_open", message=where(prompt))
     assert "Only FRAUD's PMs" in answer_text(await denied.wait_for_response(timeout=10))
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(PM, "gate_request_open", message=where(prompt))  # one click to the request form
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    assert emulator.views[emulator.calls_to("views.open")[-1].response["view"]["id"]]["callback_id"] == \
+    modal = await filled_view(emulator, shown)
+    assert modal["callback_id"] == \
         "gate_request"
     await request_gate(slack, emulator, clean_database, [EXEC])
     clock.set(datetime(2026, 12, 7, 15, tzinfo=UTC))
@@ -206,10 +205,9 @@ async def test_an_ended_timebox_asks_the_owner_to_extend_pivot_or_conclude(slack
     assert "now runs until Thu 03 Dec 2026" in answer_text(await extended.wait_for_response(timeout=10))
     assert (await rows(clean_database, Experiment, Experiment.id == 1))[0].end_date == date(2026, 12, 3)
 
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(MEMBER, "gate_experiment_pivot", message=where(second))
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    view_id = emulator.calls_to("views.open")[-1].response["view"]["id"]
+    view_id = (await filled_view(emulator, shown))["id"]
     assert (await slack.view_submission(MEMBER, view_id, {"outcome": "Graphs too sparse; try sequences"})).ok
     done = {e.id: (e.status, e.outcome) for e in await ordered(clean_database, Experiment)}
     assert done[2] == ("concluded", "Pivot: Graphs too sparse; try sequences") and done[1][0] == "running"
@@ -231,10 +229,9 @@ async def test_an_ended_timebox_asks_the_owner_to_extend_pivot_or_conclude(slack
     clock.set(datetime(2026, 12, 4, 12, tzinfo=UTC))
     assert (await gate_prompts(headway.hw)).prompted == 1  # the extended timebox ended too
     again = (await eventually(lambda: posted(emulator, f"gate-experiment:1:ended:2026-12-03:{MEMBER}")))[0]
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(MEMBER, "gate_experiment_conclude", message=where(again))
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    view_id = emulator.calls_to("views.open")[-1].response["view"]["id"]
+    view_id = (await filled_view(emulator, shown))["id"]
     result = await slack.view_submission(MEMBER, view_id, {"outcome": "+2 points on holdout"})
     assert result.ok and not result.body
     assert (await rows(clean_database, Experiment, Experiment.id == 1))[0].outcome == "+2 points on holdout"

@@ -13,7 +13,7 @@ from tests.handlers.gate_support import blocks_of, fraud_project, ordered, poste
 from tests.handlers.standup_support import where
 from tests.handlers.test_experiments import log
 from tests.handlers.test_projects import open_form
-from tests.support import eventually, rows
+from tests.support import eventually, filled_view, rows
 
 
 async def test_a_stage_past_its_timebox_prompts_once_per_visit_with_the_time_spent(
@@ -54,10 +54,10 @@ async def test_a_reached_target_asks_its_pms_whether_it_is_good_enough_to_ship_o
     clock.set(datetime(2026, 11, 30, 15, tzinfo=UTC))
     assert (await gate_prompts(headway.hw)).prompted == 0  # once, not weekly
     # One click from the prompt to the gate request form.
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     await slack.block_action(PM, "gate_request_open", message=where(prompt))
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates)
-    assert emulator.views[emulator.calls_to("views.open")[-1].response["view"]["id"]]["callback_id"] == \
+    modal = await filled_view(emulator, shown)
+    assert modal["callback_id"] == \
         "gate_request"
     # Once the gate is requested, the prompt stops asking, and a late click on an old copy changes nothing.
     gate = await request_gate(slack, emulator, clean_database, [EXEC], signoff_privacy=EXEC,

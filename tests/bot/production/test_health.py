@@ -8,7 +8,7 @@ from tests.bot.production.support import LAUNCH_VALUE, health_row, launched, pos
 from tests.conftest import CHANNEL, EXEC, MEMBER, PM
 from tests.handlers.gate_support import blocks_of, text_of
 from tests.handlers.standup_support import outbox_key, where
-from tests.support import all_text, eventually, rows
+from tests.support import all_text, eventually, filled_view, rows
 
 
 def announcements(emulator, where_to: str) -> list:
@@ -99,11 +99,10 @@ async def test_a_pm_sets_the_tolerance_and_others_cannot(slack, emulator, clean_
 
 async def click(slack, emulator, user, action, dm) -> str:
     """Click a decision button; the id of the modal once Headway filled it (with the form or a notice)."""
-    updates = len(emulator.calls_to("views.update"))
+    shown = len(emulator.calls)
     clicked = await slack.block_action(user, action, message=where(dm))
     assert clicked.status == 200
-    await eventually(lambda: len(emulator.calls_to("views.update")) > updates, timeout=10)
-    return emulator.calls_to("views.open")[-1].response["view"]["id"]
+    return (await filled_view(emulator, shown))["id"]
 
 
 async def decide(slack, emulator, user, action, dm, rationale):
