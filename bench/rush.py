@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import copy
 import json
+import sys
 import time
 from urllib.parse import urlencode
 
@@ -139,6 +140,8 @@ async def wait_for_thread(api_url: str, people: int, limit: float) -> tuple[floa
     began = time.perf_counter()
     while True:
         posts = await emulator_calls(api_url, "chat.postMessage")
+        print(f"{time.perf_counter() - began:6.1f} s after the last submission: "
+              f"{len(set(thread_keys(posts)))} of {people} answers in the thread", file=sys.stderr, flush=True)
         if len(set(thread_keys(posts))) >= people:
             return time.perf_counter() - began, posts
         if time.perf_counter() - began > limit:

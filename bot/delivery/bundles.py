@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence, Set
+from itertools import zip_longest
 from typing import Any
 
 from bot.models.outbox import OutboxMessage, OutboxMethod
@@ -54,6 +55,18 @@ def split(queue: Sequence[OutboxMessage], excluded: Set[int] = frozenset()) -> l
         sends.append([row])
         blocks = size
     return sends
+
+
+def conversations(queue: Sequence[OutboxMessage], excluded: Set[int] = frozenset()) -> list[list[OutboxMessage]]:
+    """One channel's rows as sends, its conversations taking turns: the top level (posts, updates) and each
+    thread, each in its own order. A thread's replies bundle even when top-level posts came between them, so a
+    hundred new-project announcements in the standup's channel neither break the answers into single replies
+    nor keep them waiting for a hundred seconds of the channel's one post a second."""
+    threads: dict[str | None, list[OutboxMessage]] = {}
+    for row in queue:
+        threads.setdefault(row.thread_key if bundleable(row) else None, []).append(row)
+    turns = [split(rows, excluded) for rows in threads.values()]
+    return [send for turn in zip_longest(*turns) for send in turn if send]
 
 
 def combine(messages: Sequence[Message]) -> Message:

@@ -150,7 +150,7 @@ class OutboxSender:
         async def channel_rows(queue: list[OutboxMessage]) -> int:
             sent = 0
             async with gate:
-                sends = bundles.split(queue, self._recovering | self._alone)
+                sends = bundles.conversations(queue, self._recovering | self._alone)
                 if len(sends) > PER_CHANNEL_PER_DRAIN:
                     later = [row for send in sends[PER_CHANNEL_PER_DRAIN:] for row in send]
                     sends = sends[:PER_CHANNEL_PER_DRAIN]
@@ -161,7 +161,7 @@ class OutboxSender:
                     await self._hold_rest(queue, held_channels[place])
                     return 0
                 queue, sent = await self._recover(queue)
-                sends = bundles.split(queue, self._alone)  # the replies found in Slack are out of their bundles
+                sends = bundles.conversations(queue, self._alone)  # the replies found in Slack are out of their bundles
                 for index, send in enumerate(sends):
                     outcome = await self._deliver(send)
                     sent += len(send) if outcome == "sent" else 0

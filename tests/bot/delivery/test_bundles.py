@@ -112,3 +112,23 @@ async def test_a_bundle_slack_refuses_goes_out_reply_by_reply(headway, emulator,
     assert {r.status for r in await rows(clean_database, OutboxMessage)} == {"sent"}
     keys = [key for c in posted(emulator) if c.params.get("thread_ts") for key in outbox_keys(c)]
     assert Counter(keys) == Counter(f"answer:{i}" for i in range(3))
+
+
+async def test_top_level_posts_between_replies_neither_split_the_bundle_nor_hold_it_back(headway, emulator,
+                                                                                      clean_database):
+    """A rush of new-project announcements in the standup's channel while answers arrive: the thread's replies
+    still go out together, and they take turns with the announcements for the channel's slots."""
+    await queue_blocks(headway, [{"key": "report", "channel": CHANNEL, "text": "report"}])
+    await wait_settled(clean_database)
+    mixed = []
+    for i in range(12):
+        mixed += [{"key": f"announce:{i:02d}", "channel": CHANNEL, "text": f"project {i}"},
+                  reply(f"answer:{i:02d}", f"answer {i}")]
+    await queue_blocks(headway, mixed)
+    await wait_settled(clean_database)
+    order = [keys for c in posted(emulator)[1:] for keys in [outbox_keys(c)]]
+    threaded = [keys for keys in order if keys[0].startswith("answer:")]
+    assert [key for keys in threaded for key in keys] == [f"answer:{i:02d}" for i in range(12)]  # once, in order
+    assert len(threaded) == 1  # one message: the announcements between them did not break the bundle
+    assert order.index(threaded[0]) <= 1  # its turn came with the first announcements, not after all twelve
+    assert [keys[0] for keys in order if keys[0].startswith("announce:")] == [f"announce:{i:02d}" for i in range(12)]
