@@ -9,8 +9,8 @@ until the emulator saw its visible effect:
 
 - `/gate status` → the answer posted to its response_url (a fresh one per request);
 - block action `standup_skip` → the answer posted to its response_url;
-- `/headway project new` → the modal with the form in it (Headway: `views.update` after its loading view; bare:
-  `views.open`), matched by trigger_id;
+- `/headway project new` → the modal with the form in it (`views.open` of the form, or Headway's `views.update`
+  after its loading view when the form was not ready at once), matched by trigger_id;
 - project-form submission that saves → the ack that closes the modal (end to end = ack).
 
 Rates: the given ones, then the saturating rate (the highest rate whose end-to-end p99 stays under 1 s, searched
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,13 +159,16 @@ async def effects(emulator_url: str, kind: str) -> dict[str, float]:
             opened = {c["response"].get("view", {}).get("id"): c for c in calls
                       if c["method"] == "views.open" and c["response"].get("ok")}
             seen: dict[str, float] = {}
-            for call in calls:
-                if call["method"] == "views.open" and call["response"].get("ok"):
-                    seen.setdefault("open:" + call["params"].get("trigger_id", ""), call["at"])
-                if call["method"] == "views.update" and call["response"].get("ok"):
+            for call in calls:  # the first time each modal showed its form (not Headway's loading view)
+                if not call["response"].get("ok") or "Loading…" in json.dumps(call["response"].get("view"),
+                                                                               ensure_ascii=False):
+                    continue
+                if call["method"] == "views.open":
+                    seen.setdefault("filled:" + call["params"].get("trigger_id", ""), call["at"])
+                if call["method"] == "views.update":
                     first = opened.get(call["params"].get("view_id"))
                     if first is not None:
-                        seen.setdefault("update:" + first["params"].get("trigger_id", ""), call["at"])
+                        seen.setdefault("filled:" + first["params"].get("trigger_id", ""), call["at"])
             return seen
         return {r["response_id"]: r["at"] for r in (await http.get(f"{base}/_emulator/responses")).json()["responses"]}
 
@@ -242,7 +246,7 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
                 for rate in rates:
                     cells = {}
                     for name in ("bare", "headway"):
-                        prefix = ("update:" if name == "headway" else "open:") if kind == "modal command" else ""
+                        prefix = "filled:" if kind == "modal command" else ""
                         saved_before = await project_count(db) if name == "headway" else 0
                         cells[name] = (await run_cell(client, servers[name], emulator, link, kind, make, rate,
                                                       seconds, index, pids, prefix)).summary()
