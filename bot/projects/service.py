@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -85,23 +85,24 @@ async def create_project(
     if not can_create(by):
         raise NotAllowed("Only PMs and Headway admins can create projects.")
     team_id = by.person.team_id
-    if await key_taken(session, team_id, draft.key):
-        raise InvalidInput({"key": f"{draft.key} is already used by another project; pick another key."})
     project = Project(team_id=team_id, created_by=by.user_id, lifecycle=lifecycle_key, **_fields(draft))
     session.add(project)
-    try:
+    try:  # the key's uniqueness is the database's to check: one statement fewer in a form's ack
         await session.flush()
-    except IntegrityError:  # a concurrent submission took the key between our check and the insert
+    except IntegrityError:  # taken, perhaps by a concurrent submission
         raise InvalidInput({"key": f"{draft.key} is already used by another project; pick another key."}) from None
     pm_ids = draft.pm_ids or (by.user_id,)
-    await _replace_members(session, project, pm_ids, draft.member_ids)
+    members = _member_rows(project, pm_ids, draft.member_ids)
+    await session.exec(insert(ProjectMember), params=members)  # type: ignore[call-overload]
     session.add(StageTransition(
         team_id=team_id, project_id=project.id, from_stage=None, to_stage=project.stage, from_state=None,
         to_state=project.state, actor_id=by.user_id, reason=draft.change_reason or "Project created",
         at=now or utcnow(),
     ))
     await session.flush()
-    return await get_project(session, team_id, project.key)
+    return ProjectDetails(project=project,
+                          pm_ids=tuple(m["user_id"] for m in members if m["role"] == ProjectRole.PM),
+                          member_ids=tuple(m["user_id"] for m in members if m["role"] == ProjectRole.MEMBER))
 
 
 async def update_project(session: AsyncSession, by: Actor, key: str, draft: ProjectDraft,
@@ -163,9 +164,16 @@ async def _replace_members(
     session: AsyncSession, project: Project, pm_ids: tuple[str, ...], member_ids: tuple[str, ...]
 ) -> None:
     await session.exec(delete(ProjectMember).where(ProjectMember.project_id == project.id))  # type: ignore[call-overload]
+    await session.exec(insert(ProjectMember), params=_member_rows(project, pm_ids, member_ids))  # type: ignore[call-overload]
+
+
+def _member_rows(project: Project, pm_ids: tuple[str, ...], member_ids: tuple[str, ...]) -> list[dict[str, object]]:
+    """A project's people, each once (a PM listed as a member too stays a PM)."""
     seen: set[str] = set()
+    rows: list[dict[str, object]] = []
     for role, ids in ((ProjectRole.PM, pm_ids), (ProjectRole.MEMBER, member_ids)):
         for user_id in ids:
             if user_id not in seen:
                 seen.add(user_id)
-                session.add(ProjectMember(team_id=project.team_id, project_id=project.id, user_id=user_id, role=role))
+                rows.append(dict(team_id=project.team_id, project_id=project.id, user_id=user_id, role=role))
+    return rows
