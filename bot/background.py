@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import itertools
 import logging
 from collections import deque
 from collections.abc import Coroutine, Iterator
@@ -39,6 +40,7 @@ class BackgroundWork:
         self._queue: deque[tuple[float, Coroutine[Any, Any, None], contextvars.Context]] = deque()
         self._running: set[asyncio.Task[None]] = set()
         self._in_flight = 0
+        self._urgent = 0  # urgent items at the head of the queue
         self._last_request_end = 0.0
         self._changed = asyncio.Event()  # something the dispatcher waits for happened
         self._dispatcher: asyncio.Task[None] | None = None
@@ -59,13 +61,19 @@ class BackgroundWork:
             if not self._in_flight:
                 self._changed.set()
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Queue work to run after the current acks; exceptions are logged, never lost silently."""
+    def spawn(self, work: Coroutine[Any, Any, None], *, urgent: bool = False) -> None:
+        """Queue work to run after the current acks; exceptions are logged, never lost silently. `urgent` work
+        (a modal to open before its trigger_id expires) starts first, as soon as a slot is free."""
         if self._closed:
             work.close()
             log.warning("background work refused: shutting down")
             return
-        self._queue.append((asyncio.get_running_loop().time(), work, contextvars.copy_context()))
+        item = (asyncio.get_running_loop().time(), work, contextvars.copy_context())
+        if urgent:  # behind the urgent ones already waiting, ahead of the rest
+            self._queue.insert(self._urgent, item)
+            self._urgent += 1
+        else:
+            self._queue.append(item)
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="headway-background")
         self._changed.set()
@@ -79,7 +87,8 @@ class BackgroundWork:
         """Too much is waiting already: new work would be answered too late to be worth queueing."""
         if len(self._queue) >= self.max_queued:
             return True
-        return bool(self._queue) and asyncio.get_running_loop().time() - self._queue[0][0] >= self.max_delay
+        oldest = min((queued for queued, _, _ in itertools.islice(self._queue, self._urgent + 1)), default=None)
+        return oldest is not None and asyncio.get_running_loop().time() - oldest >= self.max_delay
 
     # ------------------------------------------------------------ the dispatcher
 
@@ -90,6 +99,7 @@ class BackgroundWork:
             delay = self._delay(loop.time())
             if delay <= 0:
                 _, work, context = self._queue.popleft()
+                self._urgent = max(0, self._urgent - 1)
                 self._start(work, context)
                 continue
             with contextlib.suppress(TimeoutError):
@@ -100,7 +110,7 @@ class BackgroundWork:
         """Seconds until the head of the queue may start (0: now)."""
         if len(self._running) >= self.concurrency:
             return 3600.0  # woken when a task finishes
-        if self._flushing:
+        if self._flushing or self._urgent:
             return 0.0
         waited = now - self._queue[0][0]
         if waited >= self.max_wait:

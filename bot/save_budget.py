@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 SAVE_BUDGET = 2.0  # seconds from arrival to the commit: the ack still leaves well inside Slack's 3 s
+# Seconds after Slack sent the request (X-Slack-Request-Timestamp) by which a save must have its turn. The stamp is
+# whole seconds, never later than the send, so this holds the ack inside 2.5 s of the send even when the request
+# waited in the server's queues before Headway saw it (a burst beyond what one process takes in).
+SENT_LIMIT = 2.3
 BUSY = "Headway is busy — submit again in a moment."
 
 _arrived: ContextVar[float | None] = ContextVar("headway_request_arrived", default=None)
+_sent: ContextVar[float | None] = ContextVar("headway_request_sent", default=None)  # on the event loop's clock
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,12 @@ class TooLate(Exception):
     """The save could not get its turn at the database within the budget; it did nothing."""
 
 
-def arrived() -> None:
-    """Mark when the current request reached Headway (the budget counts from here, queueing included)."""
-    _arrived.set(asyncio.get_running_loop().time())
+def arrived(sent_at: float | None = None) -> None:
+    """Mark when the current request reached Headway (the budget counts from here, queueing included), and when
+    Slack says it sent it (`sent_at`, Unix seconds from its signed timestamp), which also bounds the budget."""
+    now = asyncio.get_running_loop().time()
+    _arrived.set(now)
+    _sent.set(None if sent_at is None else now - max(0.0, time.time() - sent_at))
 
 
 def since_arrival() -> float:
@@ -52,6 +61,9 @@ def within_budget(budget: float | None = None) -> Iterator[None]:
     """Bound the saves inside: each must get its turn at the database (`remaining`) before the deadline."""
     loop = asyncio.get_running_loop()
     deadline = (_arrived.get() or loop.time()) + (SAVE_BUDGET if budget is None else budget)
+    sent = _sent.get()
+    if sent is not None:
+        deadline = min(deadline, sent + SENT_LIMIT)
     token = _budget.set(_Budget(deadline, asyncio.current_task()))
     try:
         yield

@@ -191,6 +191,16 @@ def describe(body: dict[str, Any], kind: str) -> str:
     return kind
 
 
+def _sent_at(request: Request) -> float | None:
+    """When Slack sent the request, by its X-Slack-Request-Timestamp (whole seconds); None if absent or not a
+    plausible time. Only a request whose signature Bolt then accepts gets as far as a save that reads it."""
+    stamp = request.headers.get("x-slack-request-timestamp", "")
+    if not (stamp.isdigit() and len(stamp) <= 12):
+        return None
+    sent = float(stamp)
+    return sent if abs(time.time() - sent) < 300 else None  # Slack's own window for a valid signature
+
+
 def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable[Response]]:
     """POST /slack/events: Bolt answers; a body it cannot parse is a 400 with a reason (401 if unsigned), never a
     500. Every request is counted and timed by kind, and marked in flight so queued work waits for it."""
@@ -199,7 +209,7 @@ def slack_endpoint(hw: Headway, bolt: AsyncApp) -> Callable[[Request], Awaitable
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        save_budget.arrived()  # a form saved in its ack counts its budget from here
+        save_budget.arrived(_sent_at(request))  # a form saved in its ack counts its budget from here
         raw = await request.body()  # at most 1 MiB: bot.body_limit refused anything bigger unread
         refusal = _refuse_before_parsing(request, raw)
         if refusal is not None:

@@ -44,7 +44,11 @@ def register_command(router: Router, hw: Headway, registry: CommandRegistry) -> 
         request = CommandRequest.from_body(body, resolved.args)
         await answering_errors(hw, request.response_url, resolved.sub.run(hw, request), user_id=request.user_id)
 
-    router.command(registry.command)(acked(hw, acknowledge, work))
+    def opens_modal(context: AsyncBoltContext) -> bool:
+        resolved = context.get(RESOLVED)
+        return resolved is not None and resolved.sub.opens_modal
+
+    router.command(registry.command)(acked(hw, acknowledge, work, urgent=opens_modal))
 
 
 def help_message(hw: Headway, registry: CommandRegistry, topic: HelpTopic | None = None) -> Any:

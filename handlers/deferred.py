@@ -37,8 +37,10 @@ async def ack_only(ack: AsyncAck) -> None:
 BUSY = "Headway is busy right now — please try that again in a minute."
 
 
-def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
-    """A Bolt listener: run `acknowledge` (it must call ack), then queue each of `work` behind the acks.
+def acked(hw: Headway, acknowledge: Listener, *work: Listener,
+          urgent: Callable[[AsyncBoltContext], bool] | None = None) -> Listener:
+    """A Bolt listener: run `acknowledge` (it must call ack), then queue each of `work` behind the acks — or,
+    when `urgent` says so after the ack (the work opens a modal: its trigger_id lives 3 s), ahead of the queue.
 
     When the queue is full (`hw.background.overloaded`) nothing is queued: a slash command is answered "busy" in
     its ack (the person sees it at once and nothing is half done); anything else — a click, a form, an event —
@@ -63,12 +65,13 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener) -> Listener:
                 return
         else:
             await acknowledge(**{name: given[name] for name in ack_names})
+        first = urgent is not None and urgent(context)
         for function, names in zip(work, work_names, strict=True):
             if overloaded:
                 hw.metrics.shed.labels("inline").inc()
                 await function(**{name: given[name] for name in names})
             else:
-                hw.background.spawn(function(**{name: given[name] for name in names}))
+                hw.background.spawn(function(**{name: given[name] for name in names}), urgent=first)
 
     listener.__qualname__ = listener.__name__ = f"acked_{acknowledge.__name__}"
     return listener

@@ -31,7 +31,7 @@ def add_subcommands(registry: CommandRegistry) -> None:
     registry.add("log", "Record a metric value, e.g. /headway log FRAUD recall=0.81 tuned thresholds", log_value,
                  args="KEY metric=value [note]", min_args=2, max_args=None, who="the project's people")
     registry.add("experiment new", "Start a timeboxed experiment (opens a form)", open_experiment_form, args="KEY",
-                 min_args=1, max_args=1, who="the project's people")
+                 min_args=1, max_args=1, who="the project's people", opens_modal=True)
     registry.add("experiment close", "Conclude an experiment with what you learned", close_experiment,
                  args="ID [outcome]", min_args=1, max_args=None)
     registry.add("goal", "Set this week's goal, e.g. /headway goal FRAUD try merchant features target=0.8", set_goal,

@@ -35,7 +35,7 @@ def build_registry() -> CommandRegistry:
                                         "approvers, deadlines and an audit trail.")
     registry.add("help", "This list", None)
     registry.add("request", "Ask the approvers whether a project moves on (opens a form)", request,
-                 args="KEY [to STAGE]", min_args=1, max_args=None, who=PM_ONLY)
+                 args="KEY [to STAGE]", min_args=1, max_args=None, who=PM_ONLY, opens_modal=True)
     registry.add("status", "Open gates, or one project's gates and votes", status, args="[KEY]", max_args=1)
     registry.add("history", "Every gate, vote and change of vote of a project", history, args="KEY", min_args=1,
                  max_args=1)

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 
 def add_subcommands(registry: CommandRegistry) -> None:
-    registry.add("project new", "Set up a new ML project (opens a form)", open_new_form, who="PMs and admins")
+    registry.add("project new", "Set up a new ML project (opens a form)", open_new_form, who="PMs and admins",
+                 opens_modal=True)
     registry.add("project list", "The whole portfolio: active, paused, shipped and stopped projects", list_projects,
                  args="[active|paused|shipped|stopped|all]", max_args=1)
     registry.add("project show", "A project in plain business language", show_project, args="KEY", min_args=1,
@@ -46,7 +47,7 @@ def add_subcommands(registry: CommandRegistry) -> None:
     registry.add("show", "Where a project stands: headline, judgement, trend, outlook", show_status, args="KEY",
                  min_args=1, max_args=1)
     registry.add("project edit", "Change a project's definition (moving a goalpost asks why)", open_edit_form,
-                 args="KEY", min_args=1, max_args=1, who="the project's PMs and admins")
+                 args="KEY", min_args=1, max_args=1, who="the project's PMs and admins", opens_modal=True)
     registry.add("project history", "Everything decided about a project, in order (newest page first)",
                  show_history, args="KEY [page]", min_args=1, max_args=2)
 

@@ -27,6 +27,7 @@ class Subcommand:
     min_args: int = 0
     max_args: int | None = 0
     who: str = ""
+    opens_modal: bool = False  # its work opens a modal: it starts first, while the trigger_id (3 s) lives
 
     @property
     def usage(self) -> str:
@@ -85,9 +86,10 @@ class CommandRegistry:
 
     def add(
         self, words: str, summary: str, run: Runner | None, *, args: str = "", min_args: int = 0,
-        max_args: int | None = 0, who: str = "",
+        max_args: int | None = 0, who: str = "", opens_modal: bool = False,
     ) -> None:
-        self._subcommands.append(Subcommand(tuple(words.split()), args, summary, run, min_args, max_args, who))
+        self._subcommands.append(Subcommand(tuple(words.split()), args, summary, run, min_args, max_args, who,
+                                            opens_modal))
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

@@ -36,9 +36,9 @@ def build_registry() -> CommandRegistry:
                                "their Slack status says :palm_tree: vacation, OOO, sick or leave "
                                "(`/standup away-rules` lists the rules), or when their calendar says so.")
     registry.add("help", "This list", None)
-    registry.add("new", "Set up a standup (opens a form)", open_new_form, who="PMs and admins")
+    registry.add("new", "Set up a standup (opens a form)", open_new_form, who="PMs and admins", opens_modal=True)
     registry.add("list", "All standups", list_standups)
-    registry.add("edit", "Change a standup", open_edit_form, args="NAME", min_args=1, max_args=1)
+    registry.add("edit", "Change a standup", open_edit_form, args="NAME", min_args=1, max_args=1, opens_modal=True)
     registry.add("pause", "Pause a standup", pause, args="NAME", min_args=1, max_args=1)
     registry.add("resume", "Resume a paused standup", resume, args="NAME", min_args=1, max_args=1)
     registry.add("delete", "Delete a standup (measurements stay)", delete, args="NAME", min_args=1, max_args=1)

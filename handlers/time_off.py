@@ -45,7 +45,7 @@ def add_commands(registry: CommandRegistry) -> None:
     registry.add("calendar", "Link your calendar (secret ICS address): its time off counts", link_calendar,
                  args="[ICS-URL | off]", max_args=1)
     registry.add("away-rules", "Which Slack statuses and calendar titles mean time off", away_rules,
-                 who="admins change them")
+                 who="admins change them", opens_modal=True)
 
 
 async def workdays(hw: Headway, req: CommandRequest) -> None:

@@ -108,3 +108,17 @@ async def test_overloaded_when_too_many_wait_or_the_oldest_has_waited_too_long()
     await asyncio.sleep(0.05)
     assert done == ["old"] and not background.overloaded
     await background.close()
+
+
+async def test_urgent_work_starts_at_once_and_ahead_of_the_queue_while_requests_are_in_flight():
+    """A modal's work (its trigger_id lives 3 s) does not wait for the acks in flight, nor behind other work."""
+    background, done = BackgroundWork(grace=0.002, max_wait=5, concurrency=1), []
+    with background.foreground():
+        background.spawn(recorder(done, "queued first"))
+        background.spawn(recorder(done, "modal 1"), urgent=True)
+        background.spawn(recorder(done, "modal 2"), urgent=True)
+        await asyncio.sleep(0.05)
+        assert done == ["modal 1", "modal 2"]  # in their own order, while the request is still in flight
+    await asyncio.sleep(0.05)
+    assert done == ["modal 1", "modal 2", "queued first"]
+    await background.close()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from bot import save_budget
 from bot.models import Project
-from tests.conftest import PM
+from bot.slack_emulator import slack_signature
+from tests.conftest import PM, SIGNING_SECRET
 from tests.handlers.test_projects import FRAUD, make_pm, open_form
 from tests.support import eventually, rows
 
@@ -53,3 +58,22 @@ async def test_a_form_that_cannot_be_saved_in_time_says_busy_inline_and_saves_no
     saved = await slack.view_submission(PM, view_id, FRAUD)  # submitted again once the burst is over
     assert saved.status == 200 and not saved.body
     assert [p.key for p in await rows(clean_database, Project)] == ["FRAUD"]
+
+
+async def test_a_form_that_waited_before_headway_saw_it_says_busy_at_once(slack, emulator, headway, clean_database):
+    """Slack sent it 3 s ago (it queued in front of the server during a burst): waiting for a turn now could only
+    answer after Slack gave up, so it is answered busy at once, with nothing saved."""
+    await make_pm(slack)
+    view_id = await open_form(slack, emulator, PM)
+    template = (await slack.view_submission(PM, view_id, dict(FRAUD, key="FIRST"))).payload
+    body = urlencode({"payload": json.dumps(template).replace('"FIRST"', '"LATE"')})
+    sent = int(time.time()) - 3
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(sent),
+               "X-Slack-Signature": slack_signature(SIGNING_SECRET, sent, body)}
+    async with database_busy(headway), httpx.AsyncClient(timeout=10) as http:
+        began = time.monotonic()
+        refused = await http.post(headway.url + "/slack/events", content=body.encode(), headers=headers)
+        waited = time.monotonic() - began
+    assert refused.status_code == 200 and list(refused.json()["errors"].values()) == [save_budget.BUSY]
+    assert waited < save_budget.SAVE_BUDGET / 2  # not after the 2 s a fresh request may wait for its turn
+    assert [p.key for p in await rows(clean_database, Project)] == ["FIRST"]  # the late one saved nothing
