@@ -26,6 +26,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -49,6 +50,7 @@ from bench.common import (
     workdir,
     write_backend_section,
 )
+from bot.ids import CallbackId
 from bot.slack_emulator import RemoteLink, SlackDriver, slack_signature
 
 Make = Callable[[int, str], str]
@@ -238,6 +240,7 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
             link = RemoteLink(emulator.url, http)
             driver = SlackDriver(headway.url, SIGNING_SECRET, link, team_id=TEAM_ID, http=http)
             makers = await payload_makers(driver, link)
+            await same_form_for_bare(emulator.url, bare, directory)
             kinds = {"/gate status": makers["/gate status"], "block action": makers["block action standup_skip"],
                      "modal command": _modal_maker(makers["/gate status"]),
                      "view submission": makers["view submission project_form"]}
@@ -297,6 +300,20 @@ async def project_count(db_url: str) -> int:
             return int((await connection.execute(text("SELECT count(*) FROM projects"))).scalar_one())
     finally:
         await engine.dispose()
+
+
+async def same_form_for_bare(emulator_url: str, bare: Child, directory: Path) -> None:
+    """The bare app opens the project form as Headway sent it (the same view, the same size for Slack to take
+    in), static: the floor for the modal command is the form a person sees, with none of Headway's work."""
+    base = emulator_url.rstrip("/").removesuffix("/api")
+    async with httpx.AsyncClient(timeout=60) as http:
+        calls = (await http.get(f"{base}/_emulator/calls")).json()["calls"]
+    views = [c["params"]["view"] for c in calls if c["method"] in ("views.open", "views.update")
+             and c["response"].get("ok") and c["response"]["view"].get("callback_id") == CallbackId.PROJECT_FORM]
+    view = views[-1] if isinstance(views[-1], dict) else json.loads(views[-1])
+    path = directory / "project_form_view.json"
+    await asyncio.to_thread(path.write_text, json.dumps(view))
+    assert (await bare.command(f"modal {path}"))["modal"] == len(view["blocks"])
 
 
 def _modal_maker(gate_status: Make) -> Make:

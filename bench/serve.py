@@ -11,7 +11,8 @@ adapter, same signing) that acks and then does the least a person would see. Bot
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
 `tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits; `drain METHOD`
-waits for that method's rows only (the messages, while Tier 3 updates keep their own pace). EOF stops the server.
+waits for that method's rows only (the messages, while Tier 3 updates keep their own pace); `modal FILE` (bare) makes
+the bare app open that view for `/headway project new`. EOF stops the server.
 Both servers run on `headway serve`'s stack (bot/serving.py: uvloop and httptools where installed);
 HEADWAY_BENCH_LOOP=asyncio|uvloop and HEADWAY_BENCH_HTTP=h11|httptools pick another event loop and HTTP parser
 (both servers alike), to measure what uvloop and httptools do.
@@ -27,6 +28,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -45,9 +47,10 @@ if TYPE_CHECKING:
     from bot.app import Headway
 
 
-def bare_app(api_url: str) -> Starlette:
+def bare_app(api_url: str, modal: dict[str, Any]) -> Starlette:
     """Bolt that acks and then does the least a person would see, lazily (Bolt's own way to work after the ack):
-    a response_url answer for commands and buttons, a modal for `/headway project new`."""
+    a response_url answer for commands and buttons, a modal for `/headway project new` (`modal["view"]`: a
+    one-block placeholder, or the project form as Headway sent it, given with the `modal FILE` command)."""
     bolt = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url), signing_secret=SIGNING_SECRET,
                     process_before_response=True)
 
@@ -56,7 +59,7 @@ def bare_app(api_url: str) -> Starlette:
 
     async def answer(body: dict, respond: AsyncRespond, client: AsyncWebClient) -> None:
         if body.get("command") == "/headway" and body.get("text") == "project new":
-            await client.views_open(trigger_id=body["trigger_id"], view=BARE_MODAL)
+            await client.views_open(trigger_id=body["trigger_id"], view=modal["view"])
         else:
             await respond(text="Done.", response_type="ephemeral", replace_original=False)
 
@@ -139,6 +142,7 @@ async def main(args: argparse.Namespace) -> None:
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     server = None
+    modal: dict[str, Any] = {"view": BARE_MODAL}
     if args.kind == "headway":  # Headway's modules only here, so the bare app's process carries none of them
         from bot.server import HeadwayServer
 
@@ -146,13 +150,16 @@ async def main(args: argparse.Namespace) -> None:
         await server.check_schema()
         url, stop = await serve(server.web)
     else:
-        url, stop = await serve(bare_app(args.api_url))
+        url, stop = await serve(bare_app(args.api_url, modal))
     print(url, file=protocol, flush=True)
     while line := (await asyncio.to_thread(sys.stdin.readline)).strip():
         if line == "tick" and server is not None:
             answer: dict[str, Any] = await tick(server.hw)
         elif line == "drain" and server is not None:
             answer = {"outbox": await drained(server.hw)}
+        elif line.startswith("modal ") and server is None:  # the bare app opens this view from now on
+            modal["view"] = json.loads(await asyncio.to_thread(Path(line.split(maxsplit=1)[1]).read_text))
+            answer = {"modal": len(modal["view"].get("blocks", []))}
         elif line.startswith("drain ") and server is not None:  # one method's rows: "drain chat.postMessage"
             answer = {"outbox": await drained(server.hw, line.split()[1]),
                       "all": await outbox_counts(server.hw)}
