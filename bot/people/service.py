@@ -129,6 +129,14 @@ async def roles_of(session: AsyncSession, person: Person) -> frozenset[Role]:
 
 
 async def actor(session: AsyncSession, team_id: str, user_id: str, lookup: ProfileLookup) -> Actor:
+    """Who is acting and what they may do: one statement for someone Headway knows (every ack that checks a
+    permission asks this), their profile and row made on first sight."""
+    found = (await session.exec(
+        select(Person, PersonRole.role).outerjoin(PersonRole, col(PersonRole.person_id) == Person.id)
+        .where(Person.team_id == team_id, Person.user_id == user_id)
+    )).all()
+    if found:
+        return Actor(person=found[0][0], roles=frozenset(Role(role) for _, role in found if role) | {Role.MEMBER})
     person = await ensure_person(session, team_id, user_id, lookup)
     return Actor(person=person, roles=await roles_of(session, person))
 
