@@ -1,7 +1,8 @@
 """Buttons on gate cards, reminders and prompts, and the small modals behind them.
 
-Go votes at once; Go with conditions, Pivot, Hold and No-go open a rationale modal (loading first, then
-filled). A button on a gate that has closed meanwhile answers politely instead of failing.
+Go votes at once; Go with conditions, Pivot, Hold and No-go open a rationale modal (filled at once when it
+is ready, otherwise loading first, then filled: handlers/modals.py). A button on a gate that has closed
+meanwhile answers politely instead of failing.
 """
 
 from __future__ import annotations

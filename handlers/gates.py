@@ -65,8 +65,8 @@ def done_message(hw: Headway, what: str, **values: Any) -> Any:
 
 async def open_request_form(hw: Headway, trigger_id: str, team_id: str, user_id: str, key: str,
                             to_words: str = "", response_url: str | None = None, in_view: str | None = None) -> None:
-    """Check the permission (one indexed read, well inside the trigger's 3 s), then open a loading modal at
-    once and fill it. Someone who may not request gets a private explanation instead of a form."""
+    """Check the permission (one indexed read, well inside the trigger's 3 s), then open the form (filled when it
+    is ready at once, else loading, then filled). Someone who may not request gets a private explanation."""
     try:
         async with hw.db.unit_of_work() as session:
             actor = await people.actor(session, team_id, user_id, hw.gateway.profile)

@@ -61,7 +61,7 @@ async def open_edit_form(hw: Headway, req: CommandRequest) -> None:
 
 
 async def _open_form(hw: Headway, req: CommandRequest, key: str | None) -> None:
-    """Open a placeholder modal at once (the trigger expires in 3 s), then fill it."""
+    """Open the form within the trigger's 3 s: filled when it is ready at once, else a placeholder, then filled."""
     await open_then_fill(hw, req.trigger_id, "Edit project" if key else "New ML project",
                          lambda: _form_view(hw, req, key))
 
