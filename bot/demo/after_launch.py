@@ -95,12 +95,11 @@ class AfterLaunchActs:
             c.params.get("blocks")) for c in s.emu.calls_to("chat.postMessage")[posts:]), "the channel post")
         s.show_new_posts()
         s.out.step(f"{PRIYA.first_name} clicks Retrain and says why")
-        updates = len(s.emu.calls_to("views.update"))
+        since = s.modal_mark()
         clicked = await s.slack.block_action(PRIYA.id, "production_retrain", message=(dm.response["channel"],
                                                                                      dm.response["ts"]))
         s.check_ack(clicked, "the Retrain button")
-        await s.wait_for(lambda: len(s.emu.calls_to("views.update")) > updates, "the Retrain modal")
-        view_id = s.emu.calls_to("views.open")[-1].response["view"]["id"]
+        view_id = await s.filled_modal(since, "the Retrain modal")
         posts = len(s.emu.calls_to("chat.postMessage"))
         result = await s.slack.view_submission(PRIYA.id, view_id, {
             "rationale": "Retrain with the new carrier's first two weeks of deliveries."})

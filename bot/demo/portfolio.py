@@ -78,12 +78,11 @@ class PortfolioActs:
                                 "the CHURN gate card in Elena's DM")
         s.show_new_posts()
         s.out.step(f"{ELENA.first_name} clicks No-go and says why")
-        updates = len(s.emu.calls_to("views.update"))
+        since = s.modal_mark()
         clicked = await s.slack.block_action(ELENA.id, "gate_no_go", message=(card.response["channel"],
                                                                              card.response["ts"]))
         s.check_ack(clicked, "the No-go button")
-        await s.wait_for(lambda: len(s.emu.calls_to("views.update")) > updates, "the No-go form")
-        vote_view = s.emu.calls_to("views.open")[-1].response["view"]["id"]
+        vote_view = await s.filled_modal(since, "the No-go form")
         result = await s.slack.view_submission(ELENA.id, vote_view, {
             "rationale": "nobody can act on a churn score in time: retention calls are booked a quarter ahead"})
         if result.status != 200 or result.response_action == "errors":

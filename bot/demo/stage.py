@@ -6,6 +6,7 @@ Acts (`bot.demo.standups`, `bot.demo.portfolio`, `bot.demo.scenario`) take a `St
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -16,6 +17,9 @@ from bot.server import HeadwayServer
 from bot.slack_emulator import DriverResult, SlackDriver, SlackEmulator, render_message
 
 ANSWER_TIMEOUT = 5.0
+
+LOADING = "Loading…"  # what Headway's loading view says until the modal is filled (handlers/modals.py)
+
 
 class DemoError(Exception):
     """The story could not go on; the message says what went wrong, in one line."""
@@ -66,20 +70,32 @@ class Stage:
 
     async def open_modal(self, person: Person, text: str, command: str = "/headway") -> str:
         """Run a command that opens a modal; return the modal's id once Headway has filled it."""
-        updates_before = len(self.emu.calls_to("views.update"))
+        since = self.modal_mark()
         result = await self.slack.slash_command(person.id, command, text, channel_id=CHANNEL.id)
         self.check_ack(result, f"{command} {text}")
-        await self.wait_for(lambda: len(self.emu.calls_to("views.update")) > updates_before,
-                            f"the `{command} {text}` modal")
-        opened = self.emu.calls_to("views.open")[-1]
-        if not opened.ok:
-            raise DemoError(f"Slack refused the modal for `{command} {text}`: {opened.error}")
-        view_id = opened.response["view"]["id"]
+        view_id = await self.filled_modal(since, f"the `{command} {text}` modal")
         view = self.emu.views.get(view_id) or {}
-        if view.get("callback_id") is None:  # still a notice: loading, or not allowed
+        if view.get("callback_id") is None:  # a notice: not allowed, not found
             text_shown = render_message(view.get("blocks"), users=self.out.users).strip()
             raise DemoError(f"the `{command} {text}` modal shows no form: {text_shown.splitlines()[0][:200]}")
         return view_id
+
+    def modal_mark(self) -> int:
+        """Where the record of Slack calls stands, before a click or command that opens a modal."""
+        return len(self.emu.calls)
+
+    async def filled_modal(self, since: int, what: str) -> str:
+        """The id of the modal opened since `since`, once Headway has filled it: opened with its view at once, or
+        opened loading and then updated (handlers/modals.py). Slack refusing to open it fails the story."""
+        def shown() -> dict[str, Any] | None:
+            calls = [c for c in self.emu.calls[since:] if c.method in ("views.open", "views.update")]
+            refused = next((c for c in calls if c.method == "views.open" and not c.ok), None)
+            if refused is not None:
+                raise DemoError(f"Slack refused {what}: {refused.error}")
+            return next((c.response["view"] for c in reversed(calls)
+                         if c.ok and LOADING not in json.dumps(c.response["view"], ensure_ascii=False)), None)
+        await self.wait_for(shown, what)
+        return str(shown()["id"])  # type: ignore[index]
 
     async def wait_for(self, condition: Any, what: str) -> Any:
         """Wait until `condition()` is truthy and return it."""

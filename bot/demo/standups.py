@@ -153,13 +153,11 @@ class StandupRound:
         self.out.step(f"{local} in {city(person)}: {person.first_name} clicks Answer"
                       + (" — after the cutoff" if late else ""))
         prompt = self.prompts[person.id]
-        updates = len(self.emu.calls_to("views.update"))
+        since = self.story.modal_mark()
         clicked = await self.story.slack.block_action(person.id, "standup_answer",
                                                       message=(prompt.response["channel"], prompt.response["ts"]))
         self.story.check_ack(clicked, f"{person.first_name}'s Answer button")
-        await self.story.wait_for(lambda: len(self.emu.calls_to("views.update")) > updates,
-                                  f"{person.first_name}'s answer form")
-        view_id = self.emu.calls_to("views.open")[-1].response["view"]["id"]
+        view_id = await self.story.filled_modal(since, f"{person.first_name}'s answer form")
         view = self.emu.views.get(view_id) or {}
         if view.get("callback_id") is None:
             shown = render_message(view.get("blocks"), users=self.out.users).strip().splitlines() or ["(empty)"]
