@@ -4,6 +4,7 @@ view that is filled when it is; a problem becomes a notice."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from bot import save_budget
 from bot.app import Headway
 from bot.errors import HeadwayError
 
+log = logging.getLogger(__name__)
 LOADING = ":hourglass_flowing_sand: Loading…"
 # A view built by this long after the request arrived opens filled: one Slack call and no flicker. Later than
 # that, the loading view goes first (the trigger would not wait for a slow read) and the view follows.
@@ -43,7 +45,12 @@ async def fill_view(hw: Headway, view_id: str, title: str, build: Callable[[], A
 
 async def _view_or_problem(hw: Headway, title: str, build: Callable[[], Awaitable[dict[str, Any]]]
                            ) -> dict[str, Any]:
+    """The view, or what went wrong in its place: the person who opened the modal is told either way."""
     try:
         return await build()
     except HeadwayError as error:
         return notice(hw, title, f":warning: {error}")
+    except Exception:
+        log.exception("building the %r modal failed", title)
+        internal = hw.renderer.message("errors/internal.json.j2").text
+        return notice(hw, title, f":warning: {internal} Please try again in a moment.")

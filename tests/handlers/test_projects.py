@@ -200,3 +200,19 @@ async def test_show_gives_headline_judgement_trend_and_outlook(slack, emulator, 
     assert "Expected by March 2027; worst case June 2027" in text
     mrkdwn = text.split("\n", 1)[1]  # the header is plain_text, which Slack never turns into a mention
     assert "<!here>" not in mrkdwn
+
+
+async def test_a_form_that_fails_to_build_says_so_in_the_modal(slack, emulator, monkeypatch):
+    """A bug while building the form: the person sees that something went wrong, not a modal that never opens."""
+    from bot.people import service
+
+    await make_pm(slack)
+
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service, "actor", broken)
+    shown = len(emulator.calls)
+    result = await slack.slash_command(PM, "/headway", "project new", channel_id=CHANNEL)
+    assert result.status == 200 and not result.body
+    assert "went wrong on Headway's side" in all_text(await filled_view(emulator, shown))
