@@ -24,16 +24,15 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from itertools import zip_longest
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Subquery, and_, case, func, or_, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.canvases.delivery import deliver_canvas  # a canvas's own rules: create, share, edit, gone
 from bot.db import Database
-from bot.delivery import bundles, held
+from bot.delivery import bundles, claims, held
 from bot.delivery.client import prepaid, retry_after
 from bot.delivery.commits import GroupCommit
 from bot.delivery.gateway import SlackGateway
@@ -51,12 +50,7 @@ log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 PER_CHANNEL_PER_DRAIN = 4  # a busy channel goes at ~1 message/s: leave the rest for the next drain
-MAX_WORKSPACES_PER_CLAIM = 16  # workspaces served by one drain (the others' turn comes at the next)
 CHANNEL_CLAIM = bundles.BUNDLE_ROWS * PER_CHANNEL_PER_DRAIN  # a thread's waiting replies, taken at once
-# Calls paced by their method's tier alone: they edit or show in place, so they need not keep a channel's order
-# with the messages (a file or canvas shared into a channel does, and goes with the messages)
-TIERED = [str(OutboxMethod.UPDATE), str(OutboxMethod.EPHEMERAL), str(OutboxMethod.PUBLISH_HOME)]
-CLAIM_SECONDS = 4.0  # a claim holds what goes out in about this long: the budget's messages, a tier's calls
 
 
 class Dependency(Exception):
@@ -125,7 +119,7 @@ class OutboxSender:
     def _claim_size(self) -> int:
         """Claim what the budget sends in a few seconds: a crash then leaves few rows waiting for their lease."""
         rate = self._pacer.message_rate * self._pacer.scale
-        return max(self._concurrency, min(self._batch, int(rate * CLAIM_SECONDS)))
+        return max(self._concurrency, min(self._batch, int(rate * claims.CLAIM_SECONDS)))
 
     async def drain(self) -> int:
         """Send every row that is due now; returns how many were sent."""
@@ -200,20 +194,9 @@ class OutboxSender:
                OutboxMessage.next_attempt_at <= now]
         if self.paused:
             due.append(col(OutboxMessage.team_id).not_in(list(self.paused.why)))
-        # Per workspace: `size` of its oldest messages (chat.postMessage and what shares into a channel), since
-        # every workspace has a budget of its own, so one workspace's fan-out (a thousand prompts) does not keep
-        # another's waiting until it is out; and of each tiered call (chat.update…) what its tier lets start
-        # within a claim's time: they spend no message budget, so they neither wait behind the messages nor,
-        # waiting for their own slots, hold the messages up.
-        rooms = self._pacer.rooms(TIERED, CLAIM_SECONDS)
-        ranked = _ranked(due)
+        rooms = self._pacer.rooms(claims.TIERED, claims.CLAIM_SECONDS)
         async with self._db.unit_of_work() as session:
-            found = (await session.exec(
-                select(ranked.c.id, ranked.c.attempted_at).where(or_(  # type: ignore[call-overload]
-                    and_(ranked.c.method.not_in(TIERED), ranked.c.place <= size),
-                    and_(ranked.c.method.in_(TIERED), ranked.c.place <= _room(ranked, rooms))))
-                .order_by(ranked.c.id).limit(size * MAX_WORKSPACES_PER_CLAIM + sum(rooms.values()))
-            )).all()
+            found = (await session.exec(claims.due_rows(due, size, rooms))).all()  # type: ignore[call-overload]
             if not found:
                 return []
             ids = [row_id for row_id, _ in found]
@@ -240,7 +223,7 @@ class OutboxSender:
             more = (await session.exec(
                 select(OutboxMessage.id, OutboxMessage.attempted_at)
                 .where(*due, col(OutboxMessage.channel).in_(threads), col(OutboxMessage.id).not_in(ids),
-                       col(OutboxMessage.method).not_in(TIERED))
+                       col(OutboxMessage.method).not_in(claims.TIERED))
                 .order_by(OutboxMessage.id).limit(CHANNEL_CLAIM)
             )).all()
             if not more:
@@ -319,7 +302,7 @@ class OutboxSender:
         """One call to Slack: one row, or a bundle of replies to one thread (each row keeps its own outcome)."""
         row, rest = send[0], send[1:]
         if (row.team_id in self.paused or self._pacer.blocked_for(row.method) > 0
-                or self._slot_wait(row) > CLAIM_SECONDS):  # a far slot goes back to the queue, not in the way
+                or self._slot_wait(row) > claims.CLAIM_SECONDS):  # a far slot goes back to the queue, not in the way
             await self._release(send, self._not_before(row))
             return "blocked"
         try:
@@ -538,23 +521,3 @@ class OutboxSender:
             for key, _ in marks:
                 self._sent_refs.pop(key, None)
 
-
-def _ranked(due: list[Any]) -> Subquery:
-    """Due rows with their place in their workspace's queue: the messages in order of arrival, each tiered
-    method's on its own, settles of answered questions last (a thousand DM prompts turning into "Answered" at 50
-    a minute must not keep the report's refresh waiting)."""
-    tiered = col(OutboxMessage.method).in_(TIERED)
-    settle_last = case((and_(tiered, col(OutboxMessage.kind).endswith("_settled")), 1), else_=0)
-    queue = case((tiered, OutboxMessage.method), else_="")
-    place = func.row_number().over(partition_by=(OutboxMessage.team_id, queue),
-                                   order_by=(settle_last, OutboxMessage.id)).label("place")
-    return select(OutboxMessage.id, OutboxMessage.attempted_at, OutboxMessage.team_id, OutboxMessage.method,
-                  place).where(*due).subquery()
-
-
-def _room(ranked: Subquery, rooms: dict[tuple[str | None, str], int]) -> Any:
-    """SQL for how many of a row's method its workspace may claim now (`rooms` from the pacer)."""
-    known = [(and_(ranked.c.team_id == team, ranked.c.method == method), room)
-             for (team, method), room in rooms.items() if team is not None]
-    fresh = [(ranked.c.method == method, room) for (team, method), room in rooms.items() if team is None]
-    return case(*known, *fresh, else_=0)
