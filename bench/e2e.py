@@ -52,6 +52,7 @@ from bench.common import (
 )
 from bot.ids import CallbackId
 from bot.slack_emulator import RemoteLink, SlackDriver, slack_signature
+from handlers.modals import is_loading
 
 Make = Callable[[int, str], str]
 E2E_GOAL, ACK_GOAL, SATURATED_P99 = 2.0, 1.3, 1.0
@@ -162,8 +163,7 @@ async def effects(emulator_url: str, kind: str) -> dict[str, float]:
                       if c["method"] == "views.open" and c["response"].get("ok")}
             seen: dict[str, float] = {}
             for call in calls:  # the first time each modal showed its form (not Headway's loading view)
-                if not call["response"].get("ok") or "Loading…" in json.dumps(call["response"].get("view"),
-                                                                               ensure_ascii=False):
+                if not call["response"].get("ok") or is_loading(call["response"].get("view")):
                     continue
                 if call["method"] == "views.open":
                     seen.setdefault("filled:" + call["params"].get("trigger_id", ""), call["at"])

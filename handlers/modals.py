@@ -4,6 +4,7 @@ view that is filled when it is; a problem becomes a notice."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,11 @@ LOADING = ":hourglass_flowing_sand: Loading…"
 # A view built by this long after the request arrived opens filled: one Slack call and no flicker. Later than
 # that, the loading view goes first (the trigger would not wait for a slow read) and the view follows.
 FILLED_WITHIN = 0.5
+
+
+def is_loading(view: dict[str, Any] | None) -> bool:
+    """Whether a modal still shows the loading view (for those who wait for it to be filled: tests, the demo)."""
+    return LOADING in json.dumps(view or {}, ensure_ascii=False)
 
 
 def notice(hw: Headway, title: str, text: str) -> dict[str, Any]:

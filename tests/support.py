@@ -13,16 +13,16 @@ from typing import Any, TypeVar
 from sqlmodel import select
 
 from bot.db import Database
+from handlers.modals import is_loading
 
 T = TypeVar("T")
-LOADING = "Loading…"  # handlers/modals.py's loading view says this until the modal is filled
 
 
 def filled_views(emulator: Any, since: int) -> list[dict[str, Any]]:
     """Views Headway showed (opened or updated) since call number `since`, loading views left out."""
     return [c.response["view"] for c in emulator.calls[since:]
             if c.method in ("views.open", "views.update") and c.response.get("ok")
-            and LOADING not in json.dumps(c.response["view"], ensure_ascii=False)]
+            and not is_loading(c.response["view"])]
 
 
 async def filled_view(emulator: Any, since: int, timeout: float = 10.0) -> dict[str, Any]:

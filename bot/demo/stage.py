@@ -6,7 +6,6 @@ Acts (`bot.demo.standups`, `bot.demo.portfolio`, `bot.demo.scenario`) take a `St
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -15,11 +14,9 @@ from bot.demo.printer import Printer
 from bot.projects import service as projects
 from bot.server import HeadwayServer
 from bot.slack_emulator import DriverResult, SlackDriver, SlackEmulator, render_message
+from handlers.modals import is_loading
 
 ANSWER_TIMEOUT = 5.0
-
-LOADING = "Loading…"  # what Headway's loading view says until the modal is filled (handlers/modals.py)
-
 
 class DemoError(Exception):
     """The story could not go on; the message says what went wrong, in one line."""
@@ -93,7 +90,7 @@ class Stage:
             if refused is not None:
                 raise DemoError(f"Slack refused {what}: {refused.error}")
             return next((c.response["view"] for c in reversed(calls)
-                         if c.ok and LOADING not in json.dumps(c.response["view"], ensure_ascii=False)), None)
+                         if c.ok and not is_loading(c.response["view"])), None)
         await self.wait_for(shown, what)
         return str(shown()["id"])  # type: ignore[index]
 
