@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import gc
 import importlib.util
 import json
 import math
@@ -14,7 +16,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +39,69 @@ def quick_httpx() -> None:
     httpcore assumes asyncio at once, as it would anyway."""
     if importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+# ------------------------------------------------------------------ the load generator
+
+
+class SignedPoster:
+    """Posts signed like Slack, for load: aiohttp on one session with no connection cap (open loop: a request is
+    never held for a free connection). Not httpx: httpcore's pool rescans every connection for every request and
+    every response (encode/httpcore#1035, O(connections × requests)); with hundreds open, the load generator's own
+    loop fell seconds behind and its lag was counted as Headway's ack time (a 200/s form burst: 12 ms of the
+    generator's CPU per request, ack max 10.9 s; on aiohttp 1.1 ms and 2.0 s, the same server). The benchmarks
+    print the generator's CPU per request (`generator_cpu`) so a run shows it was not the bottleneck."""
+
+    def __init__(self) -> None:
+        import aiohttp
+
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False),
+                                              timeout=aiohttp.ClientTimeout(total=60))
+        self._errors = (aiohttp.ClientError, asyncio.TimeoutError)
+
+    async def __aenter__(self) -> SignedPoster:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._session.close()
+
+    async def post(self, url: str, body: str, *, retries: int = 2) -> tuple[int, str, float]:
+        """(status, text, seconds from sending to the whole answer); status 599 when the connection failed.
+        A send that races the server closing an idle keep-alive connection is retried (the time restarts)."""
+        from bot.slack_emulator import slack_signature
+
+        for attempt in range(retries + 1):
+            timestamp = str(int(time.time()))
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
+                       "X-Slack-Signature": slack_signature(SIGNING_SECRET, timestamp, body)}
+            began = time.perf_counter()
+            try:
+                async with self._session.post(url, data=body.encode(), headers=headers) as response:
+                    text = await response.text()
+                    return response.status, text, time.perf_counter() - began
+            except self._errors:
+                if attempt == retries:
+                    return 599, "", time.perf_counter() - began
+        raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def steady_generator() -> Iterator[None]:
+    """While the load goes out, the generator's garbage collector stays off: a full collection of its payloads and
+    records paused it for 60–90 ms, delaying sends and answers alike, which a run then counted as the server's."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def generator_cpu(began: float, requests: int) -> str:
+    """The load generator's own CPU per request since `began` (time.process_time()), for the tables."""
+    return f"{(time.process_time() - began) * 1000 / max(requests, 1):.2f} ms"
 
 
 # ------------------------------------------------------------------ processes

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -37,6 +38,8 @@ from bench.common import (
     SIGNING_SECRET,
     TEAM_ID,
     Child,
+    SignedPoster,
+    generator_cpu,
     memory_kb,
     migrated_database,
     percentile,
@@ -45,13 +48,14 @@ from bench.common import (
     settings_for,
     start_emulator,
     start_server,
+    steady_generator,
     table,
     wait_idle,
     workdir,
     write_backend_section,
 )
 from bot.ids import CallbackId
-from bot.slack_emulator import RemoteLink, SlackDriver, slack_signature
+from bot.slack_emulator import RemoteLink, SlackDriver
 from handlers.modals import is_loading
 
 Make = Callable[[int, str], str]
@@ -74,13 +78,15 @@ class Cell:
     missing: int = 0
     drain: float = 0.0
     rss_kb: int = 0
+    generator: str = ""  # the load generator's CPU per request while sending
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         acks = [s.ack for s in self.sent]
         return {"n": len(self.sent), "ack50": percentile(acks, 50) * 1000, "ack99": percentile(acks, 99) * 1000,
                 "ackmax": max(acks, default=0) * 1000, "ok": sum(s.status == 200 and not s.busy for s in self.sent),
                 "e2e50": percentile(self.e2e or [0], 50) * 1000, "e2e99": percentile(self.e2e or [0], 99) * 1000,
-                "missing": self.missing, "busy": sum(s.busy for s in self.sent), "drain": self.drain}
+                "missing": self.missing, "busy": sum(s.busy for s in self.sent), "drain": self.drain,
+                "generator": self.generator}
 
 
 # ------------------------------------------------------------------ payloads with one visible effect each
@@ -123,25 +129,16 @@ async def requests_for(kind: str, make: Make, link: RemoteLink, count: int, star
 # ------------------------------------------------------------------ open-loop load
 
 
-async def open_loop(client: httpx.AsyncClient, url: str, work: list[tuple[str, str]], rate: float) -> list[Sent]:
+async def open_loop(poster: SignedPoster, url: str, work: list[tuple[str, str]], rate: float) -> list[Sent]:
     """Send each request at its scheduled time (rate per second), without waiting for earlier answers."""
     sent: list[Sent] = []
     tasks = []
     start = time.perf_counter()
 
     async def one(key: str, body: str) -> None:
-        timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
-                   "X-Slack-Signature": slack_signature(SIGNING_SECRET, timestamp, body)}
         record = Sent(key, time.time())
-        began = time.perf_counter()
-        try:
-            response = await client.post(url, content=body.encode(), headers=headers)
-            record.status = response.status_code
-            record.busy = "busy" in response.text.lower()
-        except httpx.HTTPError:
-            record.status = 599
-        record.ack = time.perf_counter() - began
+        record.status, text, record.ack = await poster.post(url, body, retries=0)
+        record.busy = "busy" in text.lower()
         sent.append(record)
 
     for index, (key, body) in enumerate(work):
@@ -153,7 +150,7 @@ async def open_loop(client: httpx.AsyncClient, url: str, work: list[tuple[str, s
     return sent
 
 
-async def effects(emulator_url: str, kind: str) -> dict[str, float]:
+async def effects(emulator_url: str, kind: str) -> dict[str, Any]:
     """When the emulator saw each request's visible effect, by key."""
     base = emulator_url.rstrip("/").removesuffix("/api")
     async with httpx.AsyncClient(timeout=120) as http:
@@ -161,7 +158,7 @@ async def effects(emulator_url: str, kind: str) -> dict[str, float]:
             calls = (await http.get(f"{base}/_emulator/calls")).json()["calls"]
             opened = {c["response"].get("view", {}).get("id"): c for c in calls
                       if c["method"] == "views.open" and c["response"].get("ok")}
-            seen: dict[str, float] = {}
+            seen: dict[str, Any] = {}
             for call in calls:  # the first time each modal showed its form (not Headway's loading view)
                 if not call["response"].get("ok") or is_loading(call["response"].get("view")):
                     continue
@@ -175,7 +172,7 @@ async def effects(emulator_url: str, kind: str) -> dict[str, float]:
         return {r["response_id"]: r["at"] for r in (await http.get(f"{base}/_emulator/responses")).json()["responses"]}
 
 
-async def run_cell(client: httpx.AsyncClient, server: Child, emulator: Child, link: RemoteLink, kind: str,
+async def run_cell(client: SignedPoster, server: Child, emulator: Child, link: RemoteLink, kind: str,
                    make: Make, rate: float, seconds: float, index: list[int], pids: list[int],
                    effect_prefix: str) -> Cell:
     count = max(1, int(rate * seconds))
@@ -183,7 +180,10 @@ async def run_cell(client: httpx.AsyncClient, server: Child, emulator: Child, li
     index[0] += count
     cell = Cell()
     sampler = asyncio.create_task(_peak_rss(server.pid, cell))
-    cell.sent = await open_loop(client, server.url + "/slack/events", work, rate)
+    began = time.process_time()
+    with steady_generator():
+        cell.sent = await open_loop(client, server.url + "/slack/events", work, rate)
+    cell.generator = generator_cpu(began, len(work))
     sending_ended = time.time()
     if kind == "view submission":
         cell.e2e = [s.ack for s in cell.sent]
@@ -230,13 +230,12 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
     servers = {"bare": bare, "headway": headway}
     pids = [headway.pid, bare.pid, emulator.pid]
     rows, overload_rows = [], []
-    bursts: list[tuple[float, dict[str, float], int]] = []  # form saves: rate, Headway's cell, projects saved
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    bursts: list[tuple[float, dict[str, Any], int]] = []  # form saves: rate, Headway's cell, projects saved
     try:
         assert (await headway.command("tick"))["prompted"] == len(USERS)
         await wait_idle(pids)
         idle = {name: memory_kb(child.pid)["VmRSS"] for name, child in servers.items()}
-        async with httpx.AsyncClient(timeout=30) as http, httpx.AsyncClient(timeout=60, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=30) as http, SignedPoster() as client:
             link = RemoteLink(emulator.url, http)
             driver = SlackDriver(headway.url, SIGNING_SECRET, link, team_id=TEAM_ID, http=http)
             makers = await payload_makers(driver, link)
@@ -272,17 +271,21 @@ async def main(rates: list[float], seconds: float, quick: bool) -> None:
         for child in (headway, bare, emulator):
             await child.stop()
     body = table(["request", "rate/s", "n", "bare ack p99 ms", "headway ack p99 ms", "ack p99 ratio",
-                  "bare e2e p50/p99 ms", "headway e2e p50/p99 ms", "e2e p99 ratio", "missing", "busy"], rows)
+                  "bare e2e p50/p99 ms", "headway e2e p50/p99 ms", "e2e p99 ratio", "missing", "busy",
+                  "generator CPU per request"], rows)
     body += "\n\n### Form saves in the ack (project form, Headway)\n\n" + table(
         ["rate/s", "submitted", "saved (ack empty)", "answered busy", "projects in the database", "ack p99 ms",
-         "ack max ms", "every ack < 2.5 s", "busy saved nothing"],
+         "ack max ms", "every ack < 2.5 s", "busy saved nothing", "generator CPU per request"],
         [[f"{rate:.0f}", f"{c['n']:.0f}", f"{c['ok']:.0f}", f"{c['busy']:.0f}", saved, f"{c['ack99']:.0f}",
-          f"{c['ackmax']:.0f}", "yes" if c["ackmax"] < 2500 else "no", "yes" if saved == c["ok"] else "no"]
+          f"{c['ackmax']:.0f}", "yes" if c["ackmax"] < 2500 else "no", "yes" if saved == c["ok"] else "no",
+          c["generator"]]
          for rate, c, saved in bursts])
     body += (f"\n\nSaturating rate (highest with Headway's end-to-end p99 < {SATURATED_P99:.0f} s, by doubling): "
              f"**{saturating:.0f}/s** for `/gate status`. Goals: ack p99 ≤ {ACK_GOAL}× bare, end-to-end p99 ≤ "
              f"{E2E_GOAL}× bare below saturation. 'missing' = acked but no visible effect within 30 s (shed work "
-             "answers 'busy' instead and is counted there).\n\n### Overload: 10 s at twice the saturating rate\n\n")
+             "answers 'busy' instead and is counted there). 'generator CPU per request': the load generator's own "
+             "CPU while sending (aiohttp, `bench.common.SignedPoster`), far below the interval between requests: "
+             "the generator kept its schedule.\n\n### Overload: 10 s at twice the saturating rate\n\n")
     body += table(["app", "rate", "sent", "answered busy", "missing", "ack p99 ms", "e2e p99 ms",
                    "drain after the end", "idle RSS MiB", "peak RSS MiB", "peak/idle"], overload_rows)
     body += "\n\nGoal: drains within 5 s of the end; peak memory within 1.5× idle." + (" (--quick)" if quick else "")
@@ -327,15 +330,16 @@ def _modal_maker(gate_status: Make) -> Make:
     return make
 
 
-def _row(kind: str, rate: float, cells: dict[str, dict[str, float]]) -> list[object]:
+def _row(kind: str, rate: float, cells: dict[str, dict[str, Any]]) -> list[object]:
     b, h = cells["bare"], cells["headway"]
     return [kind, f"{rate:.0f}", f"{b['n']:.0f}/{h['n']:.0f}", f"{b['ack99']:.1f}", f"{h['ack99']:.1f}",
             f"{h['ack99'] / max(b['ack99'], 1e-6):.2f}×", f"{b['e2e50']:.0f}/{b['e2e99']:.0f}",
             f"{h['e2e50']:.0f}/{h['e2e99']:.0f}", f"{h['e2e99'] / max(b['e2e99'], 1e-6):.2f}×",
-            f"{b['missing']:.0f}/{h['missing']:.0f}", f"{b['busy']:.0f}/{h['busy']:.0f}"]
+            f"{b['missing']:.0f}/{h['missing']:.0f}", f"{b['busy']:.0f}/{h['busy']:.0f}",
+            f"{b['generator']} / {h['generator']}"]
 
 
-async def _saturating_rate(client: httpx.AsyncClient, server: Child, emulator: Child, link: RemoteLink, make: Make,
+async def _saturating_rate(client: SignedPoster, server: Child, emulator: Child, link: RemoteLink, make: Make,
                            seconds: float, index: list[int], pids: list[int], start: float) -> float:
     """The highest rate (doubling up from `start`, or halving down when `start` is already too much) at which
     Headway's end-to-end p99 stays under SATURATED_P99 with nothing answered busy or missing."""

@@ -32,7 +32,9 @@ from bench.common import (
     CHANNEL,
     SIGNING_SECRET,
     TEAM_ID,
+    SignedPoster,
     emulator_calls,
+    generator_cpu,
     migrated_database,
     percentile,
     quick_httpx,
@@ -40,12 +42,13 @@ from bench.common import (
     settings_for,
     start_emulator,
     start_server,
+    steady_generator,
     table,
     workdir,
     write_backend_section,
 )
 from bot.ids import ActionId, CallbackId
-from bot.slack_emulator import RemoteLink, SlackDriver, slack_signature
+from bot.slack_emulator import RemoteLink, SlackDriver
 
 ACK_GOAL = 1.0
 FORMS = 100
@@ -156,29 +159,18 @@ def form_body(template: dict, index: int) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-async def post(client: httpx.AsyncClient, url: str, body: str, acks: list[float], failures: list[str],
+async def post(poster: SignedPoster, url: str, body: str, acks: list[float], failures: list[str],
                busy: list[int], who: str = "", gave_up: list[str] | None = None) -> None:
     """Submit; a form answered "busy" is submitted again a second later, as its person would (up to 5 times)."""
     for _ in range(5):
-        timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
-                   "X-Slack-Signature": slack_signature(SIGNING_SECRET, timestamp, body)}
-        began = time.perf_counter()
-        for attempt in range(3):  # uvicorn closes connections idle for 5 s; a send may race that close
-            try:
-                response = await client.post(url, content=body.encode(), headers=headers)
-                break
-            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
-                if attempt == 2:
-                    raise
-                began = time.perf_counter()
-        acks.append(time.perf_counter() - began)
-        if response.status_code == 200 and "submit again in a moment" in response.text:
+        status, text, seconds = await poster.post(url, body)
+        acks.append(seconds)
+        if status == 200 and "submit again in a moment" in text:
             busy.append(1)
             await asyncio.sleep(2.0)
             continue
-        if response.status_code != 200 or response.content:
-            failures.append(f"{response.status_code} {response.text[:120]}")
+        if status != 200 or text:
+            failures.append(f"{status} {text[:120]}")
         return
     failures.append("busy five times")
     if gave_up is not None:
@@ -200,8 +192,7 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
     gave_up: list[str] = []  # answered busy five times: must have nothing saved
     try:
         assert (await headway.command("tick"))["prompted"] == people
-        limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
-        async with httpx.AsyncClient(timeout=30) as http, httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=30) as http, SignedPoster() as client:
             link = RemoteLink(emulator.url, http)
             driver = SlackDriver(headway.url, SIGNING_SECRET, link, team_id=TEAM_ID, http=http)
             answer_template, blocked_template, form_template = await captured(driver, link, users[:2], users[0])
@@ -210,20 +201,22 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
             answers = [(u, answer_body(blocked_template if i % BLOCKED_EVERY == 1 else answer_template, u, prompts[u]))
                        for i, u in enumerate(users[2:], start=2)]
             forms = [form_body(form_template, i) for i in range(FORMS)]
-            tasks, start = [], time.perf_counter()
-            for index, (user, body) in enumerate(answers):
-                delay = start + index * seconds / len(answers) - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                kind = "standup answer"
-                tasks.append(asyncio.create_task(post(client, url, body, acks[kind], failures, busy[kind], user,
-                                                      gave_up)))
-                if index == len(answers) // 2:
-                    kind = "project form"
-                    tasks += [asyncio.create_task(post(client, url, f, acks[kind], failures, busy[kind]))
-                              for f in forms]
-            await asyncio.gather(*tasks)
+            with steady_generator():
+                tasks, start, cpu = [], time.perf_counter(), time.process_time()
+                for index, (user, body) in enumerate(answers):
+                    delay = start + index * seconds / len(answers) - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    kind = "standup answer"
+                    tasks.append(asyncio.create_task(post(client, url, body, acks[kind], failures, busy[kind], user,
+                                                          gave_up)))
+                    if index == len(answers) // 2:
+                        kind = "project form"
+                        tasks += [asyncio.create_task(post(client, url, f, acks[kind], failures, busy[kind]))
+                                  for f in forms]
+                await asyncio.gather(*tasks)
             submitted = time.perf_counter()
+            generator = generator_cpu(cpu, sum(len(v) for v in acks.values()))
             saved = await answered(db)
             complete, posts = await wait_for_thread(emulator.url, len(saved), THREAD_GOAL)
             # the confirmations (DMs) at the workspace pace; the prompts' "Answered" settles (chat.update, Tier 3:
@@ -272,7 +265,8 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
              f"confirmations) were all out "
              f"{drained - submitted:.0f} s after the last submission; {len(updates)} chat.updates were sent by then "
              f"and {settles_waiting} (the prompts' \"Answered\" settles, Tier 3) were still waiting their turn at "
-             f"Slack's 50 a minute. 429s answered: {limited}. "
+             f"Slack's 50 a minute. 429s answered: {limited}. The load generator (aiohttp, "
+             f"`bench.common.SignedPoster`) spent {generator} of CPU per submission. "
              f"Goal (all in the thread within {THREAD_GOAL:.0f} s, each once, report complete, 0 429s): "
              f"**{'met' if met else 'not met'}**.")
     write_backend_section("rush", "Morning rush (standup answers and project forms)", body, "python -m bench.rush")

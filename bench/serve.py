@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import uvicorn
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -83,14 +82,14 @@ async def serve(app: Starlette) -> tuple[str, Any]:
     """Serve exactly as `headway serve` does: its logging setup (one line per request, at info) and its uvicorn
     configuration on a socket taken first, for Headway and the bare app alike."""
     from bot.logs import configure as configure_logging
-    from bot.serving import listening_socket, serving_config
+    from bot.serving import Server, listening_socket, serving_config
 
     configure_logging("info", "text")
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = serving_config(app, "info")
     config.http = os.environ.get("HEADWAY_BENCH_HTTP", config.http)  # h11 or httptools: to compare the parsers
-    server = uvicorn.Server(config)
+    server = Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:  # noqa: ASYNC110 (uvicorn only offers a flag; HeadwayServer.start polls too)
         if task.done():

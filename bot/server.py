@@ -19,7 +19,7 @@ from bot.app import Headway, build_headway
 from bot.clock import Clock
 from bot.config import Settings
 from bot.migrate import SchemaOutdated, ensure_current
-from bot.serving import listening_socket, serving_config
+from bot.serving import Server, listening_socket, serving_config
 from bot.slack_app import build_bolt_app, connect_socket_mode, oauth_endpoint, slack_endpoint
 from bot.web import build_web_app
 
@@ -76,7 +76,7 @@ class _EmbeddedServer(uvicorn.Server):
             await self.lifespan.shutdown()
 
 
-class _ForegroundServer(uvicorn.Server):
+class _ForegroundServer(Server):
     """`headway serve`: SIGTERM/Ctrl-C shut down gracefully and the process then exits 0, not by the signal."""
 
     @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import socket
 from collections.abc import Callable
@@ -29,6 +30,18 @@ def serving_config(app: object, log_level: str) -> uvicorn.Config:
     see `event_loop_factory` for what it saved), else by h11."""
     http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
     return uvicorn.Config(app, lifespan="on", log_level=log_level, log_config=None, access_log=False, http=http)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which once started moves everything built so far out of the garbage collector's sight
+    (`gc.freeze`): the modules, mappers, templates and settings live as long as the process, yet each full
+    collection walked them all — 13–52 ms pauses under load, each one an ack's latency (bench/RESULTS.md, issue 25).
+    Collections then walk only what requests create."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        gc.collect()
+        gc.freeze()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

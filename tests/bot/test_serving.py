@@ -19,3 +19,32 @@ def test_serve_runs_on_uvloop_and_parses_http_with_httptools():
     assert config.http == "httptools"
     config.load()
     assert config.http_protocol_class.__module__ == "uvicorn.protocols.http.httptools_impl"
+
+
+async def test_once_started_the_server_keeps_what_it_built_out_of_full_collections():
+    """Everything built before serving lives as long as the process: a full collection need not walk it."""
+    import gc
+
+    from bot.serving import Server, listening_socket
+
+    async def app(scope, receive, send):  # lifespan only
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+    sock = listening_socket("127.0.0.1", 0)
+    config = serving_config(app, "warning")
+    config.log_config = None
+    server = Server(config)
+    gc.unfreeze()
+    try:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            assert not task.done(), task
+            await asyncio.sleep(0.005)
+        assert gc.get_freeze_count() > 1000
+        server.should_exit = True
+        await task
+    finally:
+        gc.unfreeze()
+        sock.close()

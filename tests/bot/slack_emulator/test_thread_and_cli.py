@@ -88,3 +88,20 @@ def test_standalone_process_serves_more_workspaces_each_with_its_own_post_budget
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+async def test_standalone_emulator_keeps_its_history_out_of_full_collections() -> None:
+    """Its recorded calls only grow; a full collection walking them would pause answers (counted as Slack's)."""
+    import asyncio
+    import gc
+
+    from bot.slack_emulator.__main__ import keep_history_out_of_gc
+
+    gc.unfreeze()
+    keeping = asyncio.create_task(keep_history_out_of_gc(every=0.01))
+    try:
+        await asyncio.sleep(0.05)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        keeping.cancel()
+        gc.unfreeze()
