@@ -123,6 +123,18 @@ def answer_body(template: dict, user: str, prompt: int) -> str:
     return urlencode({"payload": text})
 
 
+def why_limited(call: dict, same_method: list[dict]) -> str:
+    """A refused call, with how many of its method Slack accepted just before it: in its channel (the last 5 s)
+    and in the workspace (the last 6 s) — to tell which limit it ran into."""
+    channel = call["params"].get("channel", "")
+    names = {channel, "D" + channel[1:]} if channel[:1] in ("U", "W") else {channel}  # the emulator's DM ids
+    ok = [c for c in same_method if c["response"].get("ok") and call["at"] - 6 <= c["at"] < call["at"]]
+    here = [c for c in ok if call["at"] - c["at"] <= 5
+            and names & {c["params"].get("channel"), c["response"].get("channel")}]
+    return (f"{call['method']} to {channel} (thread {call['params'].get('thread_ts') or '-'}); accepted before "
+            f"it: {len(here)} in that channel in 5 s, {len(ok)} in the workspace in 6 s")
+
+
 def thread_keys(posts: list[dict]) -> list[str]:
     """The outbox keys of the answers posted in the report's thread (a thread message may hold several)."""
     from bot.delivery.bundles import metadata_keys
@@ -152,10 +164,15 @@ async def wait_for_thread(api_url: str, people: int, limit: float) -> tuple[floa
         await asyncio.sleep(2.0)
 
 
-def form_body(template: dict, index: int) -> str:
+def form_body(template: dict, index: int, response_url: str) -> str:
+    """The project form again with its own key, opened by its own `/headway project new` (each command has its
+    own response_url, where Headway confirms the save: Slack takes at most five answers on one)."""
     payload = copy.deepcopy(template)
     [action] = payload["view"]["state"]["values"]["key"]
     payload["view"]["state"]["values"]["key"][action]["value"] = f"R{index:05d}"
+    metadata = json.loads(payload["view"]["private_metadata"])
+    assert "response_url" in metadata, metadata
+    payload["view"]["private_metadata"] = json.dumps(dict(metadata, response_url=response_url))
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -200,7 +217,9 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
             url = headway.url + "/slack/events"
             answers = [(u, answer_body(blocked_template if i % BLOCKED_EVERY == 1 else answer_template, u, prompts[u]))
                        for i, u in enumerate(users[2:], start=2)]
-            forms = [form_body(form_template, i) for i in range(FORMS)]
+            forms = [form_body(form_template, i, (await link.call("new_response_url", channel_id=CHANNEL,
+                                                                  user_id=users[0]))["url"])
+                     for i in range(FORMS)]
             with steady_generator():
                 tasks, start, cpu = [], time.perf_counter(), time.process_time()
                 for index, (user, body) in enumerate(answers):
@@ -240,6 +259,9 @@ async def main(people: int, seconds: float, rate_scale: float, budget: float) ->
     blocked_saved = [u for u in blocked_users if u in saved]
     report_complete = f"*Blocked ({len(blocked_saved)})*" in final  # the count; it lists the first 10 by name
     limited = sum(1 for c in [*posts, *updates] if c["response"].get("error") == "ratelimited")
+    for call in [*posts, *updates]:  # what each 429 refused, and what the same channel and workspace had just seen
+        if call["response"].get("error") == "ratelimited":
+            print("429:", why_limited(call, posts if call["method"] == "chat.postMessage" else updates), flush=True)
     dms = sum(1 for c in posts if c["params"].get("channel", "").startswith("U") and c["response"].get("ok"))
     rows = [[kind, len(values), len(busy[kind]), f"{percentile(values, 50) * 1000:.0f}",
              f"{percentile(values, 99) * 1000:.0f}", f"{max(values) * 1000:.0f}",

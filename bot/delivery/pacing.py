@@ -14,8 +14,9 @@ share near zero; the outbox still owns retries.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 
 from bot.delivery.tokens import current_team
@@ -79,6 +80,12 @@ class Bucket:
 
 
 @dataclass
+class _Turn:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+@dataclass
 class Pacer:
     """Per-method buckets (Slack's tiers), the workspace's chat.postMessage budget and per-channel pacing.
 
@@ -96,6 +103,7 @@ class Pacer:
     # tests whose subject is not pacing). Always 1 against real Slack.
     scale: float = 1.0
     _buckets: dict[tuple[str, str, str], Bucket] = field(default_factory=dict)
+    _turns: dict[tuple[str, str], _Turn] = field(default_factory=dict)  # (workspace, channel): posts waiting
 
     def _bucket(self, method: str, scope: str = "") -> Bucket | None:
         key = (current_team() or "", method, scope)
@@ -111,11 +119,39 @@ class Pacer:
         return bucket
 
     async def acquire(self, method: str, channel: str | None = None) -> None:
-        """Wait for this call's slot: the channel's first (chat.postMessage), then the method's. A 429 that
-        arrives while waiting (another call hit it) pushes the slot past its Retry-After."""
-        if method == POST_MESSAGE and channel:
-            await _wait(self._bucket(method, channel), self.clock)
-        await _wait(self._bucket(method), self.clock)
+        """Wait for this call's slot: the method's (for chat.postMessage: the workspace budget's) and, for a post,
+        its channel's. A 429 that arrives while waiting (another call hit it) pushes the slot past its Retry-After.
+
+        A channel's posts take turns, and each books the channel's slot only once it has the workspace's too,
+        when it really goes: booked first, a post that then waited a varying time for the budget would reach
+        Slack bunched up with the next ones, and a channel's short burst ran out (a rush's 96 DMs to one person
+        behind a saturated budget drew a 429)."""
+        if not (method == POST_MESSAGE and channel):
+            await _wait(self._bucket(method), self.clock)
+            return
+        async with self._turn_in(channel):
+            posts_here = self._bucket(method, channel)
+            assert posts_here is not None
+            if (turn := posts_here.wait(self.clock())) > 0:  # the channel's next slot (nothing booked yet)
+                await asyncio.sleep(turn)
+            await _wait(self._bucket(method), self.clock)
+            await _wait(posts_here, self.clock)  # conforms now: time only moved on and nobody else booked it
+
+    @contextlib.asynccontextmanager
+    async def _turn_in(self, channel: str) -> AsyncIterator[None]:
+        """One post at a time per channel (first come, first served); the lock lives while anyone waits."""
+        key = (current_team() or "", channel)
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = _Turn()
+        turn.users += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.users -= 1
+            if not turn.users:
+                del self._turns[key]
 
     def block(self, method: str, retry_after: float) -> None:
         """Slack answered 429: nobody calls this method (for chat.postMessage: in this workspace) for a while."""
