@@ -31,6 +31,7 @@ from bot.render import Message
 
 OUTBOX_EVENT = "headway_outbox"
 MANY_PROFILES = 20  # above this, one users.list page (200 people) beats 200 users.info calls
+DM_ATTEMPTS = 3  # a DM fallback that drew a 429 goes again after Slack's Retry-After, twice at most
 _RESPONSE_URL_RETRIES = [AsyncConnectionErrorRetryHandler(max_retry_count=2), AsyncServerErrorRetryHandler(
     max_retry_count=2), AsyncRateLimitErrorRetryHandler(max_retry_count=1)]
 
@@ -140,15 +141,21 @@ class SlackGateway:
             await self.dm_instead(user_id, message, failure.error)
 
     async def dm_instead(self, user_id: str, message: Message, reason: str) -> None:
-        """The answer a response_url refused, by DM; if Slack refuses that too, a short note naming the reason."""
+        """The answer a response_url refused, by DM; if Slack refuses that too, a short note naming the reason.
+        A DM that drew a 429 is sent again: the pacer holds it until Slack's Retry-After has passed."""
         log.warning("response_url refused an answer (%s); sending it by DM", reason)
-        try:
-            await self.post_message(user_id, message)
-        except SlackApiError as error:
-            log.warning("the DM fallback was refused too: %s", error.response.get("error"))
-            await self.post_message(user_id, Message(
-                text=f":warning: Headway had an answer for you, but Slack refused to show it ({reason}). "
-                     "Please try again; if it keeps happening, tell your Headway admin."))
+        for attempt in range(1, DM_ATTEMPTS + 1):
+            try:
+                await self.post_message(user_id, message)
+                return
+            except SlackApiError as error:
+                if error.response.get("error") == "ratelimited" and attempt < DM_ATTEMPTS:
+                    continue
+                log.warning("the DM fallback was refused too: %s", error.response.get("error"))
+                break
+        await self.post_message(user_id, Message(
+            text=f":warning: Headway had an answer for you, but Slack refused to show it ({reason}). "
+                 "Please try again; if it keeps happening, tell your Headway admin."))
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
         response = await self.client.views_open(trigger_id=trigger_id, view=view)

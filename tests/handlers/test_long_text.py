@@ -78,3 +78,21 @@ async def test_a_refused_button_answer_comes_by_dm_too(slack, emulator, clean_da
                                        == EXEC and "Your vote on gate" in (c.params.get("text") or "")], timeout=10)
     assert answer[-1].response["ok"]
     assert clicked.responses == []
+
+
+async def test_a_refused_answer_whose_dm_draws_a_429_comes_by_dm_after_the_retry_after(slack, emulator,
+                                                                                      clean_database):
+    """Slack's 429 on the DM fallback is a "not now": the same answer goes once its Retry-After has passed."""
+    await fraud_project(slack, emulator)
+    gate = await request_gate(slack, emulator, clean_database)
+    dm = await card(emulator, gate.id, EXEC)
+    emulator.fail_next("response_url", status=404, error="used_url")
+    emulator.fail_next("chat.postMessage", status=429, retry_after=1)
+    clicked = await slack.block_action(EXEC, "gate_go", message=where(dm))
+    assert clicked.status == 200
+    answer = await eventually(lambda: [c for c in emulator.calls_to("chat.postMessage") if c.params.get("channel")
+                                       == EXEC and "Your vote on gate" in (c.params.get("text") or "")
+                                       and c.response.get("ok")], timeout=10)
+    refused = [c for c in emulator.calls_to("chat.postMessage") if c.status == 429]
+    assert len(answer) == 1 and len(refused) == 1 and answer[0].at - refused[0].at >= 0.9
+    assert not [c for c in emulator.calls_to("chat.postMessage") if "refused to show it" in str(c.params)]
