@@ -98,10 +98,14 @@ async def payload_makers(driver: SlackDriver, link: RemoteLink) -> dict[str, Mak
     submission = first.payload
     [key_action] = submission["view"]["state"]["values"]["key"]
 
-    def submit(index: int, _url: str) -> str:
+    metadata = json.loads(submission["view"]["private_metadata"])
+
+    def submit(index: int, url: str) -> str:
+        """The form of its own `/headway project new`: Headway confirms the save on that command's response_url."""
         user = USERS[index % len(USERS)]
         submission["user"] = dict(submission["user"], id=user, username=user.lower(), name=user.lower())
         submission["view"]["state"]["values"]["key"][key_action]["value"] = f"B{index:07d}"
+        submission["view"]["private_metadata"] = json.dumps(dict(metadata, response_url=url))
         return interactive(submission)
 
     gate = await driver.slash_command(USERS[0], "/gate", "status", channel_id=CHANNEL)  # Bolt answers 404 if unknown

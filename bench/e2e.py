@@ -116,8 +116,9 @@ def with_trigger(body: str, trigger: str) -> str:
 
 async def requests_for(kind: str, make: Make, link: RemoteLink, count: int, start: int) -> list[tuple[str, str]]:
     """(key, body) for `count` requests of this kind."""
-    if kind == "view submission":
-        return [("", make(start + i, "")) for i in range(count)]
+    if kind == "view submission":  # the ack is what the person waits for; the response_url is the command's
+        urls = await fresh_keys(link, "url", count)
+        return [("", make(start + i, url)) for i, (_, url) in enumerate(urls)]
     if kind == "modal command":
         triggers = await fresh_keys(link, "trigger", count)
         urls = await fresh_keys(link, "url", count)

@@ -43,8 +43,10 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener,
     when `urgent` says so after the ack (the work opens a modal: its trigger_id lives 3 s), ahead of the queue.
 
     When the queue is full (`hw.background.overloaded`) nothing is queued: a slash command is answered "busy" in
-    its ack (the person sees it at once and nothing is half done); anything else — a click, a form, an event —
-    runs its work inline before the ack returns, which slows this one request instead of growing the backlog."""
+    its ack (the person sees it at once and nothing is half done), and so is a form, before it saves anything
+    (its follow-up — the confirmation, a DM that may wait for Slack's pace — would otherwise run inside the ack and
+    answer after Slack gave up); anything else — a click, an event — runs its work inline before the ack returns,
+    which slows this one request instead of growing the backlog."""
     ack_names, work_names = _wanted(acknowledge), [_wanted(w) for w in work]
 
     async def listener(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, view: dict[str, Any] | None,
@@ -56,6 +58,10 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener,
             await ack(text=BUSY, response_type="ephemeral")
             return
         if body.get("type") == "view_submission":  # a form saved in its ack: within the budget, or not at all
+            if overloaded:  # its follow-up work could not be queued: saved, it would run in the ack, past 3 s
+                hw.metrics.shed.labels("form").inc()
+                await ack(**busy_form(hw, view or {}))
+                return
             try:
                 with save_budget.within_budget():
                     await acknowledge(**{name: given[name] for name in ack_names})

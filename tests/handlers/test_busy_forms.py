@@ -77,3 +77,19 @@ async def test_a_form_that_waited_before_headway_saw_it_says_busy_at_once(slack,
     assert refused.status_code == 200 and list(refused.json()["errors"].values()) == [save_budget.BUSY]
     assert waited < save_budget.SAVE_BUDGET / 2  # not after the 2 s a fresh request may wait for its turn
     assert [p.key for p in await rows(clean_database, Project)] == ["FIRST"]  # the late one saved nothing
+
+
+async def test_a_form_says_busy_and_saves_nothing_while_the_work_behind_acks_is_full(slack, emulator, headway,
+                                                                                    clean_database, monkeypatch):
+    """Saved, its confirmation would have to run inside the ack (nothing more can be queued), and that may wait
+    for Slack's pace: the form answers busy at once instead, as a command does."""
+    await make_pm(slack)
+    view_id = await open_form(slack, emulator, PM)
+    monkeypatch.setattr(headway.hw.background, "max_queued", 0)  # every request finds the backlog full
+    refused = await slack.view_submission(PM, view_id, FRAUD)
+    assert refused.status == 200 and list(refused.body["errors"].values()) == [save_budget.BUSY]
+    assert await rows(clean_database, Project) == []
+    monkeypatch.undo()
+    saved = await slack.view_submission(PM, view_id, FRAUD)
+    assert saved.status == 200 and not saved.body
+    assert [p.key for p in await rows(clean_database, Project)] == ["FRAUD"]
