@@ -106,6 +106,7 @@ async def refresh_profiles(hw: Headway) -> int:
             Person.deleted.is_(False)))).all()  # type: ignore[attr-defined]
     refreshed = 0
     for person_id, user_id, team_id in people:
+        asked = utcnow()
         try:
             with acting_for(team_id):
                 profile = await hw.gateway.profile(user_id)
@@ -121,7 +122,7 @@ async def refresh_profiles(hw: Headway) -> int:
                 person.tz, person.real_name, person.deleted = profile.tz, profile.real_name, profile.deleted
                 person.profile_refreshed_at = utcnow()
                 session.add(person)
-                await statuses.record_profiles(session, person.team_id, [profile])
+                await statuses.record_profiles(session, person.team_id, [profile], asked)
                 refreshed += 1
     return refreshed
 

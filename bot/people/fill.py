@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.db import Database
 from bot.delivery.errors import RateLimited, SlackUnavailable
+from bot.models import utcnow
 from bot.people import service as people
 from bot.people import statuses
 from bot.people.profile import Profile
@@ -30,6 +31,7 @@ async def fill_unfilled(db: Database, team_id: str, fetch: Fetch, *, max_waits: 
         return 0
     waits = 0
     while True:  # one walk for everyone: users.list pages are shared by all of them
+        asked = utcnow()  # the statuses are as of now: one seen later (a user_change meanwhile) stays
         try:
             found = await fetch(pending)
             break
@@ -47,5 +49,5 @@ async def fill_unfilled(db: Database, team_id: str, fetch: Fetch, *, max_waits: 
         async with db.unit_of_work() as session:
             await people.fill_profiles(session, team_id, {u: found[u] for u in chunk if u in found},
                                        unknown=[u for u in chunk if u not in found])
-            await statuses.record_profiles(session, team_id, [found[u] for u in chunk if u in found])
+            await statuses.record_profiles(session, team_id, [found[u] for u in chunk if u in found], asked)
     return len(pending)

@@ -53,17 +53,24 @@ def _instant(unix: int) -> datetime | None:
 
 async def record_statuses(session: AsyncSession, team_id: str, statuses: dict[str, Status],
                           seen: datetime | None = None) -> None:
-    """Remember what Slack said about these people's statuses (an empty one too: it means "not away")."""
+    """Remember what Slack said about these people's statuses (an empty one too: it means "not away"), as of
+    `seen` (when Headway asked; default now). A status seen later is kept: a profile read that was in flight while
+    a `user_change` event arrived must not put the older status back."""
     rows = await week_rows(session, team_id, statuses)
     at = seen or utcnow()
     for user_id, status in statuses.items():
-        _apply(rows[user_id], status, at)
-        session.add(rows[user_id])
+        row = rows[user_id]
+        if row.status_seen_at is not None and row.status_seen_at > at:
+            continue
+        _apply(row, status, at)
+        session.add(row)
     await session.flush()
 
 
-async def record_profiles(session: AsyncSession, team_id: str, profiles: Iterable[Profile]) -> None:
-    await record_statuses(session, team_id, {p.user_id: p.status for p in profiles if p.status is not None})
+async def record_profiles(session: AsyncSession, team_id: str, profiles: Iterable[Profile],
+                          seen: datetime | None = None) -> None:
+    await record_statuses(session, team_id, {p.user_id: p.status for p in profiles if p.status is not None},
+                          seen)
 
 
 async def unknown(session: AsyncSession, team_id: str, user_ids: Iterable[str]) -> list[str]:
@@ -85,6 +92,7 @@ async def read_unknown(db: Database, team_id: str, user_ids: Iterable[str], fetc
         pending = (await unknown(session, team_id, user_ids))[:MAX_UNKNOWN_PER_TICK]
     if not pending:
         return 0
+    asked = utcnow()
     try:
         found = await fetch(pending)
     except RateLimited as error:
@@ -96,7 +104,7 @@ async def read_unknown(db: Database, team_id: str, user_ids: Iterable[str], fetc
         return 0
     async with db.unit_of_work() as session:
         await record_statuses(session, team_id, {u: (found[u].status if u in found and found[u].status else Status())
-                                                 for u in pending})
+                                                 for u in pending}, asked)
     return len(pending)
 
 

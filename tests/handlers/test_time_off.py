@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 
-from bot.models import CalendarFeed, PersonWeek, StandupAway, StandupPrompt
+from bot.models import CalendarFeed, Person, PersonWeek, StandupAway, StandupPrompt
 from tests.conftest import ADMIN, CHANNEL, EXEC, MEMBER, PM
 from tests.handlers.standup_support import create_standup, dms_to, tick
 from tests.support import all_text, eventually, rows
@@ -119,6 +119,21 @@ async def test_a_status_set_by_event_skips_the_prompt_and_shows_as_away(slack, e
     await status_seen(clean_database, EXEC, "")
     await tick(headway, clock, hours=13)  # Tue 08:35 UTC
     await eventually(lambda: prompted(emulator, EXEC) == 1)
+
+
+async def test_a_status_set_while_headway_reads_the_profile_is_not_put_back(slack, emulator, headway,
+                                                                            clean_database):
+    """The profile read after the standup form answers with the status as it was; the user_change event that
+    arrives before that read is written is newer, and stays (it was overwritten once, under load in CI)."""
+    emulator.slow_next("users.info", seconds=1.0, count=10)  # the answers carry the status as it was when asked
+    await create_standup(slack, emulator, [EXEC, MEMBER], PM)
+    await eventually(lambda: [c for c in emulator.calls_to("users.info") if c.params.get("user") == EXEC])
+    emulator.set_status(EXEC, "On vacation until Friday", ":palm_tree:")  # Slack sends user_change
+    await status_seen(clean_database, EXEC, ":palm_tree:")
+    await rows_until(clean_database, Person, lambda found: all(p.profile_refreshed_at for p in found
+                                                               if p.user_id in (EXEC, MEMBER)), timeout=10)
+    [week] = [w for w in await rows(clean_database, PersonWeek) if w.user_id == EXEC]
+    assert (week.status_text, week.status_emoji) == ("On vacation until Friday", ":palm_tree:")
 
 
 async def test_a_status_set_before_headway_saw_the_person_counts(slack, emulator, headway, clock, clean_database):
