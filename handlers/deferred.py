@@ -43,25 +43,24 @@ def acked(hw: Headway, acknowledge: Listener, *work: Listener,
     when `urgent` says so after the ack (the work opens a modal: its trigger_id lives 3 s), ahead of the queue.
 
     When the queue is full (`hw.background.overloaded`) nothing is queued: a slash command is answered "busy" in
-    its ack (the person sees it at once and nothing is half done), and so is a form, before it saves anything
-    (its follow-up — the confirmation, a DM that may wait for Slack's pace — would otherwise run inside the ack and
-    answer after Slack gave up); anything else — a click, an event — runs its work inline before the ack returns,
-    which slows this one request instead of growing the backlog."""
+    its ack (the person sees it at once and nothing is half done); a form's follow-up is queued all the same (its
+    saves are bounded by the save budget, and its confirmation, which may wait for Slack's pace, must not hold the
+    ack); anything else — a click, an event — runs its work inline before the ack returns, which slows this one
+    request instead of growing the backlog."""
     ack_names, work_names = _wanted(acknowledge), [_wanted(w) for w in work]
 
     async def listener(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, view: dict[str, Any] | None,
                        event: dict[str, Any] | None) -> None:
         given = {"ack": ack, "body": body, "context": context, "view": view, "event": event}
-        overloaded = bool(work) and hw.background.overloaded
+        form = body.get("type") == "view_submission"
+        # A form's follow-up is queued even past the bound: the save budget already bounds how many forms get that
+        # far, and run inline it would hold the ack (a confirmation may wait for Slack's pace) past Slack's 3 s.
+        overloaded = bool(work) and not form and hw.background.overloaded
         if overloaded and body.get("command"):
             hw.metrics.shed.labels("command").inc()
             await ack(text=BUSY, response_type="ephemeral")
             return
-        if body.get("type") == "view_submission":  # a form saved in its ack: within the budget, or not at all
-            if overloaded:  # its follow-up work could not be queued: saved, it would run in the ack, past 3 s
-                hw.metrics.shed.labels("form").inc()
-                await ack(**busy_form(hw, view or {}))
-                return
+        if form:  # a form saved in its ack: within the budget, or not at all
             try:
                 with save_budget.within_budget():
                     await acknowledge(**{name: given[name] for name in ack_names})

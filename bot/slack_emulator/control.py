@@ -17,6 +17,7 @@ Any listed error can be forced with POST /_emulator/faults
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 from typing import TYPE_CHECKING, Any
@@ -185,7 +186,9 @@ async def response_url(request: web.Request) -> web.Response:
     except (ValueError, KeyError):
         return web.Response(status=400, text="invalid_payload")
     emu = _emu(request).holding("response_urls", request.match_info["response_id"])
-    failure, _, _ = emu.faults.draw("response_url")  # fail_next("response_url", status=404, error=…)
+    failure, delay, _ = emu.faults.draw("response_url")  # fail_next("response_url", status=404, error=…)
+    if delay:  # slow_next("response_url", seconds=…): a slow answer, as the Web API methods have
+        await asyncio.sleep(delay)
     if failure is not None:
         return web.Response(status=failure.status, text=failure.error or "internal_error")
     status, text = interactions.capture_response(emu.state, request.match_info["response_id"], body)
