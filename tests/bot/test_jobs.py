@@ -34,6 +34,11 @@ async def test_time_zones_are_refreshed_and_one_failure_stops_nothing(slack, emu
 async def test_a_rate_limited_lookup_waits_out_retry_after_and_the_rest_go_on(
         slack, emulator, headway, clean_database):
     await create_standup(slack, emulator, [EXEC, MEMBER], PM)
+
+    async def profiles_filled() -> bool:  # the fill after the form reads users.info too: let it finish first
+        return all(p.profile_refreshed_at for p in await rows(clean_database, Person))
+
+    await eventually(profiles_filled)
     emulator.users[MEMBER].tz = "Asia/Tokyo"
     emulator.fail_next("users.info", status=429, retry_after=1)  # the first lookup is rate limited
     started = time.monotonic()
