@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-# A JSON string literal as one run of plain characters between escapes ("unrolled"): the regex engine takes the
-# runs whole instead of trying an alternation at every character (4× faster on a 40-block message).
-_TRAILING_COMMA = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")|,(\s*[\]}])')
+_TRAILING_COMMA = re.compile(r",(?=\s*[\]}])")
+_JOINT, _BACKSLASH, _QUOTE = "\x00", "\x01", "\x02"  # raw control characters: never in a document that parses
+_MARKS = (_JOINT, _BACKSLASH, _QUOTE)
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 
@@ -78,8 +78,17 @@ def json_escape(text: str) -> str:
 
 
 def strip_trailing_commas(document: str) -> str:
-    """Let templates emit `item,` in loops: drop commas that close an array or object, outside strings."""
-    return _TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), document)
+    """Let templates emit `item,` in loops: drop commas that close an array or object, outside strings.
+
+    Every step runs in C, with no Python call per string or per comma (a callback per string literal cost 280 µs
+    on the project form, this 120, issue 25). Escaped backslashes and quotes are set aside as
+    control characters, which valid JSON never holds raw; the document is then cut at its quotes, the commas go
+    from the text between strings (joined by a NUL), and everything goes back as it was."""
+    if any(mark in document for mark in _MARKS):  # invalid JSON anyway: left for the parser to point at
+        return document
+    parts = document.replace("\\\\", _BACKSLASH).replace('\\"', _QUOTE).split('"')  # [between, inside, …]
+    parts[0::2] = _TRAILING_COMMA.sub("", _JOINT.join(parts[0::2])).split(_JOINT)
+    return '"'.join(parts).replace(_QUOTE, '\\"').replace(_BACKSLASH, "\\\\")
 
 
 def is_user_id(value: str) -> bool:

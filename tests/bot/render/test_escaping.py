@@ -20,6 +20,11 @@ def test_json_escape_is_the_inside_of_a_string():
 def test_trailing_commas_are_dropped_outside_strings_only():
     assert strip_trailing_commas('{"a": [1, 2,], "b": "x,]",}') == '{"a": [1, 2], "b": "x,]"}'
     assert strip_trailing_commas('["a\\",]",\n ]') == '["a\\",]"\n ]'
+    assert strip_trailing_commas('["a\\\\", "\\\\\\",}",]') == '["a\\\\", "\\\\\\",}"]'  # \\ ends a string
+
+
+def test_a_document_with_raw_control_characters_is_left_for_the_parser_to_refuse():
+    assert strip_trailing_commas('["a\x00",]') == '["a\x00",]'
 
 
 JSON_VALUES = st.recursive(
