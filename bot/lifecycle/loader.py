@@ -30,14 +30,17 @@ import difflib
 import os
 from functools import cache
 from importlib.resources import files
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import HeadwayError
-from bot.lifecycle._yaml import Loc, Located, TooLarge, read
 from bot.lifecycle.model import ExitCriterion, Lifecycle, Stage
+
+if TYPE_CHECKING:
+    import yaml
+
+    from bot.lifecycle._yaml import Loc, Located
 
 _BUILTIN_DIR = files("bot.lifecycle") / "builtin"
 
@@ -119,7 +122,13 @@ def load_lifecycle_file(path: str | os.PathLike[str]) -> Lifecycle:
 
 
 def load_lifecycle_text(text: str, source: str = "<string>") -> Lifecycle:
-    """Parse and validate a lifecycle definition; LifecycleError lists every problem found."""
+    """Parse and validate a lifecycle definition; LifecycleError lists every problem found.
+
+    PyYAML loads here, on first use: a server reads lifecycles only when a request shows one (bench.memory)."""
+    import yaml
+
+    from bot.lifecycle._yaml import TooLarge, read
+
     try:
         located = read(text)
     except yaml.YAMLError as exc:

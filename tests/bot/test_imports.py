@@ -1,5 +1,6 @@
 """What a serving process loads: only what serving needs (charts, Alembic, the emulator, httpx for outbound calls
-and the terminal libraries it pulls in — rich, pygments — and the other database's dialect load when used).
+and the terminal libraries it pulls in — rich, pygments —, PyYAML for lifecycle files, and the other database's
+dialect load when used).
 
 The probe builds the server as `headway serve` does (every handler registered, the web app, the scheduler), not
 only its modules: a handler module importing a heavy library at its top is what brought httpx back once."""
@@ -12,7 +13,7 @@ import sys
 
 HEAVY = ("alembic", "mako", "matplotlib", "numpy", "PIL", "bot.slack_emulator", "hypothesis", "httpx", "rich",
          "pygments", "bot.outbound_transport", "icalendar", "recurring_ical_events", "sqlalchemy.dialects.postgresql",
-         "asyncpg")
+         "asyncpg", "yaml")
 
 PROBE = """
 import json, sys
