@@ -187,15 +187,17 @@ async def start_emulator(directory: Path, user_ids: Iterable[str], *, rate_limit
 
 async def start_server(kind: str, directory: Path, api_url: str, db_url: str = "", *, scheduler: bool = False,
                        profile: str = "", messages_per_second: float = 1000, burst: int = 1000,
-                       lease_s: int = 60, env: dict[str, str] | None = None) -> Child:
+                       lease_s: int = 60, env: dict[str, str] | None = None, preload: Path | None = None) -> Child:
     """`python -m bench.serve headway|bare` in its own process; its URL is the server's base URL. Headway paces
     chat.postMessage to `messages_per_second` (the workspace budget it is told; by default, as good as none)."""
     args = ["-m", "bench.serve", kind, "--api-url", api_url, "--db", db_url]
     args += ["--scheduler"] if scheduler else []
     args += ["--profile", profile] if profile else []
+    args += ["--preload", str(preload)] if preload else []
     env = {"HEADWAY_SLACK_MESSAGES_PER_SECOND": f"{messages_per_second:g}", "HEADWAY_SLACK_MESSAGES_BURST": str(burst),
            "HEADWAY_OUTBOX_LEASE_SECONDS": str(lease_s), **(env or {})}
-    return await Child.start(args, directory / f"{kind}.log", eof_stops=True, env=env)
+    log = directory / f"{kind}{'-preloaded' if preload else ''}.log"
+    return await Child.start(args, log, eof_stops=True, env=env)
 
 
 def settings_for(db_url: str, api_url: str, *, scheduler: bool = False) -> Settings:

@@ -1,18 +1,21 @@
 """One server in its own process for the benchmarks (so the load generator never shares its event loop).
 
     python -m bench.serve headway --api-url URL --db URL [--scheduler] [--profile FILE]
-    python -m bench.serve bare --api-url URL
+    python -m bench.serve bare --api-url URL [--preload FILE]
 
 `headway`: the whole app as `headway serve` builds and serves it (HeadwayServer's Starlette app on uvicorn: Bolt
 with lazy listeners, the outbox sender, /healthz, /metrics; the scheduler only with --scheduler).
 `bare`: a Bolt AsyncApp on the same server stack (uvicorn, the same Starlette route shape, Bolt's Starlette
 adapter, same signing) that acks and then does the least a person would see. Both serve exactly as
-`headway serve` does (its logging and uvicorn configuration, access log included).
+`headway serve` does (its logging and uvicorn configuration, access log included). `--preload FILE` makes the bare
+app import the modules listed there first (one name a line): given the libraries Headway has loaded (the
+`modules` command), it is the floor those libraries set before any of Headway's own code (bench.memory).
 
 Prints the base URL as the first stdout line, then reads commands on stdin and answers each with one JSON line:
 `tick` runs standup_tick and waits until no outbox row is pending or sending; `drain` only waits; `drain METHOD`
 waits for that method's rows only (the messages, while Tier 3 updates keep their own pace); `modal FILE` (bare) makes
-the bare app open that view for `/headway project new`. EOF stops the server.
+the bare app open that view for `/headway project new`; `modules` (headway) names every module loaded that is not
+Headway's own (the libraries, with what they loaded). EOF stops the server.
 Both servers run on `headway serve`'s stack (bot/serving.py: uvloop and httptools where installed);
 HEADWAY_BENCH_LOOP=asyncio|uvloop and HEADWAY_BENCH_HTTP=h11|httptools pick another event loop and HTTP parser
 (both servers alike), to measure what uvloop and httptools do.
@@ -149,6 +152,8 @@ async def main(args: argparse.Namespace) -> None:
         await server.check_schema()
         url, stop = await serve(server.web)
     else:
+        if args.preload:
+            preload((await asyncio.to_thread(Path(args.preload).read_text)).split())
         url, stop = await serve(bare_app(args.api_url, modal))
     print(url, file=protocol, flush=True)
     while line := (await asyncio.to_thread(sys.stdin.readline)).strip():
@@ -159,6 +164,8 @@ async def main(args: argparse.Namespace) -> None:
         elif line.startswith("modal ") and server is None:  # the bare app opens this view from now on
             modal["view"] = json.loads(await asyncio.to_thread(Path(line.split(maxsplit=1)[1]).read_text))
             answer = {"modal": len(modal["view"].get("blocks", []))}
+        elif line == "modules" and server is not None:
+            answer = {"modules": library_modules()}
         elif line.startswith("drain ") and server is not None:  # one method's rows: "drain chat.postMessage"
             answer = {"outbox": await drained(server.hw, line.split()[1]),
                       "all": await outbox_counts(server.hw)}
@@ -168,6 +175,24 @@ async def main(args: argparse.Namespace) -> None:
     await stop()
 
 
+OWN = ("bot", "handlers", "bench", "migrations", "__main__", "__mp_main__")
+
+
+def library_modules() -> list[str]:
+    """The modules loaded that are not Headway's own (nor this benchmark's), in the order they were first imported
+    (a package before its modules)."""
+    return [name for name in sys.modules if name.split(".")[0] not in OWN]
+
+
+def preload(names: list[str]) -> None:
+    """Import these modules (those that import on their own: a few private ones only load from their package)."""
+    import importlib
+
+    for name in names:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+
 def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.serve")
     parser.add_argument("kind", choices=["headway", "bare"])
@@ -175,6 +200,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", default="", help="a migrated database URL (headway only)")
     parser.add_argument("--scheduler", action="store_true", help="run scheduled jobs, as `headway serve` does")
     parser.add_argument("--profile", default="", help="write a cProfile of the whole run to this file")
+    parser.add_argument("--preload", default="", help="bare: import the modules listed in this file first")
     args = parser.parse_args(argv)
     profiler = cProfile.Profile() if args.profile else None
     from bot.serving import event_loop_factory
