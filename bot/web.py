@@ -139,14 +139,12 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        from bot import _probe; _probe.mark('arrive')
         status = 500
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                from bot import _probe; _probe.mark('ack')
             await send(message)
 
         try:

@@ -36,9 +36,7 @@ async def open_then_fill(hw: Headway, trigger_id: str, title: str,
     try:
         await asyncio.wait({building}, timeout=max(0.0, FILLED_WITHIN - save_budget.since_arrival()))
         if building.done():
-            from bot import _probe; _probe.mark('built')
             await hw.gateway.open_view(trigger_id, building.result())
-            _probe.mark('opened'); _probe.done()
             return
         view_id = await hw.gateway.open_view(trigger_id, notice(hw, title, LOADING))
         await hw.gateway.update_view(view_id, await building)

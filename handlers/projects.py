@@ -67,7 +67,6 @@ async def _open_form(hw: Headway, req: CommandRequest, key: str | None) -> None:
 
 
 async def _form_view(hw: Headway, req: CommandRequest, key: str | None) -> dict[str, Any]:
-    from bot import _probe; _probe.mark('work')
     async with hw.db.unit_of_work() as session:
         actor = await people.actor(session, req.team_id, req.user_id, hw.gateway.profile)
         workspace = await people.ensure_workspace(session, req.team_id)
@@ -77,7 +76,6 @@ async def _form_view(hw: Headway, req: CommandRequest, key: str | None) -> dict[
                            "with `/headway role @you pm`.")
     if details is not None and not projects.can_edit(actor, details):
         raise HeadwayError(f"Only {details.project.key}'s PMs and Headway admins can edit it.")
-    _probe.mark('db')
     lifecycle = hw.lifecycle(details.project.lifecycle if details else workspace.lifecycle)
     may_move = details is None or projects.can_move_directly(actor)
     return hw.renderer.view(
