@@ -79,7 +79,7 @@ class Headway:
         return tuple(choices)
 
     async def close(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.shutdown()
         await self.background.close()
         await self.outbox.stop()
         await self.leadership.stop()

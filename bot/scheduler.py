@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -37,6 +39,7 @@ class Scheduler:
         self._metrics = metrics
         self._should_run = should_run  # False on replicas that are not the leader
         self._scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+        self._running: set[asyncio.Task[Any]] = set()
 
     @property
     def running(self) -> bool:
@@ -53,6 +56,9 @@ class Scheduler:
             if not self._should_run():
                 return
             started = time.perf_counter()
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
             try:
                 result = await job()
             except Exception:
@@ -68,6 +74,7 @@ class Scheduler:
                         extra={"job": name, "outcome": "ok", "duration_ms": duration})
                 self._metrics.jobs.labels(name, "ok").inc()
             finally:
+                self._running.discard(task)  # type: ignore[arg-type]
                 self._metrics.job_seconds.labels(name).observe(time.perf_counter() - started)
 
         return run
@@ -76,6 +83,13 @@ class Scheduler:
         if not self._scheduler.running:
             self._scheduler.start()
 
-    def shutdown(self) -> None:
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop scheduling, then end the jobs still running and wait until they have: APScheduler only cancels
+        them, and a job left to unwind after the database is closed held its connection (and its thread) open."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=timeout)

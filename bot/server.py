@@ -138,7 +138,7 @@ class HeadwayServer:
     async def crash(self) -> None:
         """Stop at once, as a killed process would: no draining, no shutdown hooks (for fault tests)."""
         await self.hw.outbox.stop()
-        self.hw.scheduler.shutdown()
+        await self.hw.scheduler.shutdown()
         await self.hw.background.close(timeout=0)  # queued work dies with the process
         if self._task is not None:
             self._task.cancel()
